@@ -1,0 +1,60 @@
+"""Users and the role that decides what each one sees and may do."""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    DISPATCHER = "dispatcher", _("dispatcher")
+    GRID_WORKER = "grid_worker", _("grid worker")
+    HANDLER = "handler", _("department handler")
+    SUPERVISOR = "supervisor", _("supervisor")
+    DEPUTY = "deputy", _("deputy")
+    RESIDENT = "resident", _("resident")
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.RESIDENT)
+    display_name = models.CharField(_("display name"), max_length=50, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Scope: a township dispatcher or supervisor works in one township; empty means the whole district.
+    township = models.ForeignKey(
+        "grids.Township", verbose_name=_("township"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    grid = models.ForeignKey(
+        "grids.Grid", verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="workers",
+    )
+    department = models.ForeignKey(
+        "demands.Department", verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="handlers",
+    )
+    deputy = models.OneToOneField(
+        "deputies.Deputy", verbose_name=_("deputy"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="user",
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+    def clean(self):
+        super().clean()
+        needs = {
+            Role.GRID_WORKER: ("grid", _("A grid worker must be assigned to a grid.")),
+            Role.HANDLER: ("department", _("A department handler must belong to a department.")),
+            Role.DEPUTY: ("deputy", _("A deputy account must be linked to a deputy.")),
+        }
+        if self.role in needs:
+            field, message = needs[self.role]
+            if getattr(self, f"{field}_id") is None:
+                raise ValidationError({field: message})
+
+    @property
+    def is_district_level(self) -> bool:
+        return self.township_id is None

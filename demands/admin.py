@@ -1,0 +1,95 @@
+from django.contrib import admin
+
+from .models import Category, Demand, DemandAttachment, DemandEvent, Department, SlaPolicy, SupervisionOrder
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "parent", "sort", "is_active"]
+    list_filter = ["parent", "is_active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "short_name", "is_active"]
+    search_fields = ["code", "name"]
+    filter_horizontal = ["categories"]
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = ["type", "urgency", "accept_within", "accept_unit", "resolve_within", "resolve_unit", "auto_verify"]
+    list_editable = ["accept_within", "accept_unit", "resolve_within", "resolve_unit", "auto_verify"]
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(ReadOnlyInline):
+    model = DemandEvent
+    fields = ["created_at", "action", "from_status", "to_status", "actor_label", "note", "public"]
+    readonly_fields = fields
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = DemandAttachment
+    fields = ["purpose", "original_name", "content_type", "size", "width", "height"]
+    readonly_fields = fields
+
+
+@admin.register(Demand)
+class DemandAdmin(admin.ModelAdmin):
+    """Workflow fields are read-only here: state changes go through the workbench and its services."""
+
+    list_display = ["tracking_code", "status", "type", "category", "township", "channel", "created_at"]
+    list_filter = ["status", "type", "channel", "urgency", "township", "flagged"]
+    search_fields = ["tracking_code", "content", "external_id"]
+    date_hierarchy = "created_at"
+    list_select_related = ["category__parent", "township"]
+    raw_id_fields = ["category", "township", "community", "grid", "submitted_by"]
+    readonly_fields = [
+        "tracking_code", "status", "unit_grid", "unit_department", "unit_deputy", "accepted_by", "at_district_centre",
+        "return_count", "rework_count", "dissatisfied_count", "flagged", "merged_into", "dispatched_at",
+        "accept_deadline", "resolve_deadline", "extension_used", "extension_requested_days", "accepted_at",
+        "resolved_at", "resolved_by_grid", "outcome", "reply", "verified_at", "rating", "rating_comment", "rated_at",
+        "closed_at", "created_at", "updated_at",
+    ]
+    exclude = ["rating_token"]
+    inlines = [EventInline, AttachmentInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(DemandEvent)
+class DemandEventAdmin(admin.ModelAdmin):
+    list_display = ["demand", "action", "from_status", "to_status", "actor_label", "created_at"]
+    list_filter = ["action", "actor_kind"]
+    search_fields = ["demand__tracking_code"]
+    list_select_related = ["demand"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SupervisionOrder)
+class SupervisionOrderAdmin(admin.ModelAdmin):
+    list_display = ["demand", "source", "due_date", "answered_at", "created_at"]
+    list_filter = ["source"]
+    raw_id_fields = ["demand", "created_by", "answered_by"]
+    readonly_fields = ["created_at"]

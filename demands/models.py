@@ -1,0 +1,327 @@
+"""Demands, their immutable events, and the reference data they point at (DESIGN §2, §4)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .states import Action, Status
+
+
+class DemandType(models.TextChoices):
+    CONSULTATION = "consultation", _("consultation")
+    HELP = "help", _("help request")
+    COMPLAINT = "complaint", _("complaint")
+    SUGGESTION = "suggestion", _("suggestion")
+    REPORT = "report", _("report")
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("normal")
+    URGENT = "urgent", _("urgent")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("web")
+    QR = "qr", _("QR code")
+    HOTLINE = "hotline", _("hotline")
+    WALK_IN = "walk_in", _("walk-in")
+    PATROL = "patrol", _("grid patrol")
+    DEPUTY = "deputy", _("deputy")
+    API = "api", _("API")
+
+
+class Outcome(models.TextChoices):
+    SOLVED = "solved", _("solved")
+    EXPLAINED = "explained", _("explained")
+    UNSOLVABLE = "unsolvable", _("cannot be solved")
+
+
+class Rating(models.TextChoices):
+    SATISFIED = "satisfied", _("satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("basically satisfied")
+    DISSATISFIED = "dissatisfied", _("dissatisfied")
+
+
+class Category(models.Model):
+    code = models.CharField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    sort = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["sort", "code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
+
+    @property
+    def top_code(self) -> str:
+        return self.code.split(".", 1)[0]
+
+
+class Department(models.Model):
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    short_name = models.CharField(_("short name"), max_length=40)
+    categories = models.ManyToManyField(Category, verbose_name=_("categories handled"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+
+class SlaPolicy(models.Model):
+    """How long a unit has to accept and resolve, per type and urgency (DESIGN §5)."""
+
+    class Unit(models.TextChoices):
+        HOURS = "hours", _("clock hours")
+        WORKING_DAYS = "working_days", _("working days")
+
+    type = models.CharField(_("type"), max_length=20, choices=DemandType.choices)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices)
+    accept_within = models.PositiveSmallIntegerField(_("accept within"))
+    accept_unit = models.CharField(_("accept unit"), max_length=15, choices=Unit.choices)
+    resolve_within = models.PositiveSmallIntegerField(_("resolve within"))
+    resolve_unit = models.CharField(_("resolve unit"), max_length=15, choices=Unit.choices)
+    # Low-risk types may skip the supervisor's check; the event records that policy did it.
+    auto_verify = models.BooleanField(_("verify automatically"), default=False)
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        constraints = [models.UniqueConstraint(fields=["type", "urgency"], name="sla_policy_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} · {self.get_urgency_display()}"
+
+
+class Demand(models.Model):
+    tracking_code = models.CharField(_("tracking code"), max_length=24, unique=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB)
+    type = models.CharField(_("type"), max_length=20, choices=DemandType.choices)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    content = models.TextField(_("content"))
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    township = models.ForeignKey(
+        "grids.Township", verbose_name=_("township"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    community = models.ForeignKey(
+        "grids.Community", verbose_name=_("community"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    grid = models.ForeignKey(
+        "grids.Grid", verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    contact_name = models.CharField(_("name"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    is_public = models.BooleanField(_("may be shown publicly"), default=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="submitted_demands",
+    )
+    external_id = models.CharField(_("external id"), max_length=100, blank=True)
+
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    # The unit holding the demand: exactly one of these while dispatched, at most one otherwise.
+    unit_grid = models.ForeignKey(
+        "grids.Grid", verbose_name=_("grid unit"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="assigned_demands",
+    )
+    unit_department = models.ForeignKey(
+        Department, verbose_name=_("department unit"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="assigned_demands",
+    )
+    unit_deputy = models.ForeignKey(
+        "deputies.Deputy", verbose_name=_("deputy unit"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="assigned_demands",
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("accepted by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    at_district_centre = models.BooleanField(_("handled by the district centre"), default=False)
+    return_count = models.PositiveSmallIntegerField(_("returns"), default=0)
+    rework_count = models.PositiveSmallIntegerField(_("re-handlings"), default=0)
+    dissatisfied_count = models.PositiveSmallIntegerField(_("dissatisfied ratings"), default=0)
+    flagged = models.BooleanField(_("flagged for supervisors"), default=False)
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="merged_demands",
+    )
+
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    accept_deadline = models.DateTimeField(_("accept by"), null=True, blank=True)
+    resolve_deadline = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    extension_used = models.BooleanField(_("extension used"), default=False)
+    extension_requested_days = models.PositiveSmallIntegerField(_("extension asked (working days)"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by_grid = models.BooleanField(_("resolved by a grid worker"), default=False)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
+    reply = models.TextField(_("reply to the resident"), blank=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    rating_token = models.CharField(max_length=64, blank=True, db_index=True)
+    rating = models.CharField(_("rating"), max_length=20, choices=Rating.choices, blank=True)
+    rating_comment = models.TextField(_("rating comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("demand")
+        verbose_name_plural = _("demands")
+        indexes = [
+            models.Index(fields=["status", "township"]),
+            models.Index(fields=["unit_department", "status"]),
+            models.Index(fields=["unit_grid", "status"]),
+            models.Index(fields=["unit_deputy", "status"]),
+            models.Index(fields=["grid", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="demand_at_most_one_unit",
+                condition=(
+                    Q(unit_grid__isnull=True, unit_department__isnull=True)
+                    | Q(unit_grid__isnull=True, unit_deputy__isnull=True)
+                    | Q(unit_department__isnull=True, unit_deputy__isnull=True)
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], condition=~Q(external_id=""), name="demand_external_id_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_code
+
+    @property
+    def unit(self):
+        return self.unit_grid or self.unit_department or self.unit_deputy
+
+    @property
+    def is_open(self) -> bool:
+        from .states import OPEN_STATES
+
+        return self.status in OPEN_STATES
+
+
+class DemandEvent(models.Model):
+    """One step in a demand's history. Rows are written once and never changed."""
+
+    class ActorKind(models.TextChoices):
+        USER = "user", _("staff")
+        RESIDENT = "resident", _("resident")
+        SYSTEM = "system", _("system")
+
+    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    actor_label = models.CharField(max_length=100, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    from_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=Status.choices)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    # Shown on the resident's tracking page (never with personal data).
+    public = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("demand event")
+        verbose_name_plural = _("demand events")
+
+    def __str__(self) -> str:
+        return f"{self.demand_id} {self.action} {self.from_status}→{self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("Demand events are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Demand events are immutable.")
+
+
+def attachment_path(instance, filename: str) -> str:
+    # The stored name is random; the resident's file name is kept only as display text.
+    return f"demands/{instance.demand.created_at:%Y/%m}/{instance.token}.{instance.extension}"
+
+
+class DemandAttachment(models.Model):
+    class Purpose(models.TextChoices):
+        SUBMISSION = "submission", _("submitted by the resident")
+        RESULT = "result", _("handling result")
+
+    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(DemandEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    purpose = models.CharField(max_length=12, choices=Purpose.choices)
+    token = models.CharField(max_length=32, unique=True)
+    extension = models.CharField(max_length=5)
+    file = models.FileField(upload_to=attachment_path)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class SupervisionOrder(models.Model):
+    """督办单: a supervisor's order to finish a demand by a date, open until the unit answers."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("supervisor")
+        ESCALATION = "escalation", _("escalation")
+
+    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="supervision_orders")
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.MANUAL)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(_("note"))
+    due_date = models.DateField(_("due date"))
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("supervision order")
+        verbose_name_plural = _("supervision orders")
+        indexes = [models.Index(fields=["answered_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.demand} · {self.due_date}"

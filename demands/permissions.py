@@ -1,0 +1,130 @@
+"""Who may do what to a demand: one predicate per action, plus scope and personal-data rules."""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+
+from .states import Action
+
+
+class SystemActor:
+    """The platform itself: sweeps, policies and automatic follow-ups."""
+
+    kind = "system"
+    label = _("system")
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = SystemActor()
+
+
+@dataclass(frozen=True)
+class ResidentActor:
+    """Whoever holds a demand's tracking code or its private rating link."""
+
+    demand_id: int
+    kind = "resident"
+
+
+def is_staff_user(actor) -> bool:
+    return getattr(actor, "is_authenticated", False) and getattr(actor, "is_active", False) and hasattr(actor, "role")
+
+
+def _township_matches(user, demand) -> bool:
+    return user.township_id is None or user.township_id == demand.township_id
+
+
+def is_dispatcher_for(user, demand) -> bool:
+    if not is_staff_user(user) or user.role != Role.DISPATCHER:
+        return False
+    if user.township_id is None:
+        return True
+    # After its third return a demand belongs to the district centre (首办负责制).
+    return user.township_id == demand.township_id and not demand.at_district_centre
+
+
+def is_unit_member(user, demand) -> bool:
+    if not is_staff_user(user):
+        return False
+    if user.role == Role.HANDLER:
+        return demand.unit_department_id is not None and demand.unit_department_id == user.department_id
+    if user.role == Role.GRID_WORKER:
+        return demand.unit_grid_id is not None and demand.unit_grid_id == user.grid_id
+    if user.role == Role.DEPUTY:
+        return demand.unit_deputy_id is not None and demand.unit_deputy_id == user.deputy_id
+    return False
+
+
+def is_supervisor_for(user, demand) -> bool:
+    return is_staff_user(user) and user.role == Role.SUPERVISOR and _township_matches(user, demand)
+
+
+def is_submitter(actor, demand) -> bool:
+    if isinstance(actor, ResidentActor):
+        return actor.demand_id == demand.pk
+    return is_staff_user(actor) and demand.submitted_by_id == actor.pk
+
+
+def can_view(user, demand) -> bool:
+    """Mirrors selectors.scope_q for one demand already in memory."""
+    if not is_staff_user(user):
+        return False
+    if user.is_superuser:
+        return True
+    if user.role == Role.DISPATCHER:
+        return _township_matches(user, demand)
+    if user.role == Role.SUPERVISOR:
+        return _township_matches(user, demand)
+    if user.role == Role.GRID_WORKER:
+        return is_unit_member(user, demand) or (user.grid_id is not None and demand.grid_id == user.grid_id)
+    if user.role in (Role.HANDLER, Role.DEPUTY):
+        return is_unit_member(user, demand)
+    return demand.submitted_by_id == user.pk
+
+
+def can_see_personal_data(viewer, demand) -> bool:
+    """Name and phone are for those handling the demand; everyone else sees them masked (DESIGN §9)."""
+    return is_dispatcher_for(viewer, demand) or is_unit_member(viewer, demand) or is_submitter(viewer, demand)
+
+
+def _system(actor, demand) -> bool:
+    return actor is SYSTEM
+
+
+def _anyone(actor, demand) -> bool:
+    return True
+
+
+def can_verify(actor, demand) -> bool:
+    return actor is SYSTEM or is_supervisor_for(actor, demand)
+
+
+def can_reopen(actor, demand) -> bool:
+    # The system reopens after a first "dissatisfied" rating.
+    return actor is SYSTEM or is_supervisor_for(actor, demand)
+
+
+CAN = {
+    Action.RECEIVE: _anyone,
+    Action.CLASSIFY: is_dispatcher_for,
+    Action.REJECT: is_dispatcher_for,
+    Action.MERGE: is_dispatcher_for,
+    Action.DISPATCH: is_dispatcher_for,
+    Action.ACCEPT: is_unit_member,
+    Action.RETURN: is_unit_member,
+    Action.REASSIGN: is_dispatcher_for,
+    Action.REQUEST_EXTENSION: is_unit_member,
+    Action.EXTEND: is_dispatcher_for,
+    Action.DENY_EXTENSION: is_dispatcher_for,
+    Action.NOTE: is_unit_member,
+    Action.RESOLVE: is_unit_member,
+    Action.VERIFY: can_verify,
+    Action.REOPEN: can_reopen,
+    Action.RATE: is_submitter,
+    Action.EXPIRE_RATING: _system,
+    Action.URGE: is_supervisor_for,
+}

@@ -1,0 +1,114 @@
+"""Reading demands: what each viewer may see, and what waits for them."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+from portal.errors import NotFound
+
+from .codes import normalize_code
+from .models import Demand, SupervisionOrder
+from .permissions import is_staff_user
+from .states import Status
+
+NOTHING = Q(pk__in=[])
+
+
+def scope_q(user) -> Q:
+    """Demands `user` may see at all; permissions.can_view is the same rule for one demand."""
+    if not is_staff_user(user):
+        return NOTHING
+    if user.is_superuser:
+        return Q()
+    if user.role in (Role.DISPATCHER, Role.SUPERVISOR):
+        return Q() if user.township_id is None else Q(township_id=user.township_id)
+    if user.role == Role.GRID_WORKER:
+        return Q(unit_grid_id=user.grid_id) | Q(grid_id=user.grid_id) if user.grid_id else NOTHING
+    if user.role == Role.HANDLER:
+        return Q(unit_department_id=user.department_id) if user.department_id else NOTHING
+    if user.role == Role.DEPUTY:
+        return Q(unit_deputy_id=user.deputy_id) if user.deputy_id else NOTHING
+    return Q(submitted_by_id=user.pk)
+
+
+def waiting_q(user) -> Q:
+    """Demands on which `user` is the next to act."""
+    if not is_staff_user(user):
+        return NOTHING
+    if user.role == Role.DISPATCHER:
+        waiting = Q(status__in=[Status.RECEIVED, Status.CLASSIFIED]) | Q(
+            status=Status.ACCEPTED, extension_requested_days__isnull=False)
+        if user.township_id is not None:
+            # What the district centre took over after three returns is no longer the township's.
+            return waiting & Q(township_id=user.township_id, at_district_centre=False)
+        return waiting
+    if user.role == Role.SUPERVISOR:
+        open_orders = SupervisionOrder.objects.filter(answered_at__isnull=True).values("demand_id")
+        recent = timezone.now() - dt.timedelta(days=settings.REOPEN_WINDOW_DAYS)
+        return Q(status=Status.RESOLVED) | Q(status=Status.CLOSED, flagged=True, closed_at__gte=recent) | Q(
+            pk__in=open_orders)
+    if user.role in (Role.HANDLER, Role.GRID_WORKER, Role.DEPUTY):
+        unit = {Role.HANDLER: "unit_department_id", Role.GRID_WORKER: "unit_grid_id", Role.DEPUTY: "unit_deputy_id"}
+        key = {Role.HANDLER: user.department_id, Role.GRID_WORKER: user.grid_id, Role.DEPUTY: user.deputy_id}
+        return Q(**{unit[user.role]: key[user.role]}) & Q(status__in=[Status.DISPATCHED, Status.ACCEPTED])
+    return Q(submitted_by_id=user.pk, status=Status.VERIFIED)
+
+
+def demands_visible_to(user) -> QuerySet:
+    return Demand.objects.filter(scope_q(user))
+
+
+def demand_get_for(*, viewer, pk) -> Demand:
+    """One demand the viewer may see; anything else, existing or not, is the same 404."""
+    try:
+        return (
+            demands_visible_to(viewer)
+            .select_related("category__parent", "township", "community", "grid", "unit_grid", "unit_department",
+                            "unit_deputy", "merged_into")
+            .get(pk=pk)
+        )
+    except (Demand.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("No such demand.")) from None
+
+
+def demand_get_by_code(code: str) -> Demand:
+    normalized = normalize_code(code)
+    if normalized is None:
+        raise NotFound(_("No demand has this tracking code. Please check it and try again."))
+    try:
+        return Demand.objects.select_related("merged_into", "unit_grid", "unit_department", "unit_deputy").get(
+            tracking_code=normalized)
+    except Demand.DoesNotExist:
+        raise NotFound(_("No demand has this tracking code. Please check it and try again.")) from None
+
+
+def demand_get_by_rating_token(token: str) -> Demand:
+    if not token or len(token) < 20:
+        raise NotFound(_("This rating link is not valid or was already used."))
+    try:
+        return Demand.objects.get(rating_token=token, status=Status.VERIFIED)
+    except Demand.DoesNotExist:
+        raise NotFound(_("This rating link is not valid or was already used.")) from None
+
+
+def demand_list(*, viewer, waiting_only: bool = False) -> QuerySet:
+    qs = demands_visible_to(viewer)
+    if waiting_only:
+        qs = qs.filter(waiting_q(viewer))
+    return qs.select_related("category__parent", "township", "grid", "unit_grid", "unit_department", "unit_deputy")
+
+
+def public_events(demand):
+    """The timeline a resident sees: public steps only, of the merged-into demand too."""
+    events = list(demand.events.filter(public=True).order_by("created_at", "id"))
+    if demand.merged_into_id:
+        events += list(demand.merged_into.events.filter(public=True).exclude(action="receive"))
+    return events
+
+
+def open_supervision_orders(*, viewer) -> QuerySet:
+    return SupervisionOrder.objects.filter(answered_at__isnull=True, demand__in=demands_visible_to(viewer)).select_related("demand")

@@ -1,0 +1,533 @@
+"""Every change to a demand: one function per action, each one transaction with the row locked."""
+
+import datetime as dt
+import secrets
+from functools import partial
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grids.models import Grid
+from portal.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
+
+from . import signals, sla, uploads
+from .codes import new_tracking_code
+from .models import Category, Demand, DemandAttachment, DemandEvent, DemandType, Outcome, Rating, SupervisionOrder, Urgency
+from .permissions import CAN, SYSTEM, ResidentActor, can_view, is_staff_user
+from .states import OPEN_STATES, TRANSITIONS, Action, Status, allowed_from, target_of
+
+
+def _closed_too_long_ago(demand) -> bool:
+    limit = timezone.now() - dt.timedelta(days=settings.REOPEN_WINDOW_DAYS)
+    return demand.status == Status.CLOSED and (demand.closed_at is None or demand.closed_at < limit)
+
+
+def _extension_request_guard(demand):
+    if demand.extension_used:
+        return _("The deadline of this dispatch was already extended once.")
+    if demand.extension_requested_days:
+        return _("An extension request is already waiting for approval.")
+    return None
+
+
+def _extension_pending_guard(demand):
+    return None if demand.extension_requested_days else _("No extension request is waiting for approval.")
+
+
+# Conditions beyond the state table, answered with a message when unmet.
+GUARDS = {
+    Action.REQUEST_EXTENSION: _extension_request_guard,
+    Action.EXTEND: _extension_pending_guard,
+    Action.DENY_EXTENSION: _extension_pending_guard,
+    Action.REOPEN: lambda d: _("Closed more than %(days)s days ago; it can no longer be reopened.")
+    % {"days": settings.REOPEN_WINDOW_DAYS}
+    if _closed_too_long_ago(d)
+    else None,
+}
+
+
+def refusal(actor, demand, action) -> str | None:
+    """Why `actor` cannot take `action` on `demand` now, or None if they can."""
+    if not allowed_from(action, demand.status):
+        return _("“%(action)s” is not possible while the demand is “%(status)s”.") % {
+            "action": Action(action).label,
+            "status": Status(demand.status).label,
+        }
+    if not CAN[action](actor, demand):
+        return str(NotPermitted.default_message)
+    guard = GUARDS.get(action)
+    return guard(demand) if guard else None
+
+
+def available_actions(actor, demand) -> list[str]:
+    return [a for a in TRANSITIONS if a != Action.RECEIVE and refusal(actor, demand, a) is None]
+
+
+def actor_label(actor) -> str:
+    if actor is SYSTEM:
+        return str(SYSTEM.label)
+    if isinstance(actor, ResidentActor):
+        return _("resident")
+    return str(actor)
+
+
+def _actor_kind(actor) -> str:
+    if actor is SYSTEM:
+        return DemandEvent.ActorKind.SYSTEM
+    if isinstance(actor, ResidentActor) or not is_staff_user(actor):
+        return DemandEvent.ActorKind.RESIDENT
+    return DemandEvent.ActorKind.USER
+
+
+def _record(demand, *, actor, action, from_status, note="", data=None, public=True, at=None) -> DemandEvent:
+    event = DemandEvent.objects.create(
+        demand=demand,
+        actor=actor if is_staff_user(actor) else None,
+        actor_kind=_actor_kind(actor),
+        actor_label=actor_label(actor)[:100],
+        action=action,
+        from_status=from_status,
+        to_status=demand.status,
+        note=note,
+        data=data or {},
+        public=public,
+        created_at=at or timezone.now(),
+    )
+    transaction.on_commit(partial(signals.demand_event_committed.send, sender=Demand, event_id=event.pk))
+    return event
+
+
+def _lock(demand_id) -> Demand:
+    try:
+        return Demand.objects.select_for_update().get(pk=demand_id)
+    except (Demand.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("No such demand.")) from None
+
+
+def _check(actor, demand, action) -> None:
+    if not allowed_from(action, demand.status):
+        raise TransitionNotAllowed(refusal(actor, demand, action))
+    if not CAN[action](actor, demand):
+        # Outside the actor's scope the demand does not exist for them (DESIGN §8: 404, not 403).
+        if is_staff_user(actor) and not can_view(actor, demand):
+            raise NotFound(_("No such demand."))
+        raise NotPermitted()
+    guard = GUARDS.get(action)
+    message = guard(demand) if guard else None
+    if message:
+        raise TransitionNotAllowed(message)
+
+
+def _transition(demand, *, actor, action, changes: dict, note="", data=None, public=True) -> DemandEvent:
+    """Apply a checked transition to a locked demand and write its event."""
+    from_status = demand.status
+    now = timezone.now()
+    for field, value in changes.items():
+        setattr(demand, field, value)
+    demand.status = target_of(action, from_status)
+    demand.updated_at = now
+    demand.save(update_fields=[*changes, "status", "updated_at"])
+    return _record(demand, actor=actor, action=action, from_status=from_status, note=note, data=data, public=public, at=now)
+
+
+def _require_text(value: str, field: str, message) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(field_errors={field: [message]})
+    return value
+
+
+def _unit_fields(unit) -> dict:
+    from deputies.models import Deputy
+
+    from .models import Department
+
+    fields = {"unit_grid": None, "unit_department": None, "unit_deputy": None}
+    if isinstance(unit, Grid):
+        fields["unit_grid"] = unit
+    elif isinstance(unit, Department) and unit.is_active:
+        fields["unit_department"] = unit
+    elif isinstance(unit, Deputy) and unit.is_active:
+        fields["unit_deputy"] = unit
+    else:
+        raise InvalidInput(field_errors={"unit": [_("Choose the unit that will handle the demand.")]})
+    return fields
+
+
+def _unit_data(unit) -> dict:
+    return {"unit": str(unit), "unit_kind": type(unit).__name__.lower(), "unit_id": unit.pk}
+
+
+def _clock_fields(demand, start) -> dict:
+    accept_by, resolve_by = sla.deadlines_for(demand.type, demand.urgency, start)
+    return {
+        "dispatched_at": start,
+        "accept_deadline": accept_by,
+        "resolve_deadline": resolve_by,
+        "extension_used": False,
+        "extension_requested_days": None,
+        "accepted_by": None,
+        "accepted_at": None,
+    }
+
+
+# ---------------------------------------------------------------- intake
+
+
+def demand_receive(
+    *,
+    actor,
+    type: str,
+    content: str,
+    channel: str = "web",
+    category: Category | None = None,
+    township=None,
+    community=None,
+    grid=None,
+    address: str = "",
+    contact_name: str = "",
+    contact_phone: str = "",
+    is_public: bool = False,
+    photos=(),
+    lat=None,
+    lng=None,
+    external_id: str = "",
+) -> Demand:
+    """Take a demand in from any channel and give it a tracking code."""
+    errors = {}
+    content = (content or "").strip()
+    if not content:
+        errors["content"] = [_("Please describe your demand.")]
+    if type not in DemandType.values:
+        errors["type"] = [_("Choose a type of demand.")]
+    if grid is not None:
+        community = community or grid.community
+        township = township or grid.township
+        if grid.community_id != community.pk:
+            errors["grid"] = [_("The grid does not belong to the chosen village or community.")]
+    if community is not None:
+        township = township or community.township
+        if community.township_id != township.pk:
+            errors["community"] = [_("The village or community does not belong to the chosen township.")]
+    if len(photos) > settings.MAX_PHOTOS:
+        errors["photos"] = [_("At most %(n)s photos.") % {"n": settings.MAX_PHOTOS}]
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    checked = [uploads.check_photo(f) for f in photos]
+
+    now = timezone.now()
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                demand = Demand.objects.create(
+                    tracking_code=new_tracking_code(),
+                    channel=channel,
+                    type=type,
+                    category=category,
+                    content=content,
+                    address=(address or "").strip(),
+                    lat=lat,
+                    lng=lng,
+                    township=township,
+                    community=community,
+                    grid=grid,
+                    contact_name=(contact_name or "").strip(),
+                    contact_phone=(contact_phone or "").strip(),
+                    is_public=is_public,
+                    submitted_by=actor if is_staff_user(actor) else None,
+                    external_id=external_id,
+                    status=Status.RECEIVED,
+                    created_at=now,
+                    updated_at=now,
+                )
+                event = _record(demand, actor=actor, action=Action.RECEIVE, from_status="", at=now,
+                                data={"channel": channel})
+                for photo in checked:
+                    uploads.store_photo(demand, photo, purpose=DemandAttachment.Purpose.SUBMISSION, event=event)
+                return demand
+        except IntegrityError:
+            # A tracking-code collision is astronomically rare; anything else repeats and is raised.
+            if _attempt == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
+# ---------------------------------------------------------------- dispatcher actions
+
+
+@transaction.atomic
+def demand_classify(*, demand_id, actor, type: str, category: Category, urgency: str, grid: Grid, note="") -> Demand:
+    demand = _lock(demand_id)
+    _check(actor, demand, Action.CLASSIFY)
+    errors = {}
+    if type not in DemandType.values:
+        errors["type"] = [_("Choose a type of demand.")]
+    if urgency not in Urgency.values:
+        errors["urgency"] = [_("Choose an urgency.")]
+    if category is None or not category.is_active:
+        errors["category"] = [_("Choose a category.")]
+    if grid is None:
+        errors["grid"] = [_("Choose the grid where the demand is located.")]
+    elif getattr(actor, "township_id", None) and grid.township_id != actor.township_id:
+        errors["grid"] = [_("The grid is outside your township.")]
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    changes = {"type": type, "category": category, "urgency": urgency, "grid": grid,
+               "community": grid.community, "township": grid.township}
+    _transition(demand, actor=actor, action=Action.CLASSIFY, changes=changes, note=note,
+                data={"type": type, "category": category.code, "urgency": urgency, "grid": grid.code})
+    return demand
+
+
+@transaction.atomic
+def demand_reject(*, demand_id, actor, reason: str) -> Demand:
+    demand = _lock(demand_id)
+    _check(actor, demand, Action.REJECT)
+    reason = _require_text(reason, "reason", _("Give the reason the resident will read."))
+    _transition(demand, actor=actor, action=Action.REJECT, changes={"closed_at": timezone.now()}, note=reason)
+    return demand
+
+
+@transaction.atomic
+def demand_merge(*, demand_id, actor, into: Demand | None, note="") -> Demand:
+    demand = _lock(demand_id)
+    _check(actor, demand, Action.MERGE)
+    if into is None or into.pk == demand.pk or not can_view(actor, into):
+        raise InvalidInput(field_errors={"into": [_("Enter the tracking code of another demand you can see.")]})
+    if into.status not in OPEN_STATES:
+        raise InvalidInput(field_errors={"into": [_("A demand can only be merged into an open demand.")]})
+    _transition(demand, actor=actor, action=Action.MERGE, changes={"merged_into": into, "closed_at": timezone.now()},
+                note=note, data={"into": into.pk})
+    return demand
+
+
+@transaction.atomic
+def demand_dispatch(*, demand_id, actor, unit, note="") -> Demand:
+    demand = _lock(demand_id)
+    _check(actor, demand, Action.DISPATCH)
+    changes = {**_unit_fields(unit), **_clock_fields(demand, timezone.now())}
+    _transition(demand, actor=actor, action=Action.DISPATCH, changes=changes, note=note, data=_unit_data(unit))
+    return demand
+
+
+@transaction.atomic
+def demand_reassign(*, demand_id, actor, unit, note="") -> Demand:
+    demand = _lock(demand_id)
+    _check(actor, demand, Action.REASSIGN)
+    fields = _unit_fields(unit)
+    if demand.unit == unit:
+        raise InvalidInput(field_errors={"unit": [_("Choose a different unit.")]})
+    changes = {**fields, **_clock_fields(demand, timezone.now())}
+    _transition(demand, actor=actor, action=Action.REASSIGN, changes=changes, note=note, data=_unit_data(unit))
+    return demand
+
+
+# ---------------------------------------------------------------- unit actions
+
+
+@transaction.atomic
+def demand_accept(*, demand_id, actor) -> Demand:
+    demand = _lock(demand_id)
+    _check(actor, demand, Action.ACCEPT)
+    _transition(demand, actor=actor, action=Action.ACCEPT, changes={"accepted_by": actor, "accepted_at": timezone.now()},
+                data={"unit": str(demand.unit)})
+    return demand
+
+
+@transaction.atomic
+def demand_return(*, demand_id, actor, reason: str) -> Demand:
+    demand = _lock(demand_id)
+    _check(actor, demand, Action.RETURN)
+    reason = _require_text(reason, "reason", _("Say why the demand is not for your unit."))
+    returns = demand.return_count + 1
+    changes = {
+        "return_count": returns,
+        "unit_grid": None, "unit_department": None, "unit_deputy": None,
+        "accepted_by": None, "accepted_at": None, "dispatched_at": None,
+        "accept_deadline": None, "resolve_deadline": None,
+        "extension_used": False, "extension_requested_days": None,
+    }
+    if returns >= settings.RETURNS_BEFORE_DISTRICT:
+        changes["at_district_centre"] = True
+    _transition(demand, actor=actor, action=Action.RETURN, changes=changes, note=reason, public=False,
+                data={"unit": str(demand.unit), "returns": returns, "to_district": changes.get("at_district_centre", False)})
+    return demand
+
+
+@transaction.atomic
+def demand_request_extension(*, demand_id, actor, days: int, reason: str) -> Demand:
+    demand = _lock(demand_id)
+    _check(actor, demand, Action.REQUEST_EXTENSION)
+    reason = _require_text(reason, "reason", _("Say why more time is needed."))
+    if not isinstance(days, int) or not 1 <= days <= 30:
+        raise InvalidInput(field_errors={"days": [_("Ask for 1 to 30 working days.")]})
+    _transition(demand, actor=actor, action=Action.REQUEST_EXTENSION, changes={"extension_requested_days": days},
+                note=reason, public=False, data={"days": days})
+    return demand
+
+
+@transaction.atomic
+def demand_extend(*, demand_id, actor, note="") -> Demand:
+    demand = _lock(demand_id)
+    _check(actor, demand, Action.EXTEND)
+    days = demand.extension_requested_days
+    new_deadline = sla.add_working_days(demand.resolve_deadline or timezone.now(), days)
+    changes = {"resolve_deadline": new_deadline, "extension_used": True, "extension_requested_days": None}
+    _transition(demand, actor=actor, action=Action.EXTEND, changes=changes, note=note,
+                data={"days": days, "resolve_deadline": new_deadline.isoformat()})
+    return demand
+
+
+@transaction.atomic
+def demand_deny_extension(*, demand_id, actor, reason: str) -> Demand:
+    demand = _lock(demand_id)
+    _check(actor, demand, Action.DENY_EXTENSION)
+    reason = _require_text(reason, "reason", _("Say why the extension is refused."))
+    _transition(demand, actor=actor, action=Action.DENY_EXTENSION, changes={"extension_requested_days": None},
+                note=reason, public=False)
+    return demand
+
+
+@transaction.atomic
+def demand_note(*, demand_id, actor, text: str, public: bool = False) -> Demand:
+    demand = _lock(demand_id)
+    _check(actor, demand, Action.NOTE)
+    text = _require_text(text, "text", _("Write the progress note."))
+    _transition(demand, actor=actor, action=Action.NOTE, changes={}, note=text, public=public)
+    return demand
+
+
+@transaction.atomic
+def demand_resolve(*, demand_id, actor, outcome: str, reply: str, photos=()) -> Demand:
+    demand = _lock(demand_id)
+    _check(actor, demand, Action.RESOLVE)
+    errors = {}
+    if outcome not in Outcome.values:
+        errors["outcome"] = [_("Choose the outcome.")]
+    if not (reply or "").strip():
+        errors["reply"] = [_("Write the reply the resident will read.")]
+    if len(photos) > settings.MAX_PHOTOS:
+        errors["photos"] = [_("At most %(n)s photos.") % {"n": settings.MAX_PHOTOS}]
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    checked = [uploads.check_photo(f) for f in photos]
+    changes = {
+        "outcome": outcome,
+        "reply": reply.strip(),
+        "resolved_at": timezone.now(),
+        "resolved_by_grid": demand.unit_grid_id is not None,
+    }
+    event = _transition(demand, actor=actor, action=Action.RESOLVE, changes=changes, note=reply.strip(),
+                        data={"outcome": outcome, "unit": str(demand.unit)})
+    for photo in checked:
+        uploads.store_photo(demand, photo, purpose=DemandAttachment.Purpose.RESULT, event=event)
+    policy = sla.policy_for(demand.type, demand.urgency)
+    if policy is not None and policy.auto_verify:
+        _verify(demand, actor=SYSTEM, note=_("Verified automatically by policy for this type."), data={"policy": True})
+    return demand
+
+
+# ---------------------------------------------------------------- supervision and rating
+
+
+def _verify(demand, *, actor, note="", data=None) -> None:
+    _check(actor, demand, Action.VERIFY)
+    changes = {"verified_at": timezone.now(), "rating_token": secrets.token_urlsafe(24)}
+    _transition(demand, actor=actor, action=Action.VERIFY, changes=changes, note=note, data=data)
+
+
+@transaction.atomic
+def demand_verify(*, demand_id, actor, note="") -> Demand:
+    demand = _lock(demand_id)
+    _verify(demand, actor=actor, note=note)
+    return demand
+
+
+def _reopen(demand, *, actor, reason: str, unit=None) -> None:
+    _check(actor, demand, Action.REOPEN)
+    unit = unit or demand.unit
+    changes = {
+        **_unit_fields(unit),
+        **_clock_fields(demand, timezone.now()),
+        "rework_count": demand.rework_count + 1,
+        "outcome": "", "reply": "", "resolved_at": None, "resolved_by_grid": False,
+        "verified_at": None, "rating_token": "", "rating": "", "rating_comment": "", "rated_at": None,
+        "closed_at": None,
+    }
+    _transition(demand, actor=actor, action=Action.REOPEN, changes=changes, note=reason,
+                data={**_unit_data(unit), "rework": demand.rework_count + 1})
+
+
+@transaction.atomic
+def demand_reopen(*, demand_id, actor, reason: str, unit=None) -> Demand:
+    demand = _lock(demand_id)
+    _check(actor, demand, Action.REOPEN)
+    reason = _require_text(reason, "reason", _("Say what must be handled again."))
+    _reopen(demand, actor=actor, reason=reason, unit=unit)
+    return demand
+
+
+@transaction.atomic
+def demand_rate(*, demand_id, actor, rating: str, comment: str = "") -> Demand:
+    """The resident's rating. A first "dissatisfied" reopens; a second closes and flags for supervisors."""
+    demand = _lock(demand_id)
+    _check(actor, demand, Action.RATE)
+    if rating not in Rating.values:
+        raise InvalidInput(field_errors={"rating": [_("Choose how satisfied you are.")]})
+    comment = (comment or "").strip()
+    now = timezone.now()
+    dissatisfied = rating == Rating.DISSATISFIED
+    count = demand.dissatisfied_count + (1 if dissatisfied else 0)
+    changes = {"rating": rating, "rating_comment": comment, "rated_at": now, "closed_at": now,
+               "rating_token": "", "dissatisfied_count": count}
+    if dissatisfied and count >= 2:
+        changes["flagged"] = True
+    _transition(demand, actor=actor, action=Action.RATE, changes=changes, note=comment, data={"rating": rating})
+    if dissatisfied and count == 1:
+        _reopen(demand, actor=SYSTEM, reason=_("The resident was not satisfied; the demand is handled again."))
+    return demand
+
+
+@transaction.atomic
+def demand_expire_rating(*, demand_id, actor=SYSTEM) -> Demand:
+    demand = _lock(demand_id)
+    _check(actor, demand, Action.EXPIRE_RATING)
+    _transition(demand, actor=actor, action=Action.EXPIRE_RATING,
+                changes={"closed_at": timezone.now(), "rating_token": ""})
+    return demand
+
+
+@transaction.atomic
+def demand_urge(*, demand_id, actor, note: str, due_date: dt.date) -> SupervisionOrder:
+    demand = _lock(demand_id)
+    _check(actor, demand, Action.URGE)
+    note = _require_text(note, "note", _("Write what the unit must do."))
+    if due_date is None or due_date < timezone.localdate():
+        raise InvalidInput(field_errors={"due_date": [_("The due date cannot be in the past.")]})
+    event = _transition(demand, actor=actor, action=Action.URGE, changes={}, note=note, public=False,
+                        data={"due_date": due_date.isoformat()})
+    return SupervisionOrder.objects.create(demand=demand, created_by=actor, note=note, due_date=due_date,
+                                           created_at=event.created_at)
+
+
+@transaction.atomic
+def supervision_order_answer(*, order_id, actor, answer: str) -> SupervisionOrder:
+    from .permissions import is_unit_member
+
+    try:
+        order = SupervisionOrder.objects.select_for_update().select_related("demand").get(pk=order_id)
+    except (SupervisionOrder.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("No such supervision order.")) from None
+    if not is_unit_member(actor, order.demand):
+        if is_staff_user(actor) and can_view(actor, order.demand):
+            raise NotPermitted()
+        raise NotFound(_("No such supervision order."))
+    if order.answered_at is not None:
+        raise TransitionNotAllowed(_("This supervision order was already answered."))
+    order.answer = _require_text(answer, "answer", _("Write the answer to the supervisors."))
+    order.answered_by = actor
+    order.answered_at = timezone.now()
+    order.save(update_fields=["answer", "answered_by", "answered_at"])
+    return order

@@ -1,0 +1,94 @@
+"""The demand lifecycle as data (DESIGN §4). Services, pages and tests all read this one table."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("received")
+    CLASSIFIED = "classified", _("classified")
+    DISPATCHED = "dispatched", _("dispatched")
+    ACCEPTED = "accepted", _("in progress")
+    RESOLVED = "resolved", _("awaiting verification")
+    VERIFIED = "verified", _("awaiting rating")
+    CLOSED = "closed", _("closed")
+    REJECTED = "rejected", _("rejected")
+    MERGED = "merged", _("merged")
+
+
+class Action(models.TextChoices):
+    RECEIVE = "receive", _("receive")
+    CLASSIFY = "classify", _("classify")
+    REJECT = "reject", _("reject")
+    MERGE = "merge", _("merge")
+    DISPATCH = "dispatch", _("dispatch")
+    ACCEPT = "accept", _("accept")
+    RETURN = "return", _("return")
+    REASSIGN = "reassign", _("reassign")
+    REQUEST_EXTENSION = "request_extension", _("request extension")
+    EXTEND = "extend", _("approve extension")
+    DENY_EXTENSION = "deny_extension", _("deny extension")
+    NOTE = "note", _("progress note")
+    RESOLVE = "resolve", _("resolve")
+    VERIFY = "verify", _("verify")
+    REOPEN = "reopen", _("reopen")
+    RATE = "rate", _("rate")
+    EXPIRE_RATING = "expire_rating", _("close unrated")
+    URGE = "urge", _("urge")
+
+
+S = Status
+OPEN_STATES = frozenset({S.RECEIVED, S.CLASSIFIED, S.DISPATCHED, S.ACCEPTED, S.RESOLVED, S.VERIFIED})
+TERMINAL_STATES = frozenset({S.CLOSED, S.REJECTED, S.MERGED})
+# States in which a unit holds the demand and the SLA clock runs.
+HANDLING_STATES = frozenset({S.DISPATCHED, S.ACCEPTED})
+
+# action -> (states it may start from, state it leads to; None keeps the state)
+TRANSITIONS: dict[str, tuple[frozenset, str | None]] = {
+    Action.RECEIVE: (frozenset(), S.RECEIVED),
+    Action.CLASSIFY: (frozenset({S.RECEIVED}), S.CLASSIFIED),
+    Action.REJECT: (frozenset({S.RECEIVED, S.CLASSIFIED}), S.REJECTED),
+    Action.MERGE: (frozenset({S.RECEIVED, S.CLASSIFIED}), S.MERGED),
+    Action.DISPATCH: (frozenset({S.CLASSIFIED}), S.DISPATCHED),
+    Action.ACCEPT: (frozenset({S.DISPATCHED}), S.ACCEPTED),
+    Action.RETURN: (frozenset({S.DISPATCHED, S.ACCEPTED}), S.CLASSIFIED),
+    Action.REASSIGN: (frozenset({S.DISPATCHED, S.ACCEPTED}), S.DISPATCHED),
+    Action.REQUEST_EXTENSION: (frozenset({S.ACCEPTED}), None),
+    Action.EXTEND: (frozenset({S.ACCEPTED}), None),
+    Action.DENY_EXTENSION: (frozenset({S.ACCEPTED}), None),
+    Action.NOTE: (frozenset({S.ACCEPTED}), None),
+    Action.RESOLVE: (frozenset({S.ACCEPTED}), S.RESOLVED),
+    Action.VERIFY: (frozenset({S.RESOLVED}), S.VERIFIED),
+    Action.REOPEN: (frozenset({S.RESOLVED, S.VERIFIED, S.CLOSED}), S.DISPATCHED),
+    Action.RATE: (frozenset({S.VERIFIED}), S.CLOSED),
+    Action.EXPIRE_RATING: (frozenset({S.VERIFIED}), S.CLOSED),
+    Action.URGE: (OPEN_STATES, None),
+}
+
+
+def allowed_from(action: str, status: str) -> bool:
+    return status in TRANSITIONS[action][0]
+
+
+def target_of(action: str, status: str) -> str:
+    target = TRANSITIONS[action][1]
+    return status if target is None else target
+
+
+# What the resident reads on the public tracking page for each action.
+PUBLIC_PHRASES = {
+    Action.RECEIVE: _("Your demand was received."),
+    Action.CLASSIFY: _("Your demand was accepted for handling."),
+    Action.REJECT: _("Your demand cannot be taken up."),
+    Action.MERGE: _("Your demand is handled together with a report of the same problem."),
+    Action.DISPATCH: _("Your demand was assigned to %(unit)s."),
+    Action.ACCEPT: _("%(unit)s has started handling your demand."),
+    Action.REASSIGN: _("Your demand was reassigned to %(unit)s."),
+    Action.EXTEND: _("The handling deadline was extended."),
+    Action.NOTE: _("Progress update."),
+    Action.RESOLVE: _("%(unit)s replied with a result."),
+    Action.VERIFY: _("The result was checked by a supervisor. Please rate the handling."),
+    Action.REOPEN: _("Your demand is being handled again."),
+    Action.RATE: _("You rated the handling."),
+    Action.EXPIRE_RATING: _("Closed without a rating."),
+}

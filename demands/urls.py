@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "demands"
+urlpatterns = [
+    path("submit/", views.submit, name="submit"),
+    path("track/", views.track, name="track"),
+    path("track/<str:code>/", views.track_detail, name="track_detail"),
+    path("track/<str:code>/receipt/", views.receipt, name="receipt"),
+    path("track/<str:code>/photos/<str:token>/", views.track_photo, name="track_photo"),
+    path("rate/<str:token>/", views.rate, name="rate"),
+    path("work/", views.workbench, name="workbench"),
+    path("work/demands/<int:pk>/", views.demand_detail, name="detail"),
+    path("work/demands/<int:pk>/photos/<str:token>/", views.staff_photo, name="staff_photo"),
+    path("work/demands/<int:pk>/orders/<int:order_id>/answer/", views.supervision_answer, name="supervision_answer"),
+    path("work/demands/<int:pk>/<str:action>/", views.demand_action, name="action"),
+]

@@ -1,0 +1,277 @@
+"""Resident and staff pages. Thin: each validates a form and calls one service."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from portal.errors import ApplicationError, InvalidInput, NotFound
+
+from . import selectors, services
+from .filters import WorkbenchFilter
+from .forms import (
+    ClassifyForm, EmptyForm, MergeForm, NoteOnlyForm, ProgressNoteForm, RateForm, ReasonForm, ReopenForm,
+    RequestExtensionForm, ResolveForm, SubmitForm, SupervisionAnswerForm, TrackForm, UnitForm, UrgeForm,
+)
+from .models import DemandAttachment
+from .permissions import ResidentActor, can_see_personal_data
+from .states import Action
+
+# action -> (form, how the cleaned data becomes a service call)
+STAFF_ACTIONS = {
+    Action.CLASSIFY: (ClassifyForm, lambda pk, actor, c: services.demand_classify(
+        demand_id=pk, actor=actor, type=c["type"], category=c["category"], urgency=c["urgency"], grid=c["grid"],
+        note=c["note"])),
+    Action.REJECT: (ReasonForm, lambda pk, actor, c: services.demand_reject(demand_id=pk, actor=actor, reason=c["reason"])),
+    Action.MERGE: (MergeForm, lambda pk, actor, c: services.demand_merge(demand_id=pk, actor=actor, into=c["into"])),
+    Action.DISPATCH: (UnitForm, lambda pk, actor, c: services.demand_dispatch(
+        demand_id=pk, actor=actor, unit=c["unit"], note=c["note"])),
+    Action.ACCEPT: (EmptyForm, lambda pk, actor, c: services.demand_accept(demand_id=pk, actor=actor)),
+    Action.RETURN: (ReasonForm, lambda pk, actor, c: services.demand_return(demand_id=pk, actor=actor, reason=c["reason"])),
+    Action.REASSIGN: (UnitForm, lambda pk, actor, c: services.demand_reassign(
+        demand_id=pk, actor=actor, unit=c["unit"], note=c["note"])),
+    Action.REQUEST_EXTENSION: (RequestExtensionForm, lambda pk, actor, c: services.demand_request_extension(
+        demand_id=pk, actor=actor, days=c["days"], reason=c["reason"])),
+    Action.EXTEND: (NoteOnlyForm, lambda pk, actor, c: services.demand_extend(demand_id=pk, actor=actor, note=c["note"])),
+    Action.DENY_EXTENSION: (ReasonForm, lambda pk, actor, c: services.demand_deny_extension(
+        demand_id=pk, actor=actor, reason=c["reason"])),
+    Action.NOTE: (ProgressNoteForm, lambda pk, actor, c: services.demand_note(
+        demand_id=pk, actor=actor, text=c["text"], public=c["public"])),
+    Action.RESOLVE: (ResolveForm, lambda pk, actor, c: services.demand_resolve(
+        demand_id=pk, actor=actor, outcome=c["outcome"], reply=c["reply"], photos=c["photos"])),
+    Action.VERIFY: (NoteOnlyForm, lambda pk, actor, c: services.demand_verify(demand_id=pk, actor=actor, note=c["note"])),
+    Action.REOPEN: (ReopenForm, lambda pk, actor, c: services.demand_reopen(
+        demand_id=pk, actor=actor, reason=c["reason"], unit=c["unit"])),
+    Action.URGE: (UrgeForm, lambda pk, actor, c: services.demand_urge(
+        demand_id=pk, actor=actor, note=c["note"], due_date=c["due_date"])),
+}
+
+
+def _attach_errors(form, error: ApplicationError) -> None:
+    for field, errors in error.field_errors.items():
+        for message in errors:
+            form.add_error(field if field in form.fields else None, message)
+    if not error.field_errors:
+        form.add_error(None, error.message)
+
+
+def _not_found(error: NotFound):
+    raise Http404(error.message)
+
+
+# ---------------------------------------------------------------- resident pages
+
+
+@require_http_methods(["GET", "POST"])
+def submit(request):
+    if request.method == "POST" and "refresh_places" in request.POST:
+        # No-JavaScript path of the cascading selects: redisplay with narrowed lists, no errors yet.
+        form = SubmitForm(initial=request.POST.dict())
+    elif request.method == "POST":
+        form = SubmitForm(request.POST, request.FILES)
+        if form.is_valid():
+            c = form.cleaned_data
+            try:
+                demand = services.demand_receive(
+                    actor=request.user, type=c["type"], category=c["category"], content=c["content"],
+                    township=c["township"], community=c["community"], grid=c["grid"], address=c["address"],
+                    contact_name=c["contact_name"], contact_phone=c["contact_phone"], is_public=c["is_public"],
+                    photos=c["photos"], channel="web",
+                )
+            except InvalidInput as error:
+                _attach_errors(form, error)
+            else:
+                request.session["receipt"] = demand.tracking_code
+                return redirect("demands:receipt", code=demand.tracking_code)
+    else:
+        form = SubmitForm(initial={"township": request.GET.get("township"), "community": request.GET.get("community")})
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "demands/submit.html", {"form": form}, status=status)
+
+
+def receipt(request, code):
+    try:
+        demand = selectors.demand_get_by_code(code)
+    except NotFound as error:
+        _not_found(error)
+    return render(request, "demands/receipt.html", {"demand": demand,
+                                                    "track_url": request.build_absolute_uri(reverse("demands:track_detail", args=[demand.tracking_code]))})
+
+
+def track(request):
+    form = TrackForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        return redirect("demands:track_detail", code=form.cleaned_data["code"])
+    return render(request, "demands/track.html", {"form": form}, status=400 if form.is_bound else 200)
+
+
+def track_detail(request, code):
+    try:
+        demand = selectors.demand_get_by_code(code)
+    except NotFound as error:
+        form = TrackForm(initial={"code": code})
+        return render(request, "demands/track.html", {"form": form, "not_found": error.message}, status=404)
+    followed = demand.merged_into if demand.merged_into_id else demand
+    return render(request, "demands/track_detail.html", {
+        "demand": demand,
+        "followed": followed,
+        "events": selectors.public_events(demand),
+        "photos": demand.attachments.all(),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def rate(request, token):
+    try:
+        demand = selectors.demand_get_by_rating_token(token)
+    except NotFound as error:
+        return render(request, "demands/rate_invalid.html", {"message": error.message}, status=404)
+    form = RateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.demand_rate(demand_id=demand.pk, actor=ResidentActor(demand.pk),
+                                 rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"])
+        except ApplicationError as error:
+            _attach_errors(form, error)
+        else:
+            return redirect("demands:track_detail", code=demand.tracking_code)
+    return render(request, "demands/rate.html", {"demand": demand, "form": form},
+                  status=400 if form.is_bound and form.errors else 200)
+
+
+def _serve(attachment):
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response
+
+
+def track_photo(request, code, token):
+    try:
+        demand = selectors.demand_get_by_code(code)
+    except NotFound as error:
+        _not_found(error)
+    attachment = DemandAttachment.objects.filter(demand=demand, token=token).first()
+    if attachment is None:
+        raise Http404
+    return _serve(attachment)
+
+
+# ---------------------------------------------------------------- staff pages
+
+
+@login_required
+def workbench(request):
+    waiting_only = request.GET.get("tab", "waiting") != "all"
+    base = selectors.demand_list(viewer=request.user, waiting_only=waiting_only)
+    filterset = WorkbenchFilter(request.GET or None, queryset=base, viewer=request.user)
+    page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "demands/workbench.html", {
+        "filter": filterset,
+        "page": page,
+        "waiting_only": waiting_only,
+        "query": query.urlencode(),
+        "open_orders": selectors.open_supervision_orders(viewer=request.user)[:20],
+    })
+
+
+def _detail_context(request, demand, failed_action=None, failed_form=None):
+    available = [a for a in services.available_actions(request.user, demand) if a in STAFF_ACTIONS]
+    forms = []
+    for action in available:
+        form = failed_form if action == failed_action else STAFF_ACTIONS[action][0](demand=demand, prefix=action)
+        forms.append((action, Action(action).label, form))
+    orders = list(demand.supervision_orders.select_related("created_by", "answered_by"))
+    from .permissions import is_unit_member
+
+    return {
+        "demand": demand,
+        "events": demand.events.select_related("actor").order_by("created_at", "id"),
+        "action_forms": forms,
+        "show_personal": can_see_personal_data(request.user, demand),
+        "photos": demand.attachments.all(),
+        "orders": orders,
+        "can_answer_orders": is_unit_member(request.user, demand),
+        "answer_form": SupervisionAnswerForm(),
+        "merged_demands": demand.merged_demands.all(),
+    }
+
+
+@login_required
+def demand_detail(request, pk):
+    try:
+        demand = selectors.demand_get_for(viewer=request.user, pk=pk)
+    except NotFound as error:
+        _not_found(error)
+    return render(request, "demands/detail.html", _detail_context(request, demand))
+
+
+@login_required
+@require_POST
+def demand_action(request, pk, action):
+    try:
+        demand = selectors.demand_get_for(viewer=request.user, pk=pk)
+    except NotFound as error:
+        _not_found(error)
+    if action not in STAFF_ACTIONS:
+        raise Http404
+    form_class, call = STAFF_ACTIONS[action]
+    form = form_class(request.POST, request.FILES, demand=demand, prefix=action)
+    status = 400
+    if form.is_valid():
+        try:
+            call(demand.pk, request.user, form.cleaned_data)
+        except NotFound as error:
+            _not_found(error)
+        except ApplicationError as error:
+            status = error.http_status
+            _attach_errors(form, error)
+        else:
+            messages.success(request, _("Done: %(action)s.") % {"action": Action(action).label})
+            return redirect("demands:detail", pk=demand.pk)
+    demand.refresh_from_db()
+    context = _detail_context(request, demand, failed_action=action, failed_form=form)
+    if action not in [a for a, _label, _f in context["action_forms"]]:
+        context["action_forms"].insert(0, (action, Action(action).label, form))
+    return render(request, "demands/detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def supervision_answer(request, pk, order_id):
+    try:
+        demand = selectors.demand_get_for(viewer=request.user, pk=pk)
+    except NotFound as error:
+        _not_found(error)
+    form = SupervisionAnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.supervision_order_answer(order_id=order_id, actor=request.user, answer=form.cleaned_data["answer"])
+        except NotFound as error:
+            _not_found(error)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The answer was sent to the supervisors."))
+    else:
+        messages.error(request, _("Write the answer to the supervisors."))
+    return redirect("demands:detail", pk=demand.pk)
+
+
+@login_required
+def staff_photo(request, pk, token):
+    try:
+        demand = selectors.demand_get_for(viewer=request.user, pk=pk)
+    except NotFound as error:
+        _not_found(error)
+    attachment = DemandAttachment.objects.filter(demand=demand, token=token).first()
+    if attachment is None:
+        raise Http404
+    return _serve(attachment)

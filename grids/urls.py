@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "grids"
+urlpatterns = [
+    path("communities/", views.community_options, name="communities"),
+    path("grids/", views.grid_options, name="grids"),
+]

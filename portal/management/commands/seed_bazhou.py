@@ -1,0 +1,42 @@
+"""Load the Bazhou demo: places, categories, departments, SLA policy, deputies, users, and optional demands."""
+
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.seed import DEFAULT_PASSWORD, seed_users
+from demands.demo import generate_demands
+from demands.models import Demand
+from demands.seed import seed_categories, seed_departments, seed_sla_policy
+from deputies.seed import seed_deputies
+from grids.models import Grid, MicroGrid, Township
+from grids.seed import seed_places
+
+
+class Command(BaseCommand):
+    help = "Load the Bazhou district demo data. Safe to run again: a second run changes nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", help=f"password of every demo user (default for new users: {DEFAULT_PASSWORD})")
+        parser.add_argument("--demands", type=int, default=0, help="add N synthetic historical demands")
+        parser.add_argument("--if-empty", action="store_true", help="add the --demands only when there are none yet")
+
+    def handle(self, *args, password=None, demands=0, if_empty=False, **options):
+        started = time.monotonic()
+        with transaction.atomic():
+            seed_places()
+            categories = seed_categories()
+            seed_departments(categories)
+            seed_sla_policy()
+            seed_deputies()
+            new_users = seed_users(password)
+        self.stdout.write(
+            f"places: {Township.objects.count()} townships, {Grid.objects.count()} grids, "
+            f"{MicroGrid.objects.count()} micro-grids; {new_users} new users"
+        )
+        if demands > 0 and not (if_empty and Demand.objects.exists()):
+            t0 = time.monotonic()
+            written = generate_demands(demands)
+            self.stdout.write(f"demands: {written} added in {time.monotonic() - t0:.1f} s")
+        self.stdout.write(self.style.SUCCESS(f"seed_bazhou done in {time.monotonic() - started:.1f} s"))
