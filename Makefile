@@ -1,0 +1,39 @@
+# Two commands: `make run` (demo on 127.0.0.1:8000) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_PASSWORD ?= minsheng2026
+DEMO_DEMANDS ?= 3000
+export DEBUG ?= 1
+
+.PHONY: install run test messages clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_bazhou --password "$(DEMO_PASSWORD)" --demands $(DEMO_DEMANDS) --if-empty
+	@$(PY) manage.py demo_logins --password "$(DEMO_PASSWORD)" --url "http://$(HOST):$(PORT)/"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	DEBUG=0 $(PY) -m pytest $(PYTEST_ARGS)
+
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --add-location file -i ".venv/*" -i "node_modules/*"
+	$(PY) manage.py compilemessages -l zh_Hans
+
+clean:
+	rm -rf $(VENV) node_modules var staticfiles

@@ -1,0 +1,12 @@
+"""Settings for the test suite: the real settings with test-only secrets and a throwaway media folder."""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
+os.environ.setdefault("PORTAL_TESTING", "1")
+
+from .settings import *  # noqa: E402,F403
+
+MEDIA_ROOT = tempfile.mkdtemp(prefix="minsheng-media-")
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; never in production
