@@ -133,7 +133,7 @@ def test_files_that_are_not_images_are_refused_with_a_message(name, data, world)
     })
     assert response.status_code == 400
     page = response.content.decode()
-    assert name in page or "文件为空" in page
+    assert name in page or "空文件" in page
     assert Demand.objects.count() == 0
 
 
