@@ -93,3 +93,12 @@ class SupervisionOrderAdmin(admin.ModelAdmin):
     list_filter = ["source"]
     raw_id_fields = ["demand", "created_by", "answered_by"]
     readonly_fields = ["created_at"]
+
+
+@admin.register(DemandAttachment)
+class DemandAttachmentAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "demand", "purpose", "content_type", "size", "created_at"]
+    list_filter = ["purpose", "content_type"]
+    search_fields = ["demand__tracking_code", "original_name"]
+    raw_id_fields = ["demand", "event"]
+    readonly_fields = ["token", "extension", "content_type", "size", "width", "height", "created_at"]

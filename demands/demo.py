@@ -200,7 +200,7 @@ def _new_demand(ctx, rng, now, final):
     grid = rng.choice(ctx.grids)
     sub = rng.choice(ctx.sub_codes)
     demand_type, template = rng.choice(DEMAND_TEXTS[sub])
-    age_days = rng.uniform(0.2, 12) if final in OPEN_FINALS else rng.uniform(3, 365)
+    age_days = rng.uniform(0.2, 12) if final in OPEN_FINALS else rng.uniform(10, 365)
     created = now - dt.timedelta(days=age_days)
     has_contact = rng.random() < 0.8
     return Demand(

@@ -100,8 +100,8 @@ class SubmitForm(PlaceFieldsMixin, forms.Form):
                                   empty_label=_("Choose (optional)"))
     address = forms.CharField(label=_("Address or landmark"), max_length=200, required=False)
     photos = PhotosField(label=_("Photos (up to 3, 5 MB each)"))
-    contact_name = forms.CharField(label=_("Your name (optional)"), max_length=50, required=False)
-    contact_phone = PhoneField(label=_("Your phone (optional)"), max_length=20, required=False,
+    contact_name = forms.CharField(label=_("Your name"), max_length=50, required=False)
+    contact_phone = PhoneField(label=_("Your phone"), max_length=20, required=False,
                                help_text=_("Only the staff handling your demand can see it."))
     is_public = forms.BooleanField(label=_("The content may be shown publicly (without my name and phone)"),
                                    required=False)

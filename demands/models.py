@@ -128,8 +128,8 @@ class Demand(models.Model):
     grid = models.ForeignKey(
         "grids.Grid", verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    contact_name = models.CharField(_("name"), max_length=50, blank=True)
-    contact_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    contact_name = models.CharField(_("contact name"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
     is_public = models.BooleanField(_("may be shown publicly"), default=False)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True, blank=True,

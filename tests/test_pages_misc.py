@@ -1,0 +1,92 @@
+"""Cascading place selects without JavaScript, language, health check and the admin."""
+
+import pytest
+from django.contrib.admin.sites import site
+from django.test import Client
+from django.urls import reverse
+
+from demands.models import DemandEvent
+from demands.states import Status
+
+from .conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_without_javascript_the_update_button_narrows_villages_and_grids(world):
+    client = Client()
+    page = client.post(reverse("demands:submit"), {"township": world.township.pk, "refresh_places": "1",
+                                                   "content": "我写了一半的内容"}).content.decode()
+    assert world.grid.community.name in page
+    assert world.other_grid.community.name not in page
+    assert "我写了一半的内容" in page  # nothing the resident typed is lost
+    page = client.post(reverse("demands:submit"), {"township": world.township.pk,
+                                                   "community": world.grid.community.pk,
+                                                   "refresh_places": "1"}).content.decode()
+    assert world.grid.name in page and world.sibling_grid.name in page
+    assert world.other_grid.name not in page
+
+
+def test_htmx_endpoints_return_the_children_of_the_choice(world):
+    client = Client()
+    communities = client.get(reverse("grids:communities"), {"township": world.township.pk}).content.decode()
+    assert world.grid.community.name in communities and world.other_grid.community.name not in communities
+    grids = client.get(reverse("grids:grids"), {"community": world.grid.community.pk}).content.decode()
+    assert world.grid.name in grids and world.other_grid.name not in grids
+    assert client.get(reverse("grids:grids"), {"community": "x"}).status_code == 200
+
+
+def test_grid_from_another_community_is_refused_with_a_message(world):
+    response = Client().post(reverse("demands:submit"), {
+        "type": "help", "content": "路灯坏了一个月了", "township": world.township.pk,
+        "community": world.grid.community.pk, "grid": world.other_grid.pk,
+    })
+    assert response.status_code == 400
+
+
+def test_pages_are_chinese_by_default_and_english_on_request(world):
+    client = Client()
+    assert "我要反映" in client.get("/").content.decode()
+    # A browser set to English still gets Chinese until the visitor switches.
+    assert "我要反映" in Client(HTTP_ACCEPT_LANGUAGE="en-US,en").get("/").content.decode()
+    switched = Client()
+    switched.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert "Report a problem" in switched.get("/").content.decode()
+
+
+def test_health_check_reports_database_and_broker():
+    response = Client().get("/healthz")
+    body = response.json()
+    assert body["database"] == "ok"
+    assert "broker" in body
+
+
+def test_unknown_tracking_code_gets_a_clear_message():
+    response = Client().get(reverse("demands:track_detail", args=["AAA-BBB-CCC-DDD-EEE-FFF"]))
+    assert response.status_code == 404
+    assert "没有找到该查询码对应的诉求" in response.content.decode()
+    response = Client().get(reverse("demands:track"), {"code": "12"})
+    assert response.status_code == 400
+    assert "查询码" in response.content.decode()
+
+
+def test_every_model_has_an_admin_page_and_events_are_read_only(walk, staff):
+    from django.apps import apps
+
+    demand = walk(Status.RESOLVED)
+    admin = staff.dispatcher
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client = Client()
+    client.login(username=admin.username, password=PASSWORD)
+    for app in ("accounts", "grids", "deputies", "demands"):
+        for model in apps.get_app_config(app).get_models():
+            assert model in site._registry, model
+            url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+            assert client.get(url).status_code == 200, url
+    event = DemandEvent.objects.filter(demand=demand).first()
+    change_url = reverse("admin:demands_demandevent_change", args=[event.pk])
+    client.post(change_url, {"note": "篡改"})
+    event.refresh_from_db()
+    assert event.note != "篡改"
+    assert client.get(reverse("admin:demands_demand_change", args=[demand.pk])).status_code == 200
