@@ -177,7 +177,7 @@ class _Builder:
         d.reply = rng.choice(pool)
         d.resolved_at = self.clock
         d.resolved_by_grid = d.unit_grid is not None
-        self.step(Action.RESOLVE, self.unit_user(), note=d.reply, data={"outcome": d.outcome})
+        self.step(Action.RESOLVE, self.unit_user(), note=d.reply, data={"outcome": d.outcome, "unit": str(d.unit)})
 
     def verify(self):
         self.later(1, 30)

@@ -22,7 +22,8 @@ class WorkbenchFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices, empty_label=_("All statuses"))
     type = django_filters.ChoiceFilter(label=_("Type"), choices=DemandType.choices, empty_label=_("All types"))
-    category = django_filters.ChoiceFilter(label=_("Category"), method="by_category", choices=[])
+    category = django_filters.ChoiceFilter(label=_("Category"), method="by_category", choices=[],
+                                           empty_label=_("All categories"))
     township = django_filters.ModelChoiceFilter(label=_("Township"), queryset=Township.objects.all(),
                                                 empty_label=_("All townships"))
     grid = django_filters.CharFilter(label=_("Grid code"), method="by_grid")
