@@ -41,7 +41,12 @@ def _weighted(rng, pairs):
 
 
 def _code(rng) -> str:
-    body = "".join(rng.choice(ALPHABET) for _ in range(RANDOM_LENGTH))
+    # One draw of random bits, spelled in the code alphabet: much cheaper than 17 choice() calls.
+    n, symbols = rng.getrandbits(96), []
+    for _ in range(RANDOM_LENGTH):
+        n, r = divmod(n, len(ALPHABET))
+        symbols.append(ALPHABET[r])
+    body = "".join(symbols)
     return format_code(body + _check_symbol(body))
 
 

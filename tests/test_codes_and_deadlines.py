@@ -26,8 +26,10 @@ def test_typed_code_is_normalised_and_a_typo_is_caught():
     code = codes.new_tracking_code()
     assert codes.normalize_code(code.lower().replace("-", " ")) == code
     raw = code.replace("-", "")
-    wrong = raw[:4] + ("A" if raw[4] != "A" else "B") + raw[5:]
-    assert codes.normalize_code(wrong) is None
+    for i in range(len(raw)):
+        for symbol in codes.ALPHABET:
+            if symbol != raw[i]:
+                assert codes.normalize_code(raw[:i] + symbol + raw[i + 1:]) is None, (i, symbol)
     assert codes.normalize_code("ABC") is None
 
 
