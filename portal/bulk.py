@@ -9,6 +9,8 @@ def _converter(field):
     ops = connection.ops
     if isinstance(field, models.JSONField):
         return lambda v: None if v is None else json.dumps(v, ensure_ascii=False)
+    if connection.vendor == "postgresql":
+        return None  # psycopg adapts datetimes and decimals itself
     if isinstance(field, models.DateTimeField):
         return ops.adapt_datetimefield_value
     if isinstance(field, models.DecimalField):
@@ -31,5 +33,12 @@ def insert_objects(model: type[models.Model], objects: list, batch_size: int = 2
             row.append(convert(value) if convert and value is not None else value)
         rows.append(row)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY is an order of magnitude faster than INSERT for hundreds of thousands of rows.
+            table = connection.ops.quote_name(model._meta.db_table)
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
         for start in range(0, len(rows), batch_size):
             cursor.executemany(sql, rows[start : start + batch_size])
