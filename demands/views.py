@@ -18,7 +18,7 @@ from .forms import (
     RequestExtensionForm, ResolveForm, SubmitForm, SupervisionAnswerForm, TrackForm, UnitForm, UrgeForm,
 )
 from .models import DemandAttachment
-from .permissions import ResidentActor, can_see_personal_data
+from .permissions import ResidentActor, can_see_personal_data, is_submitter
 from .states import Action
 
 # action -> (form, how the cleaned data becomes a service call)
@@ -85,7 +85,6 @@ def submit(request):
             except InvalidInput as error:
                 _attach_errors(form, error)
             else:
-                request.session["receipt"] = demand.tracking_code
                 return redirect("demands:receipt", code=demand.tracking_code)
     else:
         form = SubmitForm(initial={"township": request.GET.get("township"), "community": request.GET.get("community")})
@@ -202,6 +201,7 @@ def _detail_context(request, demand, failed_action=None, failed_form=None):
         "can_answer_orders": is_unit_member(request.user, demand),
         "answer_form": SupervisionAnswerForm(),
         "merged_demands": demand.merged_demands.all(),
+        "is_submitter": is_submitter(request.user, demand),
     }
 
 
