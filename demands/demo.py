@@ -335,7 +335,7 @@ def generate_demands(count: int, *, seed: int = 2026, batch: int = 2000) -> int:
     written = 0
     while written < count:
         size = min(batch, count - written)
-        builders, merge_targets = [], []
+        builders = []
         for _ in range(size):
             final = _weighted(rng, FINAL_STATES)
             demand = _new_demand(ctx, rng, now, final)

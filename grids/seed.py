@@ -55,7 +55,7 @@ def seed_places() -> dict:
 
     community_rows, grid_plan = [], []
     counts = grids_per_township()
-    for t_index, ((code, name, kind), grid_count, block) in enumerate(zip(TOWNSHIPS, counts, _blocks(), strict=True)):
+    for t_index, ((code, _name, kind), grid_count, block) in enumerate(zip(TOWNSHIPS, counts, _blocks(), strict=True)):
         township = townships[code]
         per_community = 3 if kind == "street" else 2
         n_communities = math.ceil(grid_count / per_community)
