@@ -143,6 +143,7 @@ class _Builder:
         d.unit_deputy = unit if isinstance(unit, Deputy) else None
         d.dispatched_at = self.clock
         d.accept_deadline, d.resolve_deadline = self.ctx.deadlines(d.type, d.urgency, self.clock)
+        d.warn_at, d.supervise_at = sla.escalation_times(self.clock, d.resolve_deadline)
         d.accepted_by = None
         d.accepted_at = None
 
@@ -256,7 +257,7 @@ def _walk(b: _Builder, final: str, merge_targets: list) -> None:
         unit = d.unit
         d.return_count += 1
         d.unit_grid = d.unit_department = d.unit_deputy = None
-        d.dispatched_at = d.accept_deadline = d.resolve_deadline = None
+        d.dispatched_at = d.accept_deadline = d.resolve_deadline = d.warn_at = d.supervise_at = None
         b.step(Action.RETURN, b.unit_user(unit), note=rng.choice(RETURN_REASONS), public=False,
                data={"unit": str(unit)})
         b.dispatch()

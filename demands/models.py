@@ -168,6 +168,12 @@ class Demand(models.Model):
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
     accept_deadline = models.DateTimeField(_("accept by"), null=True, blank=True)
     resolve_deadline = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    # Escalation (DESIGN §5): thresholds stored at dispatch so that sweeps are indexed range scans.
+    warn_at = models.DateTimeField(_("warning at"), null=True, blank=True)
+    supervise_at = models.DateTimeField(_("supervision at"), null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    accept_reminded = models.BooleanField(_("acceptance reminder sent"), default=False)
+    rating_reminders_sent = models.PositiveSmallIntegerField(_("rating reminders sent"), default=0)
     extension_used = models.BooleanField(_("extension used"), default=False)
     extension_requested_days = models.PositiveSmallIntegerField(_("extension asked (working days)"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
@@ -195,6 +201,16 @@ class Demand(models.Model):
             models.Index(fields=["unit_grid", "status"]),
             models.Index(fields=["unit_deputy", "status"]),
             models.Index(fields=["grid", "status"]),
+            # Partial indexes: a sweep reads only what is due, however many demands are stored.
+            models.Index(fields=["warn_at"], name="demand_due_warning",
+                         condition=Q(status__in=["dispatched", "accepted"], escalation_level__lt=1)),
+            models.Index(fields=["resolve_deadline"], name="demand_due_overdue",
+                         condition=Q(status__in=["dispatched", "accepted"], escalation_level__lt=2)),
+            models.Index(fields=["supervise_at"], name="demand_due_supervision",
+                         condition=Q(status__in=["dispatched", "accepted"], escalation_level__lt=3)),
+            models.Index(fields=["accept_deadline"], name="demand_due_accept_reminder",
+                         condition=Q(status="dispatched", accept_reminded=False)),
+            models.Index(fields=["verified_at"], name="demand_awaiting_rating", condition=Q(status="verified")),
         ]
         constraints = [
             models.CheckConstraint(

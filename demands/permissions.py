@@ -127,4 +127,5 @@ CAN = {
     Action.RATE: is_submitter,
     Action.EXPIRE_RATING: _system,
     Action.URGE: is_supervisor_for,
+    Action.ESCALATE: _system,
 }

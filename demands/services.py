@@ -161,11 +161,17 @@ def _unit_data(unit) -> dict:
 
 
 def _clock_fields(demand, start) -> dict:
+    """A new dispatch: new deadlines, and every escalation level may apply once again."""
     accept_by, resolve_by = sla.deadlines_for(demand.type, demand.urgency, start)
+    warn_at, supervise_at = sla.escalation_times(start, resolve_by)
     return {
         "dispatched_at": start,
         "accept_deadline": accept_by,
         "resolve_deadline": resolve_by,
+        "warn_at": warn_at,
+        "supervise_at": supervise_at,
+        "escalation_level": 0,
+        "accept_reminded": False,
         "extension_used": False,
         "extension_requested_days": None,
         "accepted_by": None,
@@ -346,7 +352,8 @@ def demand_return(*, demand_id, actor, reason: str) -> Demand:
         "return_count": returns,
         "unit_grid": None, "unit_department": None, "unit_deputy": None,
         "accepted_by": None, "accepted_at": None, "dispatched_at": None,
-        "accept_deadline": None, "resolve_deadline": None,
+        "accept_deadline": None, "resolve_deadline": None, "warn_at": None, "supervise_at": None,
+        "escalation_level": 0, "accept_reminded": False,
         "extension_used": False, "extension_requested_days": None,
     }
     if returns >= settings.RETURNS_BEFORE_DISTRICT:
@@ -374,7 +381,10 @@ def demand_extend(*, demand_id, actor, note="") -> Demand:
     _check(actor, demand, Action.EXTEND)
     days = demand.extension_requested_days
     new_deadline = sla.add_working_days(demand.resolve_deadline or timezone.now(), days)
-    changes = {"resolve_deadline": new_deadline, "extension_used": True, "extension_requested_days": None}
+    warn_at, supervise_at = sla.escalation_times(demand.dispatched_at or timezone.now(), new_deadline)
+    # Levels already reached stay reached: each applies once per dispatch.
+    changes = {"resolve_deadline": new_deadline, "warn_at": warn_at, "supervise_at": supervise_at,
+               "extension_used": True, "extension_requested_days": None}
     _transition(demand, actor=actor, action=Action.EXTEND, changes=changes, note=note,
                 data={"days": days, "resolve_deadline": new_deadline.isoformat()})
     return demand
@@ -434,7 +444,7 @@ def demand_resolve(*, demand_id, actor, outcome: str, reply: str, photos=()) -> 
 
 def _verify(demand, *, actor, note="", data=None) -> None:
     _check(actor, demand, Action.VERIFY)
-    changes = {"verified_at": timezone.now(), "rating_token": secrets.token_urlsafe(24)}
+    changes = {"verified_at": timezone.now(), "rating_token": secrets.token_urlsafe(24), "rating_reminders_sent": 0}
     _transition(demand, actor=actor, action=Action.VERIFY, changes=changes, note=note, data=data)
 
 

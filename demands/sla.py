@@ -59,3 +59,11 @@ def deadlines_for(demand_type: str, urgency: str, start: dt.datetime) -> tuple[d
         resolve = add_period(start, policy.resolve_within, policy.resolve_unit)
     # An order can never be due for acceptance after it is due to be resolved.
     return min(accept, resolve), resolve
+
+
+WARNING_SHARE = 0.75  # level 1 when three quarters of the resolve window are spent (DESIGN §5)
+
+
+def escalation_times(start: dt.datetime, resolve_by: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """(warning at, supervision at): 75% of the window, and one working day past the deadline."""
+    return start + (resolve_by - start) * WARNING_SHARE, add_working_days(resolve_by, 1)

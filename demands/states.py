@@ -35,6 +35,7 @@ class Action(models.TextChoices):
     RATE = "rate", _("rate")
     EXPIRE_RATING = "expire_rating", _("close unrated")
     URGE = "urge", _("urge")
+    ESCALATE = "escalate", _("escalate")
 
 
 S = Status
@@ -63,6 +64,7 @@ TRANSITIONS: dict[str, tuple[frozenset, str | None]] = {
     Action.RATE: (frozenset({S.VERIFIED}), S.CLOSED),
     Action.EXPIRE_RATING: (frozenset({S.VERIFIED}), S.CLOSED),
     Action.URGE: (OPEN_STATES, None),
+    Action.ESCALATE: (HANDLING_STATES, None),
 }
 
 

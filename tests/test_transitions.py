@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from demands import services
+from demands.escalation import demand_escalate
 from demands.models import Demand, DemandEvent, Outcome, Rating, Urgency
 from demands.permissions import SYSTEM, ResidentActor
 from demands.states import TRANSITIONS, Action, Status
@@ -44,6 +45,7 @@ def call(action, demand, staff, world):
         Action.REOPEN: lambda: services.demand_reopen(demand_id=pk, actor=staff.supervisor, reason="现场仍未整改"),
         Action.RATE: lambda: services.demand_rate(demand_id=pk, actor=ResidentActor(pk), rating=Rating.SATISFIED),
         Action.EXPIRE_RATING: lambda: services.demand_expire_rating(demand_id=pk, actor=SYSTEM),
+        Action.ESCALATE: lambda: demand_escalate(demand_id=pk, now=demand.warn_at or demand.updated_at),
         Action.URGE: lambda: services.demand_urge(demand_id=pk, actor=staff.supervisor, note="请加快办理", due_date=today),
     }
     return calls[action]()

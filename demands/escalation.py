@@ -1,0 +1,137 @@
+"""Periodic sweeps: the escalation ladder, the unaccepted-order reminder, rating reminders and expiry (DESIGN §5).
+
+Everything is computed from database state, so a sweep that runs late catches up and a sweep that runs twice,
+or in two workers at once, changes nothing twice: each demand is handled in its own transaction with its row
+locked, and a level or reminder already recorded counts as done.
+"""
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import hooks, sla
+from .models import Demand, SupervisionOrder
+from .permissions import SYSTEM
+from portal.errors import TransitionNotAllowed
+
+from .services import _check, _lock, _transition, demand_expire_rating
+from .states import HANDLING_STATES, Action, Status
+
+log = logging.getLogger(__name__)
+
+WARNING, OVERDUE, SUPERVISED = 1, 2, 3
+# level -> the stored moment from which it applies
+LEVEL_FIELDS = {WARNING: "warn_at", OVERDUE: "resolve_deadline", SUPERVISED: "supervise_at"}
+RATING_REMINDERS = [dt.timedelta(hours=24), dt.timedelta(hours=72)]
+RATING_WINDOW = dt.timedelta(days=7)
+BATCH = 500
+
+
+def _handling():
+    return Demand.objects.filter(status__in=list(HANDLING_STATES))
+
+
+def due_for_escalation(now: dt.datetime) -> list[int]:
+    """Ids of demands owed at least one level. Each query matches one partial index."""
+    ids = set()
+    for level, field in LEVEL_FIELDS.items():
+        ids.update(_handling().filter(escalation_level__lt=level, **{f"{field}__lte": now}).values_list("pk", flat=True))
+    return sorted(ids)
+
+
+def _target_level(demand, now) -> int:
+    target = 0
+    for level, field in LEVEL_FIELDS.items():
+        moment = getattr(demand, field)
+        if moment is not None and moment <= now:
+            target = level
+    return target
+
+
+@transaction.atomic
+def demand_escalate(*, demand_id: int, now: dt.datetime | None = None) -> int:
+    """Apply every level now owed to one demand; returns how many were applied (0 if already done)."""
+    now = now or timezone.now()
+    demand = _lock(demand_id)
+    _check(SYSTEM, demand, Action.ESCALATE)
+    applied = 0
+    for level in range(demand.escalation_level + 1, _target_level(demand, now) + 1):
+        data = {"level": level, "deadline": demand.resolve_deadline.isoformat() if demand.resolve_deadline else None}
+        _transition(demand, actor=SYSTEM, action=Action.ESCALATE, changes={"escalation_level": level},
+                    note=str(LEVEL_LABELS[level]), data=data, public=False)
+        if level == SUPERVISED:
+            SupervisionOrder.objects.create(
+                demand=demand, source=SupervisionOrder.Source.ESCALATION, created_at=now,
+                note=_("One working day past the deadline: supervised automatically."),
+                due_date=timezone.localtime(sla.add_working_days(now, 1)).date(),
+            )
+        hooks.escalated(demand, level)
+        applied += 1
+    return applied
+
+
+def escalation_sweep(*, now: dt.datetime | None = None) -> dict:
+    now = now or timezone.now()
+    counts = {"demands": 0, "levels": 0}
+    for demand_id in due_for_escalation(now):
+        try:
+            levels = demand_escalate(demand_id=demand_id, now=now)
+        except TransitionNotAllowed:
+            continue  # resolved or returned since it was picked: nothing is owed any more
+        except Exception:  # one bad row must not stop the sweep; the next sweep retries it
+            log.exception("escalation of demand %s failed", demand_id)
+            continue
+        counts["demands"] += 1 if levels else 0
+        counts["levels"] += levels
+    return counts
+
+
+def accept_reminder_sweep(*, now: dt.datetime | None = None) -> int:
+    """Tell the dispatchers about orders nobody accepted in time, once per dispatch."""
+    now = now or timezone.now()
+    due = Demand.objects.filter(status=Status.DISPATCHED, accept_reminded=False, accept_deadline__lte=now)
+    sent = 0
+    for demand_id in due.values_list("pk", flat=True)[:BATCH * 10]:
+        # The conditional update is the claim: only one sweep can flip the flag.
+        with transaction.atomic():
+            claimed = Demand.objects.filter(pk=demand_id, status=Status.DISPATCHED, accept_reminded=False).update(
+                accept_reminded=True)
+            if claimed:
+                hooks.accept_overdue(Demand.objects.get(pk=demand_id))
+                sent += 1
+    return sent
+
+
+def rating_sweep(*, now: dt.datetime | None = None) -> dict:
+    """Remind residents to rate at +24 h and +72 h; close unrated at +7 days."""
+    now = now or timezone.now()
+    counts = {"reminded": 0, "expired": 0}
+    waiting = Demand.objects.filter(status=Status.VERIFIED)
+    for demand_id in waiting.filter(verified_at__lte=now - RATING_WINDOW).values_list("pk", flat=True):
+        try:
+            demand_expire_rating(demand_id=demand_id, actor=SYSTEM)
+            counts["expired"] += 1
+        except Exception:  # already rated or expired by a concurrent sweep: nothing left to do
+            log.info("rating of demand %s no longer expirable", demand_id)
+    # Latest reminder first: a sweep that runs late sends one reminder, not both at once.
+    for number, delay in reversed(list(enumerate(RATING_REMINDERS, start=1))):
+        due = waiting.filter(verified_at__lte=now - delay, rating_reminders_sent__lt=number)
+        for demand_id in due.values_list("pk", flat=True):
+            with transaction.atomic():
+                claimed = Demand.objects.filter(pk=demand_id, status=Status.VERIFIED,
+                                                rating_reminders_sent__lt=number).update(rating_reminders_sent=number)
+                if claimed:
+                    hooks.rating_reminder(Demand.objects.get(pk=demand_id), number)
+                    counts["reminded"] += 1
+    return counts
+
+
+LEVEL_LABELS = {
+    WARNING: gettext_lazy("Warning: three quarters of the handling time are spent."),
+    OVERDUE: gettext_lazy("Overdue: the handling deadline has passed."),
+    SUPERVISED: gettext_lazy("Supervised: one working day past the deadline."),
+}

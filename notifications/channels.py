@@ -1,0 +1,74 @@
+"""Ways a message leaves the portal. Adapters only send; services.outbound_send records each attempt."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils.module_loading import import_string
+
+from demands.templatetags.demand_tags import mask_phone
+
+logger = logging.getLogger("notifications")
+
+DEFAULT_SMS_GATEWAY = "notifications.channels.ConsoleSmsGateway"
+DEFAULT_STAFF_CHANNELS = ["log"]
+
+
+class Channel:
+    name = ""
+
+    def send(self, *, to: str, subject: str, body: str) -> None:
+        raise NotImplementedError
+
+
+class LogChannel(Channel):
+    """Always available: the message lands in the server log, so nothing is lost when mail is not set up."""
+
+    name = "log"
+
+    def send(self, *, to: str, subject: str, body: str) -> None:
+        logger.info("Notification to %s: %s | %s", to, subject, body)
+
+
+class EmailChannel(Channel):
+    name = "email"
+
+    def send(self, *, to: str, subject: str, body: str) -> None:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False)
+
+
+class SmsGateway:
+    """A provider's SMS API. Subclasses raise on failure; the caller records it."""
+
+    def send_sms(self, phone: str, text: str) -> None:
+        raise NotImplementedError
+
+
+class ConsoleSmsGateway(SmsGateway):
+    """For development and closed networks without a provider. Logs are read widely, so the number is masked."""
+
+    def send_sms(self, phone: str, text: str) -> None:
+        logger.info("SMS to %s: %s", mask_phone(phone), text)
+
+
+class SmsChannel(Channel):
+    name = "sms"
+
+    def __init__(self, gateway: SmsGateway):
+        self.gateway = gateway
+
+    def send(self, *, to: str, subject: str, body: str) -> None:
+        # An SMS has no subject line; the body carries everything.
+        self.gateway.send_sms(to, body)
+
+
+STAFF_CHANNELS = {LogChannel.name: LogChannel, EmailChannel.name: EmailChannel}
+
+
+def sms_channel() -> SmsChannel:
+    gateway_class = import_string(getattr(settings, "SMS_GATEWAY", DEFAULT_SMS_GATEWAY))
+    return SmsChannel(gateway_class())
+
+
+def staff_channels() -> list[Channel]:
+    return [STAFF_CHANNELS[name]() for name in getattr(settings, "NOTIFICATION_CHANNELS", DEFAULT_STAFF_CHANNELS)]

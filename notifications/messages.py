@@ -1,0 +1,132 @@
+"""What each notification says: one function per kind returning (title, body).
+
+Texts name a demand by its tracking code, category and township only. Never the resident's name or phone:
+inbox rows, e-mails and logs travel further than the demand itself.
+"""
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Notification
+
+Kind = Notification.Kind
+
+
+def _when(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _facts(demand, **extra) -> dict:
+    if demand is None:
+        return {"code": "—", "category": "—", "township": "—", **extra}
+    return {
+        "code": demand.tracking_code,
+        "category": demand.category.name if demand.category_id else _("uncategorised"),
+        "township": demand.township.name if demand.township_id else "—",
+        **extra,
+    }
+
+
+def dispatched(demand, *, deadline=None):
+    facts = _facts(demand, deadline=_when(deadline or demand.accept_deadline))
+    return (
+        _("New demand %(code)s for your unit") % facts,
+        _("%(category)s, %(township)s. Please accept it by %(deadline)s.") % facts,
+    )
+
+
+def accept_overdue(demand, *, deadline=None):
+    facts = _facts(demand, deadline=_when(deadline or demand.accept_deadline), unit=demand.unit or "—")
+    return (
+        _("Demand %(code)s was not accepted in time") % facts,
+        _("%(category)s, %(township)s. %(unit)s should have accepted it by %(deadline)s.") % facts,
+    )
+
+
+def escalation_warning(demand, *, level=1, deadline=None):
+    facts = _facts(demand, deadline=_when(deadline or demand.resolve_deadline), level=level)
+    return (
+        _("Demand %(code)s is due soon") % facts,
+        _("%(category)s, %(township)s. It must be resolved by %(deadline)s (escalation level %(level)s).") % facts,
+    )
+
+
+def escalation_overdue(demand, *, level=2, deadline=None):
+    facts = _facts(demand, deadline=_when(deadline or demand.resolve_deadline), level=level)
+    return (
+        _("Demand %(code)s is overdue") % facts,
+        _("%(category)s, %(township)s. It should have been resolved by %(deadline)s (escalation level %(level)s).")
+        % facts,
+    )
+
+
+def supervision_order(demand, *, deadline, note=""):
+    facts = _facts(demand, deadline=_when(deadline))
+    body = _("%(category)s, %(township)s. Finish it and answer the order by %(deadline)s.") % facts
+    return _("Supervision order on demand %(code)s") % facts, f"{body}\n{note}".strip()
+
+
+def extension_requested(demand, *, days=None, reason=""):
+    facts = _facts(demand, days=days or demand.extension_requested_days or "—", unit=demand.unit or "—")
+    body = _("%(category)s, %(township)s. %(unit)s asks for %(days)s more working days.") % facts
+    return _("Extension requested for demand %(code)s") % facts, f"{body}\n{reason}".strip()
+
+
+def returned(demand, *, unit="", reason=""):
+    # The unit fields are already cleared by the return, so the caller passes who returned it.
+    facts = _facts(demand, unit=unit or _("The unit"))
+    body = _("%(category)s, %(township)s. %(unit)s returned it; it needs to be dispatched again.") % facts
+    return _("Demand %(code)s was returned") % facts, f"{body}\n{reason}".strip()
+
+
+def rating_link(demand, *, link):
+    facts = _facts(demand, link=link)
+    return (
+        _("Please rate how demand %(code)s was handled") % facts,
+        _("Your demand %(code)s has been handled. Please tell us whether you are satisfied: %(link)s") % facts,
+    )
+
+
+def rating_reminder(demand, *, link, deadline=None):
+    facts = _facts(demand, link=link, deadline=_when(deadline))
+    if deadline is None:
+        body = _("You have not yet rated how your demand %(code)s was handled. Please rate it here: %(link)s")
+    else:
+        body = _("You have not yet rated how your demand %(code)s was handled. Please rate it by %(deadline)s "
+                 "here: %(link)s")
+    return _("Reminder: please rate demand %(code)s") % facts, body % facts
+
+
+def flagged(demand):
+    facts = _facts(demand)
+    return (
+        _("Demand %(code)s is flagged for supervisors") % facts,
+        _("%(category)s, %(township)s. The resident was dissatisfied twice; please review how it was handled.")
+        % facts,
+    )
+
+
+MESSAGES = {
+    Kind.DISPATCHED: dispatched,
+    Kind.ACCEPT_OVERDUE: accept_overdue,
+    Kind.ESCALATION_WARNING: escalation_warning,
+    Kind.ESCALATION_OVERDUE: escalation_overdue,
+    Kind.SUPERVISION_ORDER: supervision_order,
+    Kind.EXTENSION_REQUESTED: extension_requested,
+    Kind.RETURNED: returned,
+    Kind.RATING_LINK: rating_link,
+    Kind.RATING_REMINDER: rating_reminder,
+    Kind.FLAGGED: flagged,
+}
+
+
+def render(kind: str, demand, **kwargs) -> tuple[str, str]:
+    return MESSAGES[Kind(kind)](demand, **kwargs)
