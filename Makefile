@@ -26,6 +26,10 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_bazhou --password "$(DEMO_PASSWORD)" --demands $(DEMO_DEMANDS) --if-empty
 	@$(PY) manage.py demo_logins --password "$(DEMO_PASSWORD)" --url "http://$(HOST):$(PORT)/"
+	@echo "Celery worker and beat log to var/celery-worker.log and var/celery-beat.log"
+	@trap 'kill 0' EXIT INT TERM; \
+	$(VENV)/bin/celery -A portal worker --loglevel=INFO --concurrency=2 --logfile=var/celery-worker.log & \
+	$(VENV)/bin/celery -A portal beat --loglevel=INFO --schedule=var/celerybeat-schedule --logfile=var/celery-beat.log & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install

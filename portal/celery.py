@@ -30,7 +30,8 @@ def _configure_broker(sender, **kwargs):
     from django.conf import settings
 
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-        sender.conf.broker_transport_options = _filesystem_transport_options()
+        sender.conf.broker_transport_options = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+                                                **_filesystem_transport_options()}
 
 
 app.autodiscover_tasks()

@@ -159,6 +159,20 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Longer than the longest task, so an unacknowledged sweep is not redelivered while it still runs.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+SWEEP_INTERVAL_SECONDS = float(os.environ.get("SWEEP_INTERVAL_SECONDS", "60"))
+CELERY_BEAT_SCHEDULE = {
+    "escalation-sweep": {"task": "demands.escalation_sweep", "schedule": SWEEP_INTERVAL_SECONDS},
+    "accept-reminder-sweep": {"task": "demands.accept_reminder_sweep", "schedule": SWEEP_INTERVAL_SECONDS},
+    "rating-sweep": {"task": "demands.rating_sweep", "schedule": SWEEP_INTERVAL_SECONDS * 5},
+}
 
 SITE_NAME = _("Minsheng Portal")
 SITE_REGION = _("Bazhou District, Bazhong")
