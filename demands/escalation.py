@@ -14,11 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import hooks, sla
-from .models import Demand, SupervisionOrder
-from .permissions import SYSTEM
-from portal.errors import TransitionNotAllowed
-
-from .services import _check, _lock, _transition, demand_expire_rating
+from . import signals
+from .models import Demand, DemandEvent, SupervisionOrder
+from .permissions import CAN, SYSTEM
+from .services import _check, _lock, demand_expire_rating
 from .states import HANDLING_STATES, Action, Status
 
 log = logging.getLogger(__name__)
@@ -52,41 +51,86 @@ def _target_level(demand, now) -> int:
     return target
 
 
+def _levels_owed(demand, now) -> list[int]:
+    return list(range(demand.escalation_level + 1, _target_level(demand, now) + 1))
+
+
+def _supervision_order(demand, now) -> SupervisionOrder:
+    return SupervisionOrder(
+        demand=demand, source=SupervisionOrder.Source.ESCALATION, created_at=now,
+        note=_("One working day past the deadline: supervised automatically."),
+        due_date=timezone.localtime(sla.add_working_days(now, 1)).date(),
+    )
+
+
+def _escalation_event(demand, level, now) -> DemandEvent:
+    return DemandEvent(
+        demand=demand, actor=None, actor_kind=DemandEvent.ActorKind.SYSTEM, actor_label=str(SYSTEM.label),
+        action=Action.ESCALATE, from_status=demand.status, to_status=demand.status, note=str(LEVEL_LABELS[level]),
+        data={"level": level, "deadline": demand.resolve_deadline.isoformat() if demand.resolve_deadline else None},
+        public=False, created_at=now,
+    )
+
+
 @transaction.atomic
 def demand_escalate(*, demand_id: int, now: dt.datetime | None = None) -> int:
     """Apply every level now owed to one demand; returns how many were applied (0 if already done)."""
     now = now or timezone.now()
     demand = _lock(demand_id)
     _check(SYSTEM, demand, Action.ESCALATE)
-    applied = 0
-    for level in range(demand.escalation_level + 1, _target_level(demand, now) + 1):
-        data = {"level": level, "deadline": demand.resolve_deadline.isoformat() if demand.resolve_deadline else None}
-        _transition(demand, actor=SYSTEM, action=Action.ESCALATE, changes={"escalation_level": level},
-                    note=str(LEVEL_LABELS[level]), data=data, public=False)
-        if level == SUPERVISED:
-            SupervisionOrder.objects.create(
-                demand=demand, source=SupervisionOrder.Source.ESCALATION, created_at=now,
-                note=_("One working day past the deadline: supervised automatically."),
-                due_date=timezone.localtime(sla.add_working_days(now, 1)).date(),
-            )
-        hooks.escalated(demand, level)
-        applied += 1
-    return applied
+    return _apply_levels([demand], now)
 
 
-def escalation_sweep(*, now: dt.datetime | None = None) -> dict:
+def _apply_levels(demands: list, now) -> int:
+    """Write the owed levels of locked demands: one UPDATE, one INSERT of events, one of orders."""
+    events, orders, changed = [], [], []
+    for demand in demands:
+        owed = _levels_owed(demand, now)
+        if not owed:
+            continue
+        for level in owed:
+            events.append(_escalation_event(demand, level, now))
+            if level == SUPERVISED:
+                orders.append(_supervision_order(demand, now))
+        demand.escalation_level, demand.updated_at = owed[-1], now
+        changed.append((demand, owed))
+    if not changed:
+        return 0
+    Demand.objects.bulk_update([d for d, _owed in changed], ["escalation_level", "updated_at"])
+    DemandEvent.objects.bulk_create(events)
+    SupervisionOrder.objects.bulk_create(orders)
+
+    def after_commit():
+        for event in events:
+            signals.demand_event_committed.send(sender=Demand, event_id=event.pk)
+        for demand, owed in changed:
+            for level in owed:
+                hooks.escalated(demand, level)
+
+    transaction.on_commit(after_commit)
+    return len(events)
+
+
+def escalation_sweep(*, now: dt.datetime | None = None, chunk: int = 200) -> dict:
+    """Escalate everything due, a chunk of rows per transaction.
+
+    Rows another sweep has locked are skipped (it is escalating them); rows that left the handling states since
+    they were picked are no longer owed anything.
+    """
     now = now or timezone.now()
     counts = {"demands": 0, "levels": 0}
-    for demand_id in due_for_escalation(now):
+    ids = due_for_escalation(now)
+    for start in range(0, len(ids), chunk):
         try:
-            levels = demand_escalate(demand_id=demand_id, now=now)
-        except TransitionNotAllowed:
-            continue  # resolved or returned since it was picked: nothing is owed any more
-        except Exception:  # one bad row must not stop the sweep; the next sweep retries it
-            log.exception("escalation of demand %s failed", demand_id)
-            continue
-        counts["demands"] += 1 if levels else 0
-        counts["levels"] += levels
+            with transaction.atomic():
+                locked = Demand.objects.select_for_update(skip_locked=True).filter(
+                    pk__in=ids[start : start + chunk], status__in=list(HANDLING_STATES))
+                demands = [d for d in locked if CAN[Action.ESCALATE](SYSTEM, d)]
+                owed = sum(1 for d in demands if _levels_owed(d, now))
+                counts["levels"] += _apply_levels(demands, now)
+                counts["demands"] += owed
+        except Exception:  # one bad chunk must not stop the sweep; the next sweep retries it
+            log.exception("escalation of demands %s failed", ids[start : start + chunk])
     return counts
 
 
