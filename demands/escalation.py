@@ -7,13 +7,14 @@ locked, and a level or reminder already recorded counts as done.
 
 import datetime as dt
 import logging
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import hooks, sla
+from . import sla
 from . import signals
 from .models import Demand, DemandEvent, SupervisionOrder
 from .permissions import CAN, SYSTEM
@@ -105,7 +106,7 @@ def _apply_levels(demands: list, now) -> int:
             signals.demand_event_committed.send(sender=Demand, event_id=event.pk)
         for demand, owed in changed:
             for level in owed:
-                hooks.escalated(demand, level)
+                signals.demand_escalated.send(sender=Demand, demand=demand, level=level)
 
     transaction.on_commit(after_commit)
     return len(events)
@@ -145,7 +146,8 @@ def accept_reminder_sweep(*, now: dt.datetime | None = None) -> int:
             claimed = Demand.objects.filter(pk=demand_id, status=Status.DISPATCHED, accept_reminded=False).update(
                 accept_reminded=True)
             if claimed:
-                hooks.accept_overdue(Demand.objects.get(pk=demand_id))
+                demand = Demand.objects.get(pk=demand_id)
+                transaction.on_commit(partial(signals.demand_accept_overdue.send, sender=Demand, demand=demand))
                 sent += 1
     return sent
 
@@ -169,7 +171,9 @@ def rating_sweep(*, now: dt.datetime | None = None) -> dict:
                 claimed = Demand.objects.filter(pk=demand_id, status=Status.VERIFIED,
                                                 rating_reminders_sent__lt=number).update(rating_reminders_sent=number)
                 if claimed:
-                    hooks.rating_reminder(Demand.objects.get(pk=demand_id), number)
+                    demand = Demand.objects.get(pk=demand_id)
+                    transaction.on_commit(partial(signals.demand_rating_reminder_due.send, sender=Demand,
+                                                  demand=demand, number=number))
                     counts["reminded"] += 1
     return counts
 

@@ -8,4 +8,4 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the settings checks)
+        from . import checks, receivers  # noqa: F401  (register the settings checks and the signal receivers)

@@ -1,4 +1,4 @@
-"""Ways a message leaves the portal. Adapters only send; services.outbound_send records each attempt."""
+"""Ways a message leaves the portal. Adapters only send; services.outbound_deliver records each attempt."""
 
 import logging
 
@@ -27,7 +27,8 @@ class LogChannel(Channel):
     name = "log"
 
     def send(self, *, to: str, subject: str, body: str) -> None:
-        logger.info("Notification to %s: %s | %s", to, subject, body)
+        # One line per message keeps the log greppable.
+        logger.info("Notification to %s: %s | %s", to, subject, body.replace("\n", " "))
 
 
 class EmailChannel(Channel):
@@ -51,24 +52,33 @@ class ConsoleSmsGateway(SmsGateway):
         logger.info("SMS to %s: %s", mask_phone(phone), text)
 
 
+def sms_gateway() -> SmsGateway:
+    return import_string(getattr(settings, "SMS_GATEWAY", DEFAULT_SMS_GATEWAY))()
+
+
 class SmsChannel(Channel):
     name = "sms"
 
-    def __init__(self, gateway: SmsGateway):
+    def __init__(self, gateway: SmsGateway | None = None):
         self.gateway = gateway
 
     def send(self, *, to: str, subject: str, body: str) -> None:
+        # Resolved here, so a gateway that cannot even be built is recorded as a failed message.
+        gateway = self.gateway or sms_gateway()
         # An SMS has no subject line; the body carries everything.
-        self.gateway.send_sms(to, body)
+        gateway.send_sms(to, body)
 
 
 STAFF_CHANNELS = {LogChannel.name: LogChannel, EmailChannel.name: EmailChannel}
 
 
 def sms_channel() -> SmsChannel:
-    gateway_class = import_string(getattr(settings, "SMS_GATEWAY", DEFAULT_SMS_GATEWAY))
-    return SmsChannel(gateway_class())
+    return SmsChannel()
 
 
 def staff_channels() -> list[Channel]:
     return [STAFF_CHANNELS[name]() for name in getattr(settings, "NOTIFICATION_CHANNELS", DEFAULT_STAFF_CHANNELS)]
+
+
+def channel_by_name(name: str) -> Channel:
+    return SmsChannel() if name == SmsChannel.name else STAFF_CHANNELS[name]()

@@ -25,8 +25,6 @@ def _when(value) -> str:
 
 
 def _facts(demand, **extra) -> dict:
-    if demand is None:
-        return {"code": "—", "category": "—", "township": "—", **extra}
     return {
         "code": demand.tracking_code,
         "category": demand.category.name if demand.category_id else _("uncategorised"),
@@ -129,4 +127,7 @@ MESSAGES = {
 
 
 def render(kind: str, demand, **kwargs) -> tuple[str, str]:
+    if demand is None:
+        # The demand FK is nullable for kinds to come; every kind so far names a demand.
+        raise ValueError(f"notification kind {kind!r} needs a demand")
     return MESSAGES[Kind(kind)](demand, **kwargs)

@@ -57,6 +57,7 @@ class OutboundMessage(models.Model):
         SMS = "sms", _("SMS")
 
     class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
 
@@ -64,12 +65,16 @@ class OutboundMessage(models.Model):
     to = models.CharField(_("to"), max_length=254)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("text"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The catch-up sweep reads only what is still waiting.
+        indexes = [models.Index(fields=["created_at"], name="outbound_pending",
+                                condition=models.Q(status="pending"))]
         verbose_name = _("outbound message")
         verbose_name_plural = _("outbound messages")
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "grids",
     "deputies",
     "demands",
+    "notifications",
     "portal",
 ]
 
@@ -74,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.site",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -166,17 +168,28 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Longer than the longest task, so an unacknowledged sweep is not redelivered while it still runs.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Publishing gives up fast when the broker is down (the sweeps catch up from database state); the worker
+# itself keeps reconnecting (broker_connection_retry).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 1, "interval_start": 0,
+                                   "interval_step": 0.2, "interval_max": 0.5}
 SWEEP_INTERVAL_SECONDS = float(os.environ.get("SWEEP_INTERVAL_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
     "escalation-sweep": {"task": "demands.escalation_sweep", "schedule": SWEEP_INTERVAL_SECONDS},
     "accept-reminder-sweep": {"task": "demands.accept_reminder_sweep", "schedule": SWEEP_INTERVAL_SECONDS},
     "rating-sweep": {"task": "demands.rating_sweep", "schedule": SWEEP_INTERVAL_SECONDS * 5},
+    "outbound-sweep": {"task": "notifications.outbound_sweep", "schedule": SWEEP_INTERVAL_SECONDS},
 }
 
 SITE_NAME = _("Minsheng Portal")
 SITE_REGION = _("Bazhou District, Bazhong")
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# Staff notifications land in the inbox and also go out through these channels: "log", "email".
+NOTIFICATION_CHANNELS = env_list("NOTIFICATION_CHANNELS", "log")
+# A dotted path to a notifications.channels.SmsGateway subclass; the console one logs masked numbers.
+SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "notifications.channels.ConsoleSmsGateway")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "minsheng-portal@localhost")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 # Closed demands may be reopened by a supervisor within this many days (DESIGN §4).
 REOPEN_WINDOW_DAYS = 30
 # The third return of one demand sends it to the district centre (首办负责制).

@@ -10,3 +10,6 @@ from .settings import *  # noqa: E402,F403
 
 MEDIA_ROOT = tempfile.mkdtemp(prefix="minsheng-media-")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; never in production
+# Tasks run in-process when enqueued (on commit), so tests see their effects; the worker tests use a real one.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True

@@ -20,6 +20,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("places/", include("grids.urls")),
     path("admin/", admin.site.urls),
+    path("inbox/", include("notifications.urls")),
     path("", include("demands.urls")),
 ]
 

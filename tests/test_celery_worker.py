@@ -19,6 +19,7 @@ from django.utils import timezone
 from demands.models import Demand, DemandEvent, SupervisionOrder
 from demands.states import Status
 from demands.tasks import escalation_sweep_task
+from notifications.models import Notification, OutboundMessage
 from celery import Celery
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,7 +75,7 @@ def worker(redis_broker):
         process.kill()
 
 
-def test_real_worker_escalates_an_overdue_demand(walk, worker):
+def test_real_worker_escalates_an_overdue_demand_and_writes_its_notifications(walk, staff, worker):
     demand = walk(Status.ACCEPTED)
     # Two days later, as far as the demand's clock is concerned.
     past = timezone.now() - dt.timedelta(days=30)
@@ -86,7 +87,9 @@ def test_real_worker_escalates_an_overdue_demand(walk, worker):
 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if DemandEvent.objects.filter(demand=demand, action="escalate").count() == 3:
+        done = DemandEvent.objects.filter(demand=demand, action="escalate").count() == 3
+        delivered = OutboundMessage.objects.filter(subject__contains=demand.tracking_code, status="sent").exists()
+        if done and delivered:
             break
         assert worker.poll() is None, worker.stdout.read()
         time.sleep(0.5)
@@ -94,3 +97,6 @@ def test_real_worker_escalates_an_overdue_demand(walk, worker):
                   .values_list("data__level", flat=True))
     assert levels == [1, 2, 3]
     assert SupervisionOrder.objects.filter(demand=demand, source="escalation").count() == 1
+    # The worker wrote the supervisors' notification and delivered its message through a second task.
+    assert Notification.objects.filter(demand=demand, kind="supervision_order", recipient=staff.supervisor).exists()
+    assert not OutboundMessage.objects.filter(subject__contains=demand.tracking_code, status="pending").exists()

@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+from django.utils import timezone
 from django.apps import apps
 
 # Until portal/settings.py lists the app its models cannot even be imported.
@@ -124,7 +125,9 @@ def test_staff_channels_send_after_commit_and_each_send_is_recorded(
     with override_settings(NOTIFICATION_CHANNELS=["log", "email"]):
         with django_capture_on_commit_callbacks(execute=True):
             notify(recipients.unit_members(demand), demand)
-            assert not OutboundMessage.objects.exists(), "nothing leaves before the commit"
+            # Recorded as pending in the transaction; nothing leaves before the commit.
+            assert set(OutboundMessage.objects.values_list("status", flat=True)) == {OutboundMessage.Status.PENDING}
+            assert not mail.outbox
 
     log_rows = OutboundMessage.objects.filter(channel=OutboundMessage.Channel.LOG)
     assert set(log_rows.values_list("to", flat=True)) == {staff.grid_worker.username, worker2.username}
@@ -146,6 +149,20 @@ def test_a_rolled_back_action_tells_no_one(walk, staff, django_capture_on_commit
 
     assert not Notification.objects.exists()
     assert not OutboundMessage.objects.exists()
+
+
+def test_messages_left_pending_by_a_dead_broker_are_delivered_by_the_sweep(walk, staff, time_machine):
+    demand = walk(Status.DISPATCHED)
+    # No on-commit callbacks run here: as if the task could not be enqueued.
+    services.notify_resident(demand=demand, kind=Kind.RATING_LINK, link="https://example.org/rate/x/")
+    message = OutboundMessage.objects.get()
+    assert message.status == OutboundMessage.Status.PENDING
+    assert services.outbound_sweep() == 0  # too fresh: its task may still be on the way
+    time_machine.move_to(message.created_at + timezone.timedelta(minutes=2), tick=False)
+    assert services.outbound_sweep() == 1
+    assert services.outbound_sweep() == 0
+    message.refresh_from_db()
+    assert message.status == OutboundMessage.Status.SENT and message.sent_at is not None
 
 
 def test_resident_sms_is_recorded_and_logged_with_the_number_masked(

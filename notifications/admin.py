@@ -1,0 +1,41 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from demands.templatetags.demand_tags import mask_phone
+
+from .models import Notification, OutboundMessage
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "recipient", "kind", "title", "demand", "read_at"]
+    list_filter = ["kind", ("read_at", admin.EmptyFieldListFilter)]
+    search_fields = ["title", "recipient__username", "demand__tracking_code"]
+    date_hierarchy = "created_at"
+    list_select_related = ["recipient", "demand"]
+    raw_id_fields = ["recipient", "demand"]
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(admin.ModelAdmin):
+    """A log of what left the portal: readable, never edited."""
+
+    list_display = ["created_at", "channel", "recipient", "subject", "status"]
+    list_filter = ["channel", "status"]
+    search_fields = ["to", "subject", "body"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["created_at", "channel", "to", "subject", "body", "status", "error"]
+
+    @admin.display(description=_("to"), ordering="to")
+    def recipient(self, obj):
+        # The list is glanced at over shoulders; the full number stays one click away.
+        return mask_phone(obj.to) if obj.channel == OutboundMessage.Channel.SMS else obj.to
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

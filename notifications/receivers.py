@@ -1,0 +1,96 @@
+"""Who is told what, for each workflow event and each sweep finding (DESIGN §5).
+
+Runs after the demand's transaction has committed, in its own transaction: inbox rows need no broker, and
+outbound messages are queued as pending rows that a worker delivers (or the outbound sweep, if the broker was
+down). A failure here is logged and never undoes or fails the action that caused it.
+"""
+
+import logging
+
+from django.db import transaction
+from django.dispatch import receiver
+from django.urls import reverse
+
+from demands import signals
+from demands.escalation import OVERDUE, RATING_WINDOW, SUPERVISED, WARNING
+from demands.models import DemandEvent
+from demands.states import Action
+
+from . import recipients, services
+from .models import Notification
+
+log = logging.getLogger(__name__)
+Kind = Notification.Kind
+
+
+def rating_link(demand) -> str:
+    from django.conf import settings
+
+    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("demands:rate", args=[demand.rating_token])
+
+
+def _guarded(fn):
+    def wrapper(sender, **kwargs):
+        try:
+            with transaction.atomic():
+                fn(**kwargs)
+        except Exception:
+            log.exception("notification for %s failed", kwargs)
+
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+@receiver(signals.demand_event_committed, dispatch_uid="notifications.event")
+@_guarded
+def on_event(*, event_id, **_kwargs):
+    event = DemandEvent.objects.select_related("demand__category", "demand__township").filter(pk=event_id).first()
+    if event is None:
+        return
+    demand, action = event.demand, event.action
+    if action in (Action.DISPATCH, Action.REASSIGN, Action.REOPEN):
+        services.notify_staff(users=recipients.unit_members(demand), kind=Kind.DISPATCHED, demand=demand,
+                              deadline=demand.accept_deadline)
+    elif action == Action.RETURN:
+        services.notify_staff(users=recipients.dispatchers_for(demand), kind=Kind.RETURNED, demand=demand,
+                              unit=event.data.get("unit", ""), reason=event.note)
+    elif action == Action.REQUEST_EXTENSION:
+        services.notify_staff(users=recipients.dispatchers_for(demand), kind=Kind.EXTENSION_REQUESTED, demand=demand,
+                              days=event.data.get("days"), reason=event.note)
+    elif action == Action.VERIFY and demand.rating_token:
+        services.notify_resident(demand=demand, kind=Kind.RATING_LINK, link=rating_link(demand))
+    elif action == Action.RATE and demand.flagged:
+        services.notify_staff(users=recipients.supervisors_for(demand), kind=Kind.FLAGGED, demand=demand)
+
+
+@receiver(signals.demand_escalated, dispatch_uid="notifications.escalated")
+@_guarded
+def on_escalated(*, demand, level, **_kwargs):
+    if level == WARNING:
+        services.notify_staff(users=recipients.unit_members(demand), kind=Kind.ESCALATION_WARNING, demand=demand,
+                              level=level, deadline=demand.resolve_deadline)
+    elif level == OVERDUE:
+        # The unit and the township centre.
+        users = [*recipients.unit_members(demand), *recipients.dispatchers_for(demand)]
+        services.notify_staff(users=users, kind=Kind.ESCALATION_OVERDUE, demand=demand, level=level,
+                              deadline=demand.resolve_deadline)
+    elif level == SUPERVISED:
+        order = demand.supervision_orders.order_by("-id").first()
+        users = [*recipients.supervisors_for(demand), *recipients.unit_members(demand)]
+        services.notify_staff(users=users, kind=Kind.SUPERVISION_ORDER, demand=demand,
+                              deadline=order.due_date if order else None, note=order.note if order else "")
+
+
+@receiver(signals.demand_accept_overdue, dispatch_uid="notifications.accept_overdue")
+@_guarded
+def on_accept_overdue(*, demand, **_kwargs):
+    services.notify_staff(users=recipients.dispatchers_for(demand), kind=Kind.ACCEPT_OVERDUE, demand=demand,
+                          deadline=demand.accept_deadline)
+
+
+@receiver(signals.demand_rating_reminder_due, dispatch_uid="notifications.rating_reminder")
+@_guarded
+def on_rating_reminder(*, demand, number, **_kwargs):
+    if demand.rating_token:
+        services.notify_resident(demand=demand, kind=Kind.RATING_REMINDER, link=rating_link(demand),
+                                 deadline=demand.verified_at + RATING_WINDOW)

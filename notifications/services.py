@@ -1,0 +1,115 @@
+"""Telling people about demands: inbox rows for staff, messages out through the channels, marking as read."""
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from portal.errors import NotFound
+from portal.queue import enqueue_on_commit
+
+from . import channels, messages
+from .models import Notification, OutboundMessage
+
+logger = logging.getLogger("notifications")
+
+
+def _render(kind, demand, **message_kwargs) -> tuple[str, str]:
+    # Stored and sent in the portal's language, whichever language the triggering request used.
+    with translation.override(settings.LANGUAGE_CODE):
+        return messages.render(kind, demand, **message_kwargs)
+
+
+def outbound_queue(*, channel: str, to: str, subject: str, body: str) -> OutboundMessage:
+    """Record a message as pending in the current transaction; a worker delivers it after commit.
+
+    If the broker is down the row simply waits: `outbound_sweep` delivers what is still pending.
+    """
+    from .tasks import deliver_outbound_task
+
+    message = OutboundMessage.objects.create(channel=channel, to=to, subject=subject[:200], body=body)
+    enqueue_on_commit(deliver_outbound_task, message_id=message.pk)
+    return message
+
+
+@transaction.atomic
+def outbound_deliver(*, message_id: int) -> OutboundMessage | None:
+    """Send one pending message once; a failure is recorded, never raised. Safe to run twice."""
+    message = OutboundMessage.objects.select_for_update().filter(
+        pk=message_id, status=OutboundMessage.Status.PENDING).first()
+    if message is None:
+        return None  # already delivered (or failed) by another worker
+    try:
+        channels.channel_by_name(message.channel).send(to=message.to, subject=message.subject, body=message.body)
+    except Exception as error:  # any provider error: the failed row is how staff find out
+        logger.warning("sending through the %s channel failed", message.channel, exc_info=True)
+        message.status, message.error = OutboundMessage.Status.FAILED, f"{type(error).__name__}: {error}"
+    else:
+        message.status = OutboundMessage.Status.SENT
+    message.sent_at = timezone.now()
+    message.save(update_fields=["status", "error", "sent_at"])
+    return message
+
+
+def outbound_sweep(*, older_than_seconds: int = 60) -> int:
+    """Deliver messages whose task never ran (broker down, worker lost)."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    ids = list(OutboundMessage.objects.filter(status=OutboundMessage.Status.PENDING, created_at__lte=cutoff)
+               .values_list("pk", flat=True)[:1000])
+    return sum(1 for pk in ids if outbound_deliver(message_id=pk) is not None)
+
+
+def _staff_link(demand) -> str:
+    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("demands:detail", args=[demand.pk])
+
+
+def notify_staff(*, users, kind, demand=None, data=None, **message_kwargs) -> list[Notification]:
+    """One inbox row per distinct active user now; the staff channels after commit."""
+    recipients = list({u.pk: u for u in users if u is not None and u.is_active}.values())
+    if not recipients:
+        return []
+    title, body = _render(kind, demand, **message_kwargs)
+    now = timezone.now()
+    notifications = Notification.objects.bulk_create([
+        Notification(recipient=user, demand=demand, kind=kind, title=title[:200], body=body, data=data or {},
+                     created_at=now)
+        for user in recipients
+    ])
+    outgoing = f"{body}\n{_staff_link(demand)}" if demand is not None else body
+    for channel in channels.staff_channels():
+        for user in recipients:
+            # The log channel reaches everyone; e-mail only those who gave an address.
+            to = user.email if channel.name == OutboundMessage.Channel.EMAIL else user.username
+            if to:
+                outbound_queue(channel=channel.name, to=to, subject=title, body=outgoing)
+    return notifications
+
+
+def notify_resident(*, demand, kind, **message_kwargs) -> bool:
+    """Text the demand's contact phone after commit; False when there is no number to text."""
+    phone = (demand.contact_phone or "").strip()
+    if not phone:
+        return False
+    title, body = _render(kind, demand, **message_kwargs)
+    outbound_queue(channel=OutboundMessage.Channel.SMS, to=phone, subject=title, body=body)
+    return True
+
+
+def notification_mark_read(*, notification_id, user) -> Notification:
+    try:
+        notification = Notification.objects.get(pk=notification_id, recipient_id=user.pk)
+    except (Notification.DoesNotExist, ValueError, TypeError):
+        # Someone else's notification gets the same answer as a missing one.
+        raise NotFound(_("No such notification.")) from None
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        # Conditional, so a second click or tab keeps the first reading time.
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=notification.read_at)
+    return notification
+
+
+def notifications_mark_all_read(*, user) -> int:
+    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(read_at=timezone.now())
