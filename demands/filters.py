@@ -9,7 +9,7 @@ from grids.models import Grid, Township
 
 from .forms import category_choices
 from .models import Demand, DemandType, Department
-from .states import Status
+from .states import HANDLING_STATES, Status
 
 
 def _unit_choices():
@@ -28,10 +28,13 @@ class WorkbenchFilter(django_filters.FilterSet):
                                                 empty_label=_("All townships"))
     grid = django_filters.CharFilter(label=_("Grid code"), method="by_grid")
     unit = django_filters.ChoiceFilter(label=_("Unit"), method="by_unit", choices=[], empty_label=_("All units"))
+    escalation = django_filters.ChoiceFilter(
+        label=_("Escalation"), method="by_escalation", empty_label=_("Any"),
+        choices=[("1", _("warning or worse")), ("2", _("overdue or worse")), ("3", _("supervised"))])
 
     class Meta:
         model = Demand
-        fields = ["q", "status", "type", "category", "township", "grid", "unit"]
+        fields = ["q", "status", "type", "category", "township", "grid", "unit", "escalation"]
 
     def __init__(self, *args, viewer=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -57,6 +60,9 @@ class WorkbenchFilter(django_filters.FilterSet):
             return queryset
         grid = Grid.objects.filter(code=value).first()
         return queryset.filter(Q(grid=grid) | Q(unit_grid=grid)) if grid else queryset.none()
+
+    def by_escalation(self, queryset, name, value):
+        return queryset.filter(escalation_level__gte=int(value), status__in=list(HANDLING_STATES)) if value else queryset
 
     def by_unit(self, queryset, name, value):
         kind, _sep, pk = value.partition(":")

@@ -143,3 +143,23 @@ def test_two_sweeps_at_once_give_each_demand_each_level_once(walk, time_machine)
     for demand in demands:
         assert levels(demand) == [1, 2, 3]
         assert SupervisionOrder.objects.filter(demand=demand).count() == 1
+
+
+def test_workbench_shows_deadline_time_left_overdue_and_level(walk, staff, time_machine):
+    from django.test import Client
+    from django.urls import reverse
+
+    from .conftest import PASSWORD
+
+    on_time = walk(Status.ACCEPTED)
+    late = walk(Status.ACCEPTED)
+    client = Client()
+    client.login(username=staff.handler.username, password=PASSWORD)
+    page = client.get(reverse("demands:workbench")).content.decode()
+    assert "按期" in page and "剩余" in page
+    Demand.objects.filter(pk=late.pk).update(resolve_deadline=late.dispatched_at, warn_at=late.dispatched_at,
+                                             supervise_at=late.dispatched_at)
+    escalation_sweep()
+    page = client.get(reverse("demands:workbench") + "?escalation=3").content.decode()
+    assert late.tracking_code in page and on_time.tracking_code not in page
+    assert "已督办" in page and "超期" in page and "level-3" in page

@@ -46,3 +46,38 @@ def public_note(event) -> str:
 @register.simple_tag
 def status_class(status: str) -> str:
     return f"status status-{status}"
+
+
+def _span(delta) -> str:
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(d)sd %(h)sh") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)sh %(m)smin") % {"h": hours, "m": minutes}
+    return _("%(m)smin") % {"m": minutes}
+
+
+@register.inclusion_tag("demands/deadline_badge.html")
+def deadline_badge(demand):
+    """Deadline, time left or overdue, and the escalation level, in colour and in words."""
+    from django.utils import timezone
+
+    from demands.states import HANDLING_STATES
+
+    if demand.status not in HANDLING_STATES or demand.resolve_deadline is None:
+        return {"show": False}
+    left = demand.resolve_deadline - timezone.now()
+    level = demand.escalation_level
+    if level >= 3:
+        css, label = "level-3", _("supervised")
+    elif level >= 2 or left.total_seconds() < 0:
+        css, label = "level-2", _("overdue")
+    elif level >= 1:
+        css, label = "level-1", _("warning")
+    else:
+        css, label = "level-0", _("on time")
+    timing = (_("%(span)s overdue") if left.total_seconds() < 0 else _("%(span)s left")) % {"span": _span(left)}
+    return {"show": True, "css": css, "label": label, "timing": timing, "deadline": demand.resolve_deadline,
+            "level": level}
