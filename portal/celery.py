@@ -23,6 +23,8 @@ def _filesystem_transport_options() -> dict:
         "processed_folder": str(folder / "processed"),
         "control_folder": str(folder / "control"),
         "store_processed": False,
+        # The transport sleeps this long between reads; the default second makes a queue crawl.
+        "polling_interval": 0.1,
     }
 
 
