@@ -13,6 +13,7 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("supervisor")
     DEPUTY = "deputy", _("deputy")
     RESIDENT = "resident", _("resident")
+    INTEGRATION = "integration", _("integration client")
 
 
 class User(AbstractUser):

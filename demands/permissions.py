@@ -69,6 +69,17 @@ def is_submitter(actor, demand) -> bool:
     return is_staff_user(actor) and demand.submitted_by_id == actor.pk
 
 
+def integration_township_ids(user) -> list[int] | None:
+    """Townships an integration client may read; None means the whole district."""
+    cached = getattr(user, "_integration_townships", False)
+    if cached is not False:
+        return cached
+    integration = getattr(user, "integration", None)
+    ids = list(integration.townships.values_list("pk", flat=True)) if integration is not None else []
+    user._integration_townships = ids or None
+    return user._integration_townships
+
+
 def can_view(user, demand) -> bool:
     """Mirrors selectors.scope_q for one demand already in memory."""
     if not is_staff_user(user):
@@ -83,6 +94,9 @@ def can_view(user, demand) -> bool:
         return is_unit_member(user, demand) or (user.grid_id is not None and demand.grid_id == user.grid_id)
     if user.role in (Role.HANDLER, Role.DEPUTY):
         return is_unit_member(user, demand)
+    if user.role == Role.INTEGRATION:
+        townships = integration_township_ids(user)
+        return townships is None or demand.township_id in townships or demand.submitted_by_id == user.pk
     return demand.submitted_by_id == user.pk
 
 

@@ -12,7 +12,7 @@ from portal.errors import NotFound
 
 from .codes import normalize_code
 from .models import Demand, SupervisionOrder
-from .permissions import is_staff_user
+from .permissions import integration_township_ids, is_staff_user
 from .states import Status
 
 NOTHING = Q(pk__in=[])
@@ -32,6 +32,9 @@ def scope_q(user) -> Q:
         return Q(unit_department_id=user.department_id) if user.department_id else NOTHING
     if user.role == Role.DEPUTY:
         return Q(unit_deputy_id=user.deputy_id) if user.deputy_id else NOTHING
+    if user.role == Role.INTEGRATION:
+        townships = integration_township_ids(user)
+        return Q() if townships is None else Q(township_id__in=townships) | Q(submitted_by_id=user.pk)
     return Q(submitted_by_id=user.pk)
 
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "deputies",
     "demands",
     "notifications",
+    "integrations",
     "portal",
 ]
 

@@ -1,0 +1,76 @@
+"""Server-to-server clients (12345 hotlines, other systems) and API tokens (DESIGN §8)."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+TOKEN_PREFIX = "msk_"
+
+
+def hash_token(raw: str) -> str:
+    # Tokens carry 256 random bits, so a fast hash is enough; only the hash is stored.
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class Integration(models.Model):
+    """A client system. It acts through its own service account, whose scope is the townships listed here."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="integration")
+    townships = models.ManyToManyField("grids.Township", verbose_name=_("townships"), blank=True,
+                                       help_text=_("Empty means the whole district."))
+    callback_url = models.URLField(_("callback URL"), blank=True)
+    callback_secret = models.CharField(_("callback secret"), max_length=128, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("integration")
+        verbose_name_plural = _("integrations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiToken(models.Model):
+    """A bearer token of a user: an integration's service account or a member of staff."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @classmethod
+    def issue(cls, *, user, name: str) -> tuple["ApiToken", str]:
+        """Create a token and return it with the raw key, which is shown once and never stored."""
+        raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, prefix=raw[: len(TOKEN_PREFIX) + 6], key_hash=hash_token(raw))
+        return token, raw
+
+
+def token_user(raw: str):
+    """The active user a raw token belongs to, or None."""
+    if not raw or not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw), revoked_at__isnull=True).first()
+    if token is None or not token.user.is_active:
+        return None
+    integration = getattr(token.user, "integration", None)
+    if integration is not None and not integration.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user
