@@ -16,6 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.test_settings")
+# Deliveries are published to an in-memory broker, as they would go to Redis, not run inside the sweep.
+os.environ.setdefault("CELERY_BROKER_URL", "memory://")
 
 import django  # noqa: E402
 
@@ -71,6 +73,8 @@ def sweep_once() -> tuple[float, int, dict]:
 
 def reset_due(due: int) -> None:
     with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM notifications_notification")
+        cursor.execute("DELETE FROM notifications_outboundmessage")
         cursor.execute("DELETE FROM demands_supervisionorder")
         cursor.execute("DELETE FROM demands_demandevent")
         cursor.execute("UPDATE demands_demand SET escalation_level = 0 WHERE id <= %s", [due])
@@ -84,12 +88,18 @@ def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL server: the benchmark measures the deployment database.")
 
+    from portal.celery import app
+
+    app.conf.task_always_eager = False
     old = setup_databases(verbosity=0, interactive=False)
     try:
-        from tests.factories import DepartmentFactory, GridFactory
+        from accounts.models import Role
+        from tests.factories import DepartmentFactory, GridFactory, UserFactory
 
         grid = GridFactory()
         department = DepartmentFactory()
+        # Somebody to tell: each warning writes an inbox row and queues a message for the unit's handler.
+        UserFactory(username="bench-handler", role=Role.HANDLER, department=department)
         results = {}
         for size in args.sizes:
             t0 = time.perf_counter()
@@ -103,6 +113,9 @@ def main() -> None:
                 times.append(elapsed)
                 counts.append(n_queries)
             results[size] = statistics.median(times)
+            from notifications.models import Notification
+
+            assert Notification.objects.count() == DUE
             print(f"  stored {size:>9,}: sweep median {results[size]:.3f} s over {args.rounds} rounds "
                   f"(min {min(times):.3f}, max {max(times):.3f}), {counts[0]:,} queries, {DUE:,} levels applied",
                   flush=True)

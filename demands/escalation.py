@@ -103,10 +103,8 @@ def _apply_levels(demands: list, now) -> int:
 
     def after_commit():
         for event in events:
-            signals.demand_event_committed.send(sender=Demand, event_id=event.pk)
-        for demand, owed in changed:
-            for level in owed:
-                signals.demand_escalated.send(sender=Demand, demand=demand, level=level)
+            signals.demand_event_committed.send(sender=Demand, event_id=event.pk, action=event.action)
+        signals.demands_escalated.send(sender=Demand, escalations=[(d, level) for d, owed in changed for level in owed])
 
     transaction.on_commit(after_commit)
     return len(events)
@@ -124,7 +122,8 @@ def escalation_sweep(*, now: dt.datetime | None = None, chunk: int = 200) -> dic
     for start in range(0, len(ids), chunk):
         try:
             with transaction.atomic():
-                locked = Demand.objects.select_for_update(skip_locked=True).filter(
+                locked = Demand.objects.select_for_update(skip_locked=True, of=("self",)).select_related(
+                    "category", "township").filter(
                     pk__in=ids[start : start + chunk], status__in=list(HANDLING_STATES))
                 demands = [d for d in locked if CAN[Action.ESCALATE](SYSTEM, d)]
                 owed = sum(1 for d in demands if _levels_owed(d, now))

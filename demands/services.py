@@ -95,7 +95,8 @@ def _record(demand, *, actor, action, from_status, note="", data=None, public=Tr
         public=public,
         created_at=at or timezone.now(),
     )
-    transaction.on_commit(partial(signals.demand_event_committed.send, sender=Demand, event_id=event.pk))
+    transaction.on_commit(partial(signals.demand_event_committed.send, sender=Demand, event_id=event.pk,
+                                  action=action))
     return event
 
 

@@ -2,10 +2,10 @@
 
 from django.dispatch import Signal
 
-# kwargs: event_id. Receivers (notifications, callbacks) must be quick or enqueue their own work.
+# kwargs: event_id, action. Receivers (notifications, callbacks) must be quick or enqueue their own work.
 demand_event_committed = Signal()
-# kwargs: demand, level (1 warning, 2 overdue, 3 supervised)
-demand_escalated = Signal()
+# kwargs: escalations — [(demand, level)] applied in one transaction (1 warning, 2 overdue, 3 supervised)
+demands_escalated = Signal()
 # kwargs: demand — dispatched but not accepted by its accept deadline
 demand_accept_overdue = Signal()
 # kwargs: demand, number (1 at +24 h, 2 at +72 h)

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from demands import signals
 from demands.escalation import OVERDUE, RATING_WINDOW, SUPERVISED, WARNING
-from demands.models import DemandEvent
+from demands.models import DemandEvent, SupervisionOrder
 from demands.states import Action
 
 from . import recipients, services
@@ -41,9 +41,19 @@ def _guarded(fn):
     return wrapper
 
 
+TOLD = {Action.DISPATCH, Action.REASSIGN, Action.REOPEN, Action.RETURN, Action.REQUEST_EXTENSION, Action.VERIFY,
+        Action.RATE}
+
+
 @receiver(signals.demand_event_committed, dispatch_uid="notifications.event")
+def on_event(sender, *, event_id, action=None, **kwargs):
+    # Filter before opening a transaction: sweeps send this for every escalation event.
+    if action is None or action in TOLD:
+        _tell_about_event(sender, event_id=event_id, **kwargs)
+
+
 @_guarded
-def on_event(*, event_id, **_kwargs):
+def _tell_about_event(*, event_id, **_kwargs):
     event = DemandEvent.objects.select_related("demand__category", "demand__township").filter(pk=event_id).first()
     if event is None:
         return
@@ -63,22 +73,29 @@ def on_event(*, event_id, **_kwargs):
         services.notify_staff(users=recipients.supervisors_for(demand), kind=Kind.FLAGGED, demand=demand)
 
 
-@receiver(signals.demand_escalated, dispatch_uid="notifications.escalated")
+@receiver(signals.demands_escalated, dispatch_uid="notifications.escalated")
 @_guarded
-def on_escalated(*, demand, level, **_kwargs):
-    if level == WARNING:
-        services.notify_staff(users=recipients.unit_members(demand), kind=Kind.ESCALATION_WARNING, demand=demand,
-                              level=level, deadline=demand.resolve_deadline)
-    elif level == OVERDUE:
-        # The unit and the township centre.
-        users = [*recipients.unit_members(demand), *recipients.dispatchers_for(demand)]
-        services.notify_staff(users=users, kind=Kind.ESCALATION_OVERDUE, demand=demand, level=level,
-                              deadline=demand.resolve_deadline)
-    elif level == SUPERVISED:
-        order = demand.supervision_orders.order_by("-id").first()
-        users = [*recipients.supervisors_for(demand), *recipients.unit_members(demand)]
-        services.notify_staff(users=users, kind=Kind.SUPERVISION_ORDER, demand=demand,
-                              deadline=order.due_date if order else None, note=order.note if order else "")
+def on_escalated(*, escalations, **_kwargs):
+    """escalations: [(demand, level)] of one sweep chunk, told in a few statements."""
+    index = recipients.RecipientIndex([demand for demand, _level in escalations])
+    orders = {o.demand_id: o for o in SupervisionOrder.objects.filter(
+        demand_id__in=[d.pk for d, level in escalations if level == SUPERVISED], answered_at__isnull=True)}
+    notices = []
+    for demand, level in escalations:
+        if level == WARNING:
+            notices.append(services.StaffNotice(index.unit_members(demand), Kind.ESCALATION_WARNING, demand,
+                                                message_kwargs={"level": level, "deadline": demand.resolve_deadline}))
+        elif level == OVERDUE:
+            # The unit and the township centre.
+            users = [*index.unit_members(demand), *index.dispatchers_for(demand)]
+            notices.append(services.StaffNotice(users, Kind.ESCALATION_OVERDUE, demand,
+                                                message_kwargs={"level": level, "deadline": demand.resolve_deadline}))
+        elif level == SUPERVISED:
+            order = orders.get(demand.pk)
+            users = [*index.supervisors_for(demand), *index.unit_members(demand)]
+            notices.append(services.StaffNotice(users, Kind.SUPERVISION_ORDER, demand, message_kwargs={
+                "deadline": order.due_date if order else None, "note": order.note if order else ""}))
+    services.notify_staff_many(notices)
 
 
 @receiver(signals.demand_accept_overdue, dispatch_uid="notifications.accept_overdue")

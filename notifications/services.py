@@ -68,24 +68,54 @@ def _staff_link(demand) -> str:
 
 def notify_staff(*, users, kind, demand=None, data=None, **message_kwargs) -> list[Notification]:
     """One inbox row per distinct active user now; the staff channels after commit."""
-    recipients = list({u.pk: u for u in users if u is not None and u.is_active}.values())
-    if not recipients:
-        return []
-    title, body = _render(kind, demand, **message_kwargs)
+    return notify_staff_many([StaffNotice(users, kind, demand, data, message_kwargs)])
+
+
+class StaffNotice:
+    """One message about one demand for a group of staff."""
+
+    def __init__(self, users, kind, demand=None, data=None, message_kwargs=None):
+        self.users, self.kind, self.demand = users, kind, demand
+        self.data, self.message_kwargs = data or {}, message_kwargs or {}
+
+
+def notify_staff_many(notices: list[StaffNotice]) -> list[Notification]:
+    """Many notices in a few statements: inbox rows and pending outbound messages are bulk-inserted."""
     now = timezone.now()
-    notifications = Notification.objects.bulk_create([
-        Notification(recipient=user, demand=demand, kind=kind, title=title[:200], body=body, data=data or {},
-                     created_at=now)
-        for user in recipients
-    ])
-    outgoing = f"{body}\n{_staff_link(demand)}" if demand is not None else body
-    for channel in channels.staff_channels():
-        for user in recipients:
-            # The log channel reaches everyone; e-mail only those who gave an address.
-            to = user.email if channel.name == OutboundMessage.Channel.EMAIL else user.username
-            if to:
-                outbound_queue(channel=channel.name, to=to, subject=title, body=outgoing)
+    notifications, outgoing = [], []
+    staff_channels = channels.staff_channels()
+    for notice in notices:
+        recipients = list({u.pk: u for u in notice.users if u is not None and u.is_active}.values())
+        if not recipients:
+            continue
+        title, body = _render(notice.kind, notice.demand, **notice.message_kwargs)
+        notifications += [
+            Notification(recipient=user, demand=notice.demand, kind=notice.kind, title=title[:200], body=body,
+                         data=notice.data, created_at=now)
+            for user in recipients
+        ]
+        text = f"{body}\n{_staff_link(notice.demand)}" if notice.demand is not None else body
+        for channel in staff_channels:
+            for user in recipients:
+                # The log channel reaches everyone; e-mail only those who gave an address.
+                to = user.email if channel.name == OutboundMessage.Channel.EMAIL else user.username
+                if to:
+                    outgoing.append(OutboundMessage(channel=channel.name, to=to, subject=title[:200], body=text,
+                                                    created_at=now))
+    Notification.objects.bulk_create(notifications)
+    _queue_many(outgoing)
     return notifications
+
+
+def _queue_many(messages: list[OutboundMessage]) -> None:
+    from .tasks import deliver_many_task
+
+    if not messages:
+        return
+    OutboundMessage.objects.bulk_create(messages)
+    # One task per batch: publishing thousands of tiny tasks would cost more than sending them.
+    for start in range(0, len(messages), 100):
+        enqueue_on_commit(deliver_many_task, message_ids=[m.pk for m in messages[start : start + 100]])
 
 
 def notify_resident(*, demand, kind, **message_kwargs) -> bool:
