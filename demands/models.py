@@ -221,8 +221,9 @@ class Demand(models.Model):
                     | Q(unit_department__isnull=True, unit_deputy__isnull=True)
                 ),
             ),
+            # Hotline intake is idempotent per client: one demand per (client, external id).
             models.UniqueConstraint(
-                fields=["channel", "external_id"], condition=~Q(external_id=""), name="demand_external_id_unique"
+                fields=["submitted_by", "external_id"], condition=~Q(external_id=""), name="demand_external_id_unique"
             ),
         ]
 

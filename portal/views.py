@@ -33,3 +33,22 @@ def healthz(request):
         result["broker"] = f"error: {exc.__class__.__name__}"
     healthy = all(v == "ok" for v in result.values())
     return JsonResponse({"status": "ok" if healthy else "degraded", **result}, status=200 if healthy else 503)
+
+
+def not_found(request, exception=None):
+    """404 for the whole site: JSON in the API's error format under /api/, the Chinese page elsewhere."""
+    from django.utils.translation import gettext as _
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "detail": _("Not found.")}, status=404)
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    from django.utils.translation import gettext as _
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "server_error", "detail": _("Internal error; it has been logged.")}, status=500)
+    from django.views.defaults import server_error as default
+
+    return default(request)

@@ -1,0 +1,401 @@
+"""REST API for demands (DESIGN §8). Thin: serializers and the page forms validate, the services act."""
+
+import hashlib
+import json
+
+import django_filters
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
+from rest_framework import generics, permissions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from grids.models import Community, Grid, Township
+from portal.api import SubmitThrottle, TrackThrottle, error_body
+from portal.errors import InvalidInput, NotFound
+from portal.models import IdempotencyRecord
+
+from . import selectors, services
+from .actions import STAFF_ACTIONS
+from .forms import PHONE_RE
+from .models import Category, Channel, Demand, DemandAttachment, DemandEvent, DemandType, Outcome, Rating
+from .permissions import can_see_personal_data
+from .states import HANDLING_STATES, Status
+from .templatetags.demand_tags import mask_name, mask_phone, public_note, public_phrase
+
+
+class UnitSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+def _unit(demand):
+    unit = demand.unit
+    if unit is None:
+        return None
+    return {"kind": type(unit).__name__.lower(), "id": unit.pk, "name": str(unit)}
+
+
+class DemandSerializer(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    township = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    community = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    grid = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    unit = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+    contact_name = serializers.SerializerMethodField()
+    contact_phone = serializers.SerializerMethodField()
+    # Blank until resolved / rated; declared so the schema lists "" as a value.
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
+    rating = serializers.ChoiceField(choices=Rating.choices, allow_blank=True, read_only=True)
+
+    class Meta:
+        model = Demand
+        fields = [
+            "id", "tracking_code", "external_id", "channel", "type", "category", "urgency", "content", "address", "lat",
+            "lng", "township", "community", "grid", "contact_name", "contact_phone", "is_public", "status", "unit",
+            "escalation_level", "overdue", "accept_deadline", "resolve_deadline", "outcome", "reply", "rating",
+            "return_count", "rework_count", "flagged", "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(UnitSerializer(allow_null=True))
+    def get_unit(self, demand):
+        return _unit(demand)
+
+    def get_overdue(self, demand) -> bool:
+        return bool(demand.status in HANDLING_STATES and demand.resolve_deadline
+                    and demand.resolve_deadline < timezone.now())
+
+    def _personal(self, demand) -> bool:
+        return can_see_personal_data(self.context["request"].user, demand)
+
+    def get_contact_name(self, demand) -> str:
+        return demand.contact_name if self._personal(demand) else mask_name(demand.contact_name)
+
+    def get_contact_phone(self, demand) -> str:
+        return demand.contact_phone if self._personal(demand) else mask_phone(demand.contact_phone)
+
+
+class DemandCreateSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=DemandType.choices)
+    content = serializers.CharField(max_length=2000)
+    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(is_active=True),
+                                            required=False, allow_null=True)
+    township = serializers.SlugRelatedField(slug_field="code", queryset=Township.objects.all(), required=False,
+                                            allow_null=True)
+    community = serializers.SlugRelatedField(slug_field="code", queryset=Community.objects.all(), required=False,
+                                             allow_null=True)
+    grid = serializers.SlugRelatedField(slug_field="code", queryset=Grid.objects.all(), required=False,
+                                        allow_null=True)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    lat = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True,
+                                   min_value=-90, max_value=90)
+    lng = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True,
+                                   min_value=-180, max_value=180)
+    contact_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    contact_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    is_public = serializers.BooleanField(required=False, default=False)
+    channel = serializers.ChoiceField(choices=[Channel.API, Channel.HOTLINE], required=False, default=Channel.API)
+    external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+    def validate_contact_phone(self, value):
+        if value and not PHONE_RE.match(value):
+            raise serializers.ValidationError(_("Enter an 11-digit mobile number or a landline such as 0827-5221234."))
+        return value
+
+    def validate_content(self, value):
+        if not value.strip():
+            raise serializers.ValidationError(_("Please describe your demand."))
+        return value
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DemandEvent
+        fields = ["id", "action", "from_status", "to_status", "actor_kind", "actor_label", "note", "data", "public",
+                  "created_at"]
+        read_only_fields = fields
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DemandAttachment
+        fields = ["token", "purpose", "original_name", "content_type", "size", "width", "height", "created_at"]
+        read_only_fields = fields
+
+
+class DemandFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    type = django_filters.ChoiceFilter(choices=DemandType.choices)
+    category = django_filters.CharFilter(method="by_category")
+    township = django_filters.CharFilter(field_name="township__code")
+    grid = django_filters.CharFilter(method="by_grid")
+    unit = django_filters.CharFilter(method="by_unit", help_text="department:<id>, grid:<id> or deputy:<id>")
+    channel = django_filters.ChoiceFilter(choices=Channel.choices)
+    escalation_level = django_filters.NumberFilter(field_name="escalation_level", lookup_expr="gte")
+    overdue = django_filters.BooleanFilter(method="by_overdue")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    external_id = django_filters.CharFilter()
+
+    class Meta:
+        model = Demand
+        fields = []
+
+    def by_category(self, qs, name, value):
+        return qs.filter(Q(category__code=value) | Q(category__parent__code=value))
+
+    def by_grid(self, qs, name, value):
+        return qs.filter(Q(grid__code=value) | Q(unit_grid__code=value))
+
+    def by_unit(self, qs, name, value):
+        kind, _sep, pk = value.partition(":")
+        field = {"department": "unit_department_id", "deputy": "unit_deputy_id", "grid": "unit_grid_id"}.get(kind)
+        return qs.filter(**{field: pk}) if field and pk.isdigit() else qs.none()
+
+    def by_overdue(self, qs, name, value):
+        late = Q(status__in=list(HANDLING_STATES), resolve_deadline__lt=timezone.now())
+        return qs.filter(late) if value else qs.exclude(late)
+
+
+class DemandListCreateApi(generics.ListCreateAPIView):
+    """List the demands you may see; create one (hotline intake is idempotent on `external_id`)."""
+
+    serializer_class = DemandSerializer
+    filterset_class = DemandFilter
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [permissions.AllowAny()]
+        return super().get_permissions()
+
+    def get_throttles(self):
+        if self.request.method == "POST" and not self.request.user.is_authenticated:
+            return [SubmitThrottle()]
+        return super().get_throttles()
+
+    def get_queryset(self):
+        return selectors.demand_list(viewer=self.request.user)
+
+    @extend_schema(request=DemandCreateSerializer, responses={200: DemandSerializer, 201: DemandSerializer})
+    def post(self, request, *args, **kwargs):
+        payload = DemandCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        user = request.user if request.user.is_authenticated else None
+        external_id = data.pop("external_id", "") if user else ""
+        if not user:
+            data.pop("external_id", None)
+            data["channel"] = Channel.API
+        if external_id:
+            existing = Demand.objects.filter(submitted_by=user, external_id=external_id).first()
+            if existing is not None:
+                return Response(self._out(existing), status=status.HTTP_200_OK)
+        try:
+            with transaction.atomic():
+                demand = services.demand_receive(actor=request.user, external_id=external_id, **data)
+        except IntegrityError:
+            # A concurrent post of the same external id won the race: answer with its demand.
+            existing = Demand.objects.filter(submitted_by=user, external_id=external_id).first()
+            if existing is None:
+                raise
+            return Response(self._out(existing), status=status.HTTP_200_OK)
+        return Response(self._out(demand), status=status.HTTP_201_CREATED)
+
+    def _out(self, demand):
+        return DemandSerializer(demand, context=self.get_serializer_context()).data
+
+
+class DemandDetailApi(generics.RetrieveAPIView):
+    serializer_class = DemandSerializer
+
+    def get_object(self):
+        return selectors.demand_get_for(viewer=self.request.user, pk=self.kwargs["pk"])
+
+
+class DemandEventsApi(generics.ListAPIView):
+    serializer_class = EventSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return DemandEvent.objects.none()
+        demand = selectors.demand_get_for(viewer=self.request.user, pk=self.kwargs["pk"])
+        return demand.events.order_by("created_at", "id")
+
+
+class DemandAttachmentsApi(generics.ListAPIView):
+    serializer_class = AttachmentSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return DemandAttachment.objects.none()
+        demand = selectors.demand_get_for(viewer=self.request.user, pk=self.kwargs["pk"])
+        return demand.attachments.all()
+
+
+def _request_hash(request) -> str:
+    body = json.dumps(request.data if isinstance(request.data, dict) else {}, sort_keys=True, default=str)
+    return hashlib.sha256(f"{request.path}|{body}".encode()).hexdigest()
+
+
+class DemandActionApi(APIView):
+    """POST /api/v1/demands/{id}/{action}/ — every lifecycle action, through the same services as the pages.
+
+    With an `Idempotency-Key` header the first answer is stored and replayed; the same key with another body is 422.
+    """
+
+    @extend_schema(
+        operation_id="demands_action",
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses={200: DemandSerializer},
+        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=sorted(STAFF_ACTIONS)),
+                    OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+    )
+    def post(self, request, pk, action):
+        key = request.headers.get("Idempotency-Key", "")[:200]
+        digest = _request_hash(request) if key else ""
+        if key:
+            record = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+            if record is not None:
+                if record.request_hash != digest:
+                    return Response(error_body("idempotency_key_reused",
+                                               _("This Idempotency-Key was used with a different request.")),
+                                    status=422)
+                return Response(record.response_body, status=record.response_status)
+        demand = selectors.demand_get_for(viewer=request.user, pk=pk)
+        if action not in STAFF_ACTIONS:
+            raise NotFound(_("No such action."))
+        form_class, call = STAFF_ACTIONS[action]
+        data = request.data if hasattr(request.data, "get") else {}
+        form = form_class(data=data, files=request.FILES, demand=demand)
+        if not form.is_valid():
+            raise InvalidInput(field_errors={k: [str(m) for m in v] for k, v in form.errors.items()})
+        call(demand.pk, request.user, form.cleaned_data)
+        demand = selectors.demand_get_for(viewer=request.user, pk=pk)
+        body = DemandSerializer(demand, context={"request": request}).data
+        if key:
+            try:
+                with transaction.atomic():
+                    IdempotencyRecord.objects.create(user=request.user, key=key, request_hash=digest,
+                                                     response_status=200, response_body=json.loads(
+                                                         json.dumps(body, default=str)))
+            except IntegrityError:
+                pass  # a concurrent duplicate stored the same answer first
+        return Response(body)
+
+
+class TrackEventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    text = serializers.CharField()
+    note = serializers.CharField(allow_blank=True)
+
+
+class TrackSerializer(serializers.Serializer):
+    tracking_code = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    type = serializers.CharField()
+    category = serializers.CharField(allow_null=True)
+    township = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    reply = serializers.CharField(allow_blank=True)
+    timeline = TrackEventSerializer(many=True)
+
+
+class TrackApi(APIView):
+    """Public tracking by code: status and public timeline, never personal data."""
+
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [TrackThrottle]
+
+    @extend_schema(responses={200: TrackSerializer})
+    def get(self, request, code):
+        demand = selectors.demand_get_by_code(code)
+        followed = demand.merged_into or demand
+        return Response({
+            "tracking_code": demand.tracking_code,
+            "status": followed.status,
+            "status_label": str(Status(followed.status).label),
+            "type": demand.type,
+            "category": demand.category.code if demand.category_id else None,
+            "township": demand.township.name if demand.township_id else None,
+            "created_at": demand.created_at,
+            "reply": followed.reply,
+            "timeline": [{"at": e.created_at, "text": public_phrase(e), "note": public_note(e)}
+                         for e in selectors.public_events(demand)],
+        })
+
+
+class ClassifyRequest(serializers.Serializer):
+    content = serializers.CharField(max_length=2000)
+
+
+class ClassifyApi(APIView):
+    """Suggest type and category for a text; the same suggestion the intake form shows."""
+
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [SubmitThrottle]
+
+    @extend_schema(
+        request=ClassifyRequest,
+        responses={200: inline_serializer("ClassifyResponse", {
+            "type": serializers.CharField(), "category": serializers.CharField(allow_null=True),
+            "confidence": serializers.FloatField()})},
+    )
+    def post(self, request):
+        from .classify import suggest
+
+        payload = ClassifyRequest(data=request.data)
+        payload.is_valid(raise_exception=True)
+        content = payload.validated_data["content"]
+        if not content.strip():
+            raise InvalidInput(field_errors={"content": [_("Please describe your demand.")]})
+        return Response(suggest(content))
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Category
+        fields = ["code", "name", "parent", "sort"]
+
+
+class CategoryListApi(generics.ListAPIView):
+    permission_classes = [permissions.AllowAny]
+    serializer_class = CategorySerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return Category.objects.filter(is_active=True).select_related("parent").order_by("parent__sort", "sort")
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    categories = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+
+    class Meta:
+        from .models import Department
+
+        model = Department
+        fields = ["id", "code", "name", "short_name", "categories"]
+
+
+class DepartmentListApi(generics.ListAPIView):
+    permission_classes = [permissions.AllowAny]
+    serializer_class = DepartmentSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        from .models import Department
+
+        return Department.objects.filter(is_active=True).prefetch_related("categories")

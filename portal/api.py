@@ -1,0 +1,100 @@
+"""API plumbing shared by every endpoint: the error format of DESIGN §8, paging and throttles."""
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, pagination, status, throttling
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import ApplicationError
+
+DRF_CODES = {
+    status.HTTP_400_BAD_REQUEST: "invalid",
+    status.HTTP_401_UNAUTHORIZED: "not_authenticated",
+    status.HTTP_403_FORBIDDEN: "forbidden",
+    status.HTTP_404_NOT_FOUND: "not_found",
+    status.HTTP_405_METHOD_NOT_ALLOWED: "method_not_allowed",
+    status.HTTP_406_NOT_ACCEPTABLE: "not_acceptable",
+    status.HTTP_409_CONFLICT: "conflict",
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "unsupported_media_type",
+    status.HTTP_422_UNPROCESSABLE_ENTITY: "unprocessable",
+    status.HTTP_429_TOO_MANY_REQUESTS: "throttled",
+}
+
+
+def error_body(code: str, detail, fields: dict | None = None) -> dict:
+    body = {"code": code, "detail": str(detail)}
+    if fields:
+        body["fields"] = {name: [str(m) for m in messages] for name, messages in fields.items()}
+    return body
+
+
+def exception_handler(exc, context):
+    """Every error as {"code", "detail"} (+ "fields" keyed by field), whichever layer raised it."""
+    if isinstance(exc, ApplicationError):
+        return Response(error_body(exc.code, exc.message, exc.field_errors), status=exc.http_status)
+    if isinstance(exc, Http404):
+        return Response(error_body("not_found", _("Not found.")), status=404)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    code = DRF_CODES.get(response.status_code, "error")
+    if isinstance(exc, exceptions.ValidationError):
+        data = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        fields = {k: v if isinstance(v, list) else [v] for k, v in data.items()}
+        response.data = error_body(code, _("Please correct the errors below."), fields)
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else exc
+        response.data = error_body(code, detail if not isinstance(detail, (list, dict)) else _("Request failed."))
+    return response
+
+
+class Pagination(pagination.CursorPagination):
+    """Stable under inserts, which polling clients need."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    ordering = ("-created_at", "-id")
+
+
+class SubmitThrottle(throttling.AnonRateThrottle):
+    scope = "anon_submit"
+
+
+class TrackThrottle(throttling.AnonRateThrottle):
+    scope = "anon_track"
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "detail": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    },
+    "required": ["code", "detail"],
+}
+ERROR_STATUSES = {"400": "Bad input", "401": "Not authenticated", "403": "Not allowed", "404": "Unknown or not yours",
+                  "405": "Method not allowed", "406": "Not acceptable", "409": "Wrong state or lost race",
+                  "415": "Unsupported media type", "422": "Idempotency-Key reused with another body",
+                  "429": "Throttled"}
+
+
+def add_error_responses(result, generator, request, public):
+    """drf-spectacular postprocessing hook: document the error format on every operation."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for code, description in ERROR_STATUSES.items():
+                operation["responses"].setdefault(code, {
+                    "description": description,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                })
+    return result
+
+
+class CodePagination(Pagination):
+    ordering = ("code",)

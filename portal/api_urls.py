@@ -1,0 +1,23 @@
+"""/api/v1/ (DESIGN §8)."""
+
+from django.urls import path
+
+from demands import api as demands_api
+from grids import api as grids_api
+
+urlpatterns = [
+    path("townships/", grids_api.TownshipListApi.as_view(), name="townships"),
+    path("communities/", grids_api.CommunityListApi.as_view(), name="communities"),
+    path("grids/", grids_api.GridListApi.as_view(), name="grids"),
+    path("micro-grids/", grids_api.MicroGridListApi.as_view(), name="micro_grids"),
+    path("locate/", grids_api.LocateApi.as_view(), name="locate"),
+    path("categories/", demands_api.CategoryListApi.as_view(), name="categories"),
+    path("departments/", demands_api.DepartmentListApi.as_view(), name="departments"),
+    path("demands/", demands_api.DemandListCreateApi.as_view(), name="demands"),
+    path("demands/<int:pk>/", demands_api.DemandDetailApi.as_view(), name="demand"),
+    path("demands/<int:pk>/events/", demands_api.DemandEventsApi.as_view(), name="demand_events"),
+    path("demands/<int:pk>/attachments/", demands_api.DemandAttachmentsApi.as_view(), name="demand_attachments"),
+    path("demands/<int:pk>/<str:action>/", demands_api.DemandActionApi.as_view(), name="demand_action"),
+    path("track/<str:code>/", demands_api.TrackApi.as_view(), name="track"),
+    path("classify/", demands_api.ClassifyApi.as_view(), name="classify"),
+]
