@@ -9,7 +9,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from django.conf import settings
+
 from portal.errors import ApplicationError, InvalidInput, NotFound
+from portal.ratelimit import over_limit, too_many
 
 from . import selectors, services
 from .filters import WorkbenchFilter
@@ -40,6 +43,8 @@ def submit(request):
         # No-JavaScript path of the cascading selects: redisplay with narrowed lists, no errors yet.
         form = SubmitForm(initial=request.POST.dict())
     elif request.method == "POST":
+        if over_limit(request, "submit", settings.PAGE_SUBMIT_LIMIT, 3600):
+            return too_many(request)
         form = SubmitForm(request.POST, request.FILES)
         if form.is_valid():
             c = form.cleaned_data
@@ -70,6 +75,8 @@ def receipt(request, code):
 
 
 def track(request):
+    if request.GET and over_limit(request, "track", settings.PAGE_TRACK_LIMIT, 3600):
+        return too_many(request)
     form = TrackForm(request.GET or None)
     if form.is_bound and form.is_valid():
         return redirect("demands:track_detail", code=form.cleaned_data["code"])
@@ -77,6 +84,8 @@ def track(request):
 
 
 def track_detail(request, code):
+    if over_limit(request, "track", settings.PAGE_TRACK_LIMIT, 3600):
+        return too_many(request)
     try:
         demand = selectors.demand_get_by_code(code)
     except NotFound as error:

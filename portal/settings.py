@@ -22,6 +22,7 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
+REDIS_URL = os.environ.get("REDIS_URL", "")
 # A development key is only acceptable with DEBUG on; production must set SECRET_KEY.
 SECRET_KEY = os.environ.get("SECRET_KEY") or ("dev-insecure-key-change-me" if DEBUG else None)
 if not SECRET_KEY:
@@ -168,6 +169,14 @@ REST_FRAMEWORK = {
         "anon_track": os.environ.get("THROTTLE_ANON_TRACK", "120/hour"),
     },
 }
+# Anonymous page limits per client address and hour (the API has its own DRF throttles above).
+PAGE_SUBMIT_LIMIT = int(os.environ.get("PAGE_SUBMIT_LIMIT", "20"))
+PAGE_TRACK_LIMIT = int(os.environ.get("PAGE_TRACK_LIMIT", "120"))
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Minsheng Portal API",
     "DESCRIPTION": "Demands, places and tracking for hotlines and integrators (民声直通).",
@@ -182,7 +191,6 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: the broker defaults to a filesystem transport so `make run` needs no server.
-REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 CELERY_TIMEZONE = TIME_ZONE

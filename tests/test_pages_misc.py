@@ -90,3 +90,29 @@ def test_every_model_has_an_admin_page_and_events_are_read_only(walk, staff):
     event.refresh_from_db()
     assert event.note != "篡改"
     assert client.get(reverse("admin:demands_demand_change", args=[demand.pk])).status_code == 200
+
+
+def test_anonymous_submissions_and_lookups_are_limited_with_a_chinese_page(world, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.PAGE_SUBMIT_LIMIT = 2
+    client = Client()
+    data = {"type": "help", "content": "门口的井盖丢了，晚上很危险。", "township": world.township.pk}
+    codes = [client.post(reverse("demands:submit"), data).status_code for _ in range(3)]
+    assert codes == [302, 302, 429]
+    response = client.post(reverse("demands:submit"), data)
+    assert "请求过于频繁" in response.content.decode()
+    settings.PAGE_TRACK_LIMIT = 1
+    cache.clear()
+    client.get(reverse("demands:track"), {"code": "ABC"})
+    assert client.get(reverse("demands:track"), {"code": "ABC"}).status_code == 429
+    cache.clear()
+
+
+def test_api_docs_are_served_from_local_static_files():
+    response = Client().get("/api/docs/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "/static/drf_spectacular_sidecar/" in page and "cdn" not in page.lower()
+    assert Client().get("/api/schema/").status_code == 200
