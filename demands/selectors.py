@@ -65,8 +65,20 @@ def demands_visible_to(user) -> QuerySet:
     return Demand.objects.filter(scope_q(user))
 
 
+MAX_PK = 2**63 - 1  # bigint: a larger id cannot exist, and PostgreSQL would refuse to compare it
+
+
+def valid_pk(pk) -> bool:
+    try:
+        return 0 < int(pk) <= MAX_PK
+    except (TypeError, ValueError):
+        return False
+
+
 def demand_get_for(*, viewer, pk) -> Demand:
     """One demand the viewer may see; anything else, existing or not, is the same 404."""
+    if not valid_pk(pk):
+        raise NotFound(_("No such demand."))
     try:
         return (
             demands_visible_to(viewer)

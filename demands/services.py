@@ -101,6 +101,10 @@ def _record(demand, *, actor, action, from_status, note="", data=None, public=Tr
 
 
 def _lock(demand_id) -> Demand:
+    from .selectors import valid_pk
+
+    if not valid_pk(demand_id):
+        raise NotFound(_("No such demand."))
     try:
         return Demand.objects.select_for_update().get(pk=demand_id)
     except (Demand.DoesNotExist, ValueError, TypeError):

@@ -16,3 +16,42 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["name", "prefix", "user", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["prefix", "key_hash", "user", "created_at", "last_used_at"]
     search_fields = ["name", "prefix", "user__username"]
+
+
+from .models import CallbackAttempt, CallbackDelivery  # noqa: E402  (appended with the callback models)
+
+
+class CallbackAttemptInline(admin.TabularInline):
+    model = CallbackAttempt
+    extra = 0
+    fields = readonly_fields = ["attempted_at", "http_status", "error", "duration_ms"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CallbackDelivery)
+class CallbackDeliveryAdmin(admin.ModelAdmin):
+    """A log of what integration clients were told: readable, never edited."""
+
+    list_display = ["created_at", "integration", "demand", "status", "attempts", "next_attempt_at", "delivered_at"]
+    list_filter = ["status", "integration"]
+    search_fields = ["demand__tracking_code", "demand__external_id"]
+    date_hierarchy = "created_at"
+    list_select_related = ["integration", "demand"]
+    fields = readonly_fields = ["integration", "demand", "event", "status", "attempts", "next_attempt_at",
+                                "created_at", "delivered_at", "payload"]
+    inlines = [CallbackAttemptInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

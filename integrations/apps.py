@@ -6,3 +6,6 @@ class IntegrationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "integrations"
     verbose_name = _("Integrations")
+
+    def ready(self):
+        from . import receivers  # noqa: F401  (connect the callback receiver)

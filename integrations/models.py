@@ -74,3 +74,56 @@ def token_user(raw: str):
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user
+
+
+class CallbackDelivery(models.Model):
+    """One demand event to be told to one integration: retried with back-off until delivered or given up."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("failed (gave up)")
+
+    integration = models.ForeignKey(Integration, verbose_name=_("integration"), on_delete=models.CASCADE,
+                                    related_name="callback_deliveries")
+    demand = models.ForeignKey("demands.Demand", verbose_name=_("demand"), on_delete=models.CASCADE,
+                               related_name="callback_deliveries")
+    event = models.ForeignKey("demands.DemandEvent", verbose_name=_("demand event"), on_delete=models.CASCADE,
+                              related_name="+")
+    payload = models.JSONField(_("payload"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("callback delivery")
+        verbose_name_plural = _("callback deliveries")
+        constraints = [models.UniqueConstraint(fields=["integration", "event"], name="callback_delivery_unique")]
+        # The catch-up sweep reads only what is still waiting.
+        indexes = [models.Index(fields=["next_attempt_at"], name="callback_pending",
+                                condition=models.Q(status="pending"))]
+
+    def __str__(self) -> str:
+        return f"{self.integration} · {self.payload.get('action', '')} #{self.event_id}"
+
+
+class CallbackAttempt(models.Model):
+    """One HTTP POST of a delivery, kept so staff can see what a client answered."""
+
+    delivery = models.ForeignKey(CallbackDelivery, verbose_name=_("callback delivery"), on_delete=models.CASCADE,
+                                 related_name="attempt_log")
+    attempted_at = models.DateTimeField(_("attempted at"), default=timezone.now)
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+
+    class Meta:
+        ordering = ["attempted_at", "id"]
+        verbose_name = _("callback attempt")
+        verbose_name_plural = _("callback attempts")
+
+    def __str__(self) -> str:
+        return f"{self.attempted_at:%Y-%m-%d %H:%M:%S} · {self.http_status or self.error[:40]}"

@@ -211,6 +211,7 @@ CELERY_BEAT_SCHEDULE = {
     "accept-reminder-sweep": {"task": "demands.accept_reminder_sweep", "schedule": SWEEP_INTERVAL_SECONDS},
     "rating-sweep": {"task": "demands.rating_sweep", "schedule": SWEEP_INTERVAL_SECONDS * 5},
     "outbound-sweep": {"task": "notifications.outbound_sweep", "schedule": SWEEP_INTERVAL_SECONDS},
+    "callback-sweep": {"task": "integrations.callback_sweep", "schedule": SWEEP_INTERVAL_SECONDS},
 }
 
 SITE_NAME = _("Minsheng Portal")

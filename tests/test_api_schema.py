@@ -21,6 +21,20 @@ SETTINGS = settings(max_examples=15, deadline=None, derandomize=True,
                                            HealthCheck.filter_too_much])
 
 
+@pytest.fixture(autouse=True)
+def keep_test_connection():
+    """Requests go through the WSGI app in-process; like Django's test client, keep the test's database
+    connection open between them (it holds the test transaction)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def token(walk, staff):
     from integrations.models import ApiToken
