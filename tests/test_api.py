@@ -190,3 +190,15 @@ def test_fifty_concurrent_posts_of_one_external_id_leave_one_row(world):
         t.join(timeout=120)
     assert Demand.objects.filter(external_id="12345-RACE-1").count() == 1
     assert sorted(set(codes)) in ([200, 201], [201]) and codes.count(201) == 1 and len(codes) == 50
+
+
+def test_personal_token_acts_with_the_users_own_scope(walk, staff, world):
+    out = StringIO()
+    call_command("create_api_token", staff.handler.username, stdout=out)
+    raw = out.getvalue().rsplit(": ", 1)[1].strip()
+    mine = walk(Status.DISPATCHED, unit=world.department)
+    other = walk(Status.DISPATCHED, unit=world.other_department)
+    client = client_for(raw)
+    assert client.get(f"/api/v1/demands/{mine.pk}/").status_code == 200
+    assert client.get(f"/api/v1/demands/{other.pk}/").status_code == 404
+    assert client.post(f"/api/v1/demands/{mine.pk}/accept/", {}, format="json").json()["status"] == "accepted"
