@@ -103,7 +103,8 @@ def _apply_levels(demands: list, now) -> int:
 
     def after_commit():
         for event in events:
-            signals.demand_event_committed.send(sender=Demand, event_id=event.pk, action=event.action)
+            signals.demand_event_committed.send(sender=Demand, event_id=event.pk, action=event.action,
+                                                submitted_by_id=event.demand.submitted_by_id)
         signals.demands_escalated.send(sender=Demand, escalations=[(d, level) for d, owed in changed for level in owed])
 
     transaction.on_commit(after_commit)

@@ -96,7 +96,7 @@ def _record(demand, *, actor, action, from_status, note="", data=None, public=Tr
         created_at=at or timezone.now(),
     )
     transaction.on_commit(partial(signals.demand_event_committed.send, sender=Demand, event_id=event.pk,
-                                  action=action))
+                                  action=action, submitted_by_id=demand.submitted_by_id))
     return event
 
 

@@ -77,12 +77,15 @@ def callback_queue(*, event_id: int) -> CallbackDelivery | None:
     if integration is None:
         return None
     now = timezone.now()
-    delivery, created = CallbackDelivery.objects.get_or_create(
-        integration=integration, event=event,
-        defaults={"demand": event.demand, "payload": callback_payload(event), "next_attempt_at": now, "created_at": now},
-    )
-    if created:
-        enqueue_on_commit(callback_attempt_task, delivery_id=delivery.pk)
+    # Only a delivery to record needs a transaction (and its commit): most events have none.
+    with transaction.atomic():
+        delivery, created = CallbackDelivery.objects.get_or_create(
+            integration=integration, event=event,
+            defaults={"demand": event.demand, "payload": callback_payload(event), "next_attempt_at": now,
+                      "created_at": now},
+        )
+        if created:
+            enqueue_on_commit(callback_attempt_task, delivery_id=delivery.pk)
     return delivery
 
 

@@ -5,14 +5,16 @@ undoes or fails the action that caused it.
 """
 
 import logging
+import time
 
-from django.db import transaction
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from demands import signals
 from demands.states import TRANSITIONS
 
 from . import callbacks
+from .models import Integration
 
 log = logging.getLogger(__name__)
 
@@ -20,12 +22,32 @@ log = logging.getLogger(__name__)
 STATUS_KEEPING = frozenset(action for action, (_sources, target) in TRANSITIONS.items() if target is None)
 
 
+_CALLBACK_USERS: dict = {"ids": frozenset(), "until": 0.0}
+CACHE_SECONDS = 30
+
+
+def callback_user_ids() -> frozenset:
+    """Service accounts of integrations with a callback URL, re-read every 30 s (and whenever one is saved)."""
+    now = time.monotonic()
+    if now >= _CALLBACK_USERS["until"]:
+        ids = Integration.objects.filter(is_active=True).exclude(callback_url="").values_list("user_id", flat=True)
+        _CALLBACK_USERS.update(ids=frozenset(ids), until=now + CACHE_SECONDS)
+    return _CALLBACK_USERS["ids"]
+
+
+@receiver(post_save, sender=Integration, dispatch_uid="integrations.callback_users")
+def _forget_callback_users(**_kwargs):
+    _CALLBACK_USERS["until"] = 0.0
+
+
 @receiver(signals.demand_event_committed, dispatch_uid="integrations.callbacks")
-def on_event(sender, *, event_id, action=None, **kwargs):
+def on_event(sender, *, event_id, action=None, submitted_by_id=None, **kwargs):
     if action in STATUS_KEEPING:
         return
+    # Most demands were not pushed by an integration with a callback: decide that without a query.
+    if submitted_by_id not in callback_user_ids():
+        return
     try:
-        with transaction.atomic():
-            callbacks.callback_queue(event_id=event_id)
+        callbacks.callback_queue(event_id=event_id)
     except Exception:
         log.exception("queueing the callback for event %s failed", event_id)

@@ -49,8 +49,11 @@ INSTALLED_APPS = [
     "demands",
     "notifications",
     "integrations",
+    "open311",
     "portal",
 ]
+if env_bool("BENCH_CEILING", False):
+    INSTALLED_APPS.append("bench.ceiling")  # bench/intake.py's baseline endpoint, never in production
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

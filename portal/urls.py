@@ -25,8 +25,12 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
     path("inbox/", include("notifications.urls")),
+    path("open311/", include("open311.urls")),
     path("", include("demands.urls")),
 ]
+
+if "bench.ceiling" in settings.INSTALLED_APPS:
+    urlpatterns += [path("bench/", include("bench.ceiling.urls"))]
 
 if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns

@@ -1,0 +1,5 @@
+from django.db import models
+
+
+class Ping(models.Model):
+    value = models.CharField(max_length=100)

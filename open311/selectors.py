@@ -1,0 +1,288 @@
+"""Reading for Open311: categories as services, demands as service requests, in the spec's field order.
+
+What leaves here is all a client gets, so this is where personal data is kept out: no contact name or phone, ever.
+"""
+
+import datetime as dt
+import math
+
+from django.conf import settings
+from django.db.models import F, FloatField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from demands import sla
+from demands.codes import normalize_code
+from demands.models import Category, Demand, DemandEvent, DemandType, SlaPolicy, Urgency
+from demands.selectors import demands_visible_to
+from demands.states import TERMINAL_STATES, Action, Status
+from demands.templatetags.demand_tags import public_phrase
+from grids.models import Grid
+from portal.errors import NotFound
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+# Bump when the service list or a service definition changes shape: clients refresh their caches on it.
+CHANGESET = "2026-11-23 00:00"
+
+# Points outside this box are kept with their coordinates and left for a dispatcher to place (DESIGN §3).
+DISTRICT_LAT = (31.5, 32.3)
+DISTRICT_LNG = (106.4, 107.1)
+
+DEFAULT_SPAN = dt.timedelta(days=90)  # "Default query limit is a span of 90 days or first 1000 requests"
+MAX_REQUESTS = 1000
+
+# Rejected and merged demands are finished for the resident as much as closed ones.
+CLOSED_STATES = TERMINAL_STATES
+# Notes written for the resident; a rating comment is the resident's own words and stays out.
+EXPLAINED_ACTIONS = {Action.REJECT, Action.NOTE}
+ANSWERED_STATES = {Status.RESOLVED, Status.VERIFIED, Status.CLOSED}
+
+# Attributes every sub-category accepts: (code, field whose label describes it, choices).
+ATTRIBUTES = [
+    ("urgency", "urgency", Urgency),
+    ("demand_type", "type", DemandType),
+]
+DEFAULT_DEMAND_TYPE = DemandType.HELP
+
+
+# ---------------------------------------------------------------- discovery and services
+
+
+def discovery(*, endpoint_url: str) -> dict:
+    # Deployments may set OPEN311_CONTACT / OPEN311_KEY_SERVICE; the defaults name the portal and its address.
+    site, mail = settings.SITE_NAME, settings.DEFAULT_FROM_EMAIL
+    contact = getattr(settings, "OPEN311_CONTACT", None) or f"{site} · {settings.SITE_REGION} · {mail}"
+    key_service = getattr(settings, "OPEN311_KEY_SERVICE", None) or f"{site} · {mail}"
+    return {
+        "changeset": CHANGESET,
+        "contact": str(contact),
+        "key_service": str(key_service),
+        "endpoints": [{
+            "specification": SPECIFICATION,
+            "url": endpoint_url,
+            "changeset": CHANGESET,
+            "type": "test" if settings.DEBUG else "production",
+            "formats": ["text/xml", "application/json"],
+        }],
+    }
+
+
+def _has_definition(category: Category) -> bool:
+    return category.parent_id is not None
+
+
+def service_list() -> list[dict]:
+    """Top-level categories, each followed by its sub-categories; only active ones are offered."""
+    categories = list(Category.objects.filter(is_active=True).select_related("parent"))
+    children: dict[int, list[Category]] = {}
+    for category in categories:
+        if category.parent_id is not None:
+            children.setdefault(category.parent_id, []).append(category)
+    services = []
+    for top in (c for c in categories if c.parent_id is None):
+        names = [c.name for c in children.get(top.pk, [])]
+        services.append(_service(top, group=top.name, keywords=names))
+        services += [_service(c, group=top.name, keywords=[c.name, top.name]) for c in children.get(top.pk, [])]
+    return services
+
+
+def _service(category: Category, *, group: str, keywords: list[str]) -> dict:
+    return {
+        "service_code": category.code,
+        "service_name": category.name,
+        "description": str(category),
+        "metadata": _has_definition(category),
+        "type": "realtime",
+        "keywords": ", ".join(keywords),
+        "group": group,
+    }
+
+
+def service_get(code: str) -> Category:
+    """An active category a request may be filed under."""
+    category = Category.objects.filter(code=code, is_active=True).select_related("parent").first()
+    if category is None:
+        raise NotFound(f"service_code: {_('Not found.')}")
+    return category
+
+
+def service_definition(code: str) -> dict:
+    category = service_get(code)
+    if not _has_definition(category):
+        raise NotFound(f"service_code: {_('Not found.')}")
+    return {
+        "service_code": category.code,
+        "attributes": [
+            {
+                "variable": True,
+                "code": code_,
+                "datatype": "singlevaluelist",
+                "required": False,
+                "datatype_description": None,
+                "order": order,
+                "description": str(Demand._meta.get_field(field).verbose_name),
+                "values": [{"key": value, "name": str(label)} for value, label in choices.choices],
+            }
+            for order, (code_, field, choices) in enumerate(ATTRIBUTES, start=1)
+        ],
+    }
+
+
+def categories_for_codes(codes: list[str]) -> list[Category]:
+    """Categories named in a filter, inactive ones included: old requests keep their service."""
+    found = list(Category.objects.filter(code__in=codes))
+    if len(found) != len(set(codes)):
+        raise NotFound(f"service_code: {_('Not found.')}")
+    return found
+
+
+# ---------------------------------------------------------------- places
+
+
+def in_district(lat: float, lng: float) -> bool:
+    return DISTRICT_LAT[0] <= lat <= DISTRICT_LAT[1] and DISTRICT_LNG[0] <= lng <= DISTRICT_LNG[1]
+
+
+def grid_near(lat: float, lng: float) -> Grid | None:
+    """The grid whose centroid is nearest to a point inside the district; None outside it."""
+    if not in_district(lat, lng):
+        return None
+    # A degree of longitude is shorter than one of latitude by cos(latitude); near enough for a district.
+    squeeze = math.cos(math.radians(lat))
+    d_lat = Cast(F("lat"), FloatField()) - lat
+    d_lng = (Cast(F("lng"), FloatField()) - lng) * squeeze
+    return (Grid.objects.select_related("township")
+            .annotate(distance=d_lat * d_lat + d_lng * d_lng).order_by("distance", "pk").first())
+
+
+# ---------------------------------------------------------------- service requests
+
+
+def requests_visible_to(viewer) -> QuerySet:
+    """Anonymous clients read public demands; a key holder also reads what its account may see."""
+    public = Demand.objects.filter(is_public=True)
+    return public if viewer is None else demands_visible_to(viewer) | public
+
+
+def request_list(*, viewer, ids=None, categories=None, start=None, end=None, statuses=None) -> list[dict]:
+    """`ids` (tracking codes) overrides every other argument, as the spec says; at most 1000, newest first."""
+    qs = requests_visible_to(viewer)
+    if ids is not None:
+        codes = {normalize_code(i) for i in ids} - {None}
+        qs = qs.filter(tracking_code__in=codes)
+    else:
+        qs = qs.filter(created_at__gte=start, created_at__lte=end)
+        if categories:
+            qs = qs.filter(Q(category__in=categories) | Q(category__parent__in=categories))
+        if statuses == {"open"}:
+            qs = qs.exclude(status__in=CLOSED_STATES)
+        elif statuses == {"closed"}:
+            qs = qs.filter(status__in=CLOSED_STATES)
+    return _requests(qs, limit=MAX_REQUESTS)
+
+
+def request_get(*, viewer, code: str) -> dict:
+    """One request; unknown, malformed and not-yours codes are the same 404."""
+    normalized = normalize_code(code)
+    items = _requests(requests_visible_to(viewer).filter(tracking_code=normalized)) if normalized else []
+    if not items:
+        raise NotFound(_("No demand has this tracking code. Please check it and try again."))
+    return items[0]
+
+
+def request_token(token: str) -> dict:
+    """The token is the tracking code: whoever holds it may learn the id it stands for, and nothing more."""
+    normalized = normalize_code(token)
+    if normalized is None or not Demand.objects.filter(tracking_code=normalized).exists():
+        raise NotFound(_("No demand has this tracking code. Please check it and try again."))
+    return {"service_request_id": normalized, "token": normalized}
+
+
+def request_created(demand: Demand) -> dict:
+    # The spec asks for an id or a token; the token is the id, so a client that follows either path gets there.
+    return {
+        "service_request_id": demand.tracking_code,
+        "token": demand.tracking_code,
+        "service_notice": _service_notice(demand, _policies()),
+    }
+
+
+def _requests(qs, *, limit: int | None = None) -> list[dict]:
+    latest = DemandEvent.objects.filter(demand=OuterRef("pk"), public=True).order_by("-created_at", "-id")
+    qs = (qs.select_related("category", "township", "community", "grid", "unit_grid", "unit_department", "unit_deputy")
+          .annotate(latest_public_event_id=Subquery(latest.values("id")[:1]))
+          .order_by("-created_at", "-id"))
+    demands = list(qs[:limit])
+    events = DemandEvent.objects.in_bulk([d.latest_public_event_id for d in demands if d.latest_public_event_id])
+    policies = _policies()
+    return [_request(d, events.get(d.latest_public_event_id), policies) for d in demands]
+
+
+def _request(demand: Demand, event, policies) -> dict:
+    closed = demand.status in CLOSED_STATES
+    return {
+        "service_request_id": demand.tracking_code,
+        "status": "closed" if closed else "open",
+        "status_notes": _status_notes(demand, event),
+        "service_name": demand.category.name if demand.category_id else None,
+        "service_code": demand.category.code if demand.category_id else None,
+        "description": demand.content,
+        "agency_responsible": _agency(demand),
+        "service_notice": _service_notice(demand, policies),
+        "requested_datetime": w3(demand.created_at),
+        "updated_datetime": w3((demand.closed_at if closed else None) or demand.updated_at),
+        "expected_datetime": w3(demand.resolve_deadline),
+        "address": demand.address or _place(demand),
+        "address_id": demand.grid.code if demand.grid_id else None,
+        "lat": float(demand.lat) if demand.lat is not None else None,
+        "long": float(demand.lng) if demand.lng is not None else None,
+    }
+
+
+def w3(moment: dt.datetime | None) -> str | None:
+    """ISO 8601 with the portal's offset, e.g. 2026-11-23T05:40:00+08:00."""
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
+
+
+def _status_notes(demand: Demand, event) -> str | None:
+    if demand.reply and demand.status in ANSWERED_STATES:
+        return demand.reply
+    if event is None:
+        return None
+    phrase = public_phrase(event)
+    note = event.note.strip() if event.action in EXPLAINED_ACTIONS else ""
+    return _join(phrase, note) or None
+
+
+def _join(first: str, second: str) -> str:
+    if not first or not second:
+        return first or second
+    return first + ("" if first.endswith(("。", "！", "：")) else " ") + second
+
+
+def _agency(demand: Demand) -> str | None:
+    if demand.unit_department_id:
+        return demand.unit_department.name
+    unit = demand.unit
+    return str(unit) if unit is not None else None
+
+
+def _place(demand: Demand) -> str:
+    # Most specific first, as the spec asks of addresses.
+    parts = [demand.grid, demand.community, demand.township]
+    return " ".join(p.name for p in parts if p is not None)
+
+
+def _policies() -> dict:
+    return {(p.type, p.urgency): p for p in SlaPolicy.objects.all()}
+
+
+def _service_notice(demand: Demand, policies: dict) -> str:
+    """The service level the request falls under, e.g. 办理时限：3 工作日."""
+    policy = policies.get((demand.type, demand.urgency))
+    amount, unit = (policy.resolve_within, policy.resolve_unit) if policy else sla.FALLBACK["resolve"]
+    label = SlaPolicy._meta.get_field("resolve_within").verbose_name
+    colon = "：" if (get_language() or "").startswith("zh") else ": "
+    return f"{label}{colon}{amount} {SlaPolicy.Unit(unit).label}"
