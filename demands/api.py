@@ -208,10 +208,7 @@ class DemandListCreateApi(generics.ListCreateAPIView):
         if not user:
             data.pop("external_id", None)
             data["channel"] = Channel.API
-        if external_id:
-            existing = Demand.objects.filter(submitted_by=user, external_id=external_id).first()
-            if existing is not None:
-                return Response(self._out(existing), status=status.HTTP_200_OK)
+        # No look-up first: the unique constraint decides, so a new demand costs no extra query.
         try:
             with transaction.atomic():
                 demand = services.demand_receive(actor=request.user, external_id=external_id, **data)

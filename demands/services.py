@@ -259,8 +259,11 @@ def demand_receive(
                     uploads.store_photo(demand, photo, purpose=DemandAttachment.Purpose.SUBMISSION, event=event)
                 return demand
         except IntegrityError:
-            # A tracking-code collision is astronomically rare; anything else repeats and is raised.
-            if _attempt == 4:
+            # A duplicate external id is the caller's to resolve; a tracking-code collision (astronomically rare)
+            # is retried with a new code.
+            submitter = actor if is_staff_user(actor) else None
+            if _attempt == 4 or (external_id and Demand.objects.filter(
+                    submitted_by=submitter, external_id=external_id).exists()):
                 raise
     raise AssertionError("unreachable")
 

@@ -66,7 +66,9 @@ def token_user(raw: str):
     """The active user a raw token belongs to, or None."""
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
-    token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw), revoked_at__isnull=True).first()
+    # One query: the token, its user and (if any) the user's integration.
+    token = (ApiToken.objects.select_related("user__integration")
+             .filter(key_hash=hash_token(raw), revoked_at__isnull=True).first())
     if token is None or not token.user.is_active:
         return None
     integration = getattr(token.user, "integration", None)
