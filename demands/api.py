@@ -210,8 +210,8 @@ class DemandListCreateApi(generics.ListCreateAPIView):
             data["channel"] = Channel.API
         # No look-up first: the unique constraint decides, so a new demand costs no extra query.
         try:
-            with transaction.atomic():
-                demand = services.demand_receive(actor=request.user, external_id=external_id, **data)
+            # demand_receive runs in its own transaction; a failed insert leaves nothing behind.
+            demand = services.demand_receive(actor=request.user, external_id=external_id, **data)
         except IntegrityError:
             # A concurrent post of the same external id won the race: answer with its demand.
             existing = Demand.objects.filter(submitted_by=user, external_id=external_id).first()
