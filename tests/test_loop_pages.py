@@ -82,7 +82,7 @@ def test_one_demand_walks_the_whole_loop_and_the_tracking_page_shows_each_step(w
     dispatcher = login(staff.dispatcher)
     assert code in dispatcher.get(reverse("demands:workbench")).content.decode()
     page = dispatcher.get(reverse("demands:detail", args=[demand.pk])).content.decode()
-    assert 'action="/work/demands/%d/classify/"' % demand.pk in page
+    assert 'action="/staff/demands/%d/classify/"' % demand.pk in page
     assert act(dispatcher, demand, "classify", {"type": "help", "category": world.category.pk, "urgency": "normal",
                                                 "grid": world.grid.pk}).status_code == 302
     assert act(dispatcher, demand, "dispatch", {"unit": f"department:{world.department.pk}"}).status_code == 302
@@ -168,11 +168,11 @@ def test_staff_sees_a_clear_message_when_a_required_reason_is_missing(world, sta
 def test_demand_page_offers_exactly_the_actions_of_this_user_now(world, staff, walk):
     demand = walk(Status.DISPATCHED)
     handler_page = login(staff.handler).get(reverse("demands:detail", args=[demand.pk])).content.decode()
-    offered = set(re.findall(r'action="/work/demands/%d/(\w+)/"' % demand.pk, handler_page))
+    offered = set(re.findall(r'action="/staff/demands/%d/(\w+)/"' % demand.pk, handler_page))
     assert offered == {"accept", "return"}
     dispatcher_page = login(staff.dispatcher).get(reverse("demands:detail", args=[demand.pk])).content.decode()
-    offered = set(re.findall(r'action="/work/demands/%d/(\w+)/"' % demand.pk, dispatcher_page))
+    offered = set(re.findall(r'action="/staff/demands/%d/(\w+)/"' % demand.pk, dispatcher_page))
     assert offered == {"reassign"}
     supervisor_page = login(staff.supervisor).get(reverse("demands:detail", args=[demand.pk])).content.decode()
-    offered = set(re.findall(r'action="/work/demands/%d/(\w+)/"' % demand.pk, supervisor_page))
+    offered = set(re.findall(r'action="/staff/demands/%d/(\w+)/"' % demand.pk, supervisor_page))
     assert offered == {"urge"}
