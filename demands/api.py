@@ -22,7 +22,7 @@ from portal.models import IdempotencyRecord
 from . import selectors, services
 from .actions import STAFF_ACTIONS
 from .forms import PHONE_RE
-from .models import Category, Channel, Demand, DemandAttachment, DemandEvent, DemandType, Outcome, Rating
+from .models import Category, Channel, Demand, DemandAttachment, DemandEvent, DemandType, Outcome, Rating, Urgency
 from .permissions import can_see_personal_data
 from .states import HANDLING_STATES, Status
 from .templatetags.demand_tags import mask_name, mask_phone, public_note, public_phrase
@@ -96,6 +96,7 @@ class DemandReceiptSerializer(serializers.Serializer):
 
 class DemandCreateSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=DemandType.choices)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, default=Urgency.NORMAL)
     content = serializers.CharField(max_length=2000)
     category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(is_active=True),
                                             required=False, allow_null=True)
@@ -242,9 +243,22 @@ class DemandEventsApi(generics.ListAPIView):
         return demand.events.order_by("created_at", "id")
 
 
+class AttachmentUploadSerializer(serializers.Serializer):
+    photos = serializers.ListField(child=serializers.FileField(), max_length=3)
+
+
 class DemandAttachmentsApi(generics.ListAPIView):
+    """Photos of a demand; POST adds up to three (the submitter's evidence or the unit's result photos)."""
+
     serializer_class = AttachmentSerializer
     pagination_class = None
+
+    @extend_schema(request={"multipart/form-data": AttachmentUploadSerializer},
+                   responses={201: AttachmentSerializer(many=True)})
+    def post(self, request, pk):
+        files = request.FILES.getlist("photos") if hasattr(request.FILES, "getlist") else []
+        stored = services.demand_attach_photos(demand_id=pk, actor=request.user, photos=files)
+        return Response(AttachmentSerializer(stored, many=True).data, status=status.HTTP_201_CREATED)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

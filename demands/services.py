@@ -205,9 +205,12 @@ def demand_receive(
     lat=None,
     lng=None,
     external_id: str = "",
+    urgency: str = Urgency.NORMAL,
 ) -> Demand:
     """Take a demand in from any channel and give it a tracking code."""
     errors = {}
+    if urgency not in Urgency.values:
+        errors["urgency"] = [_("Choose an urgency.")]
     content = (content or "").strip()
     if not content:
         errors["content"] = [_("Please describe your demand.")]
@@ -237,6 +240,7 @@ def demand_receive(
                     channel=channel,
                     type=type,
                     category=category,
+                    urgency=urgency,
                     content=content,
                     address=(address or "").strip(),
                     lat=lat,
@@ -549,3 +553,28 @@ def supervision_order_answer(*, order_id, actor, answer: str) -> SupervisionOrde
     order.answered_at = timezone.now()
     order.save(update_fields=["answer", "answered_by", "answered_at"])
     return order
+
+
+@transaction.atomic
+def demand_attach_photos(*, demand_id, actor, photos) -> list:
+    """More photos for an open demand: the submitter's evidence, or the handling unit's result photos."""
+    from .permissions import is_submitter, is_unit_member
+
+    demand = _lock(demand_id)
+    if is_unit_member(actor, demand):
+        purpose = DemandAttachment.Purpose.RESULT
+    elif is_submitter(actor, demand):
+        purpose = DemandAttachment.Purpose.SUBMISSION
+    elif is_staff_user(actor) and can_view(actor, demand):
+        raise NotPermitted()
+    else:
+        raise NotFound(_("No such demand."))
+    if demand.status not in OPEN_STATES:
+        raise TransitionNotAllowed(_("Photos can only be added while the demand is open."))
+    existing = demand.attachments.filter(purpose=purpose).count()
+    if not photos or existing + len(photos) > settings.MAX_PHOTOS:
+        raise InvalidInput(field_errors={"photos": [_("At most %(n)s photos.") % {"n": settings.MAX_PHOTOS}]})
+    checked = [uploads.check_photo(f) for f in photos]
+    demand.updated_at = timezone.now()
+    demand.save(update_fields=["updated_at"])
+    return [uploads.store_photo(demand, photo, purpose=purpose) for photo in checked]

@@ -132,9 +132,9 @@ class RequestCreateForm(forms.Form):
         c = self.cleaned_data
         lat, lng = c["lat"], c["long"]
         grid = c["address_id"] or (selectors.grid_near(lat, lng) if lat is not None else None)
-        # attribute[urgency] is checked but not passed on: demand_receive takes no urgency, dispatchers set it.
         return {
             "type": c["attribute[demand_type]"] or selectors.DEFAULT_DEMAND_TYPE,
+            "urgency": c["attribute[urgency]"] or "normal",
             "content": c["description"],
             "address": c["address_string"],
             "lat": None if lat is None else Decimal(f"{lat:.6f}"),

@@ -202,3 +202,24 @@ def test_personal_token_acts_with_the_users_own_scope(walk, staff, world):
     assert client.get(f"/api/v1/demands/{mine.pk}/").status_code == 200
     assert client.get(f"/api/v1/demands/{other.pk}/").status_code == 404
     assert client.post(f"/api/v1/demands/{mine.pk}/accept/", {}, format="json").json()["status"] == "accepted"
+
+
+def test_unit_adds_result_photos_and_outsiders_cannot(walk, staff):
+    from .conftest import photo
+
+    demand = walk(Status.ACCEPTED)
+    handler = client_for(personal_token(staff.handler))
+    response = handler.post(f"/api/v1/demands/{demand.pk}/attachments/", {"photos": [photo("done.png")]},
+                            format="multipart")
+    assert response.status_code == 201 and response.json()[0]["purpose"] == "result"
+    listed = handler.get(f"/api/v1/demands/{demand.pk}/attachments/").json()
+    assert [a["original_name"] for a in listed] == ["done.png"]
+    fake = handler.post(f"/api/v1/demands/{demand.pk}/attachments/",
+                        {"photos": [photo("evil.jpg", b"<svg onload=alert(1)>", "image/jpeg")]}, format="multipart")
+    assert fake.status_code == 400 and "evil.jpg" in fake.json()["fields"]["photos"][0]
+    supervisor = client_for(personal_token(staff.supervisor))
+    assert supervisor.post(f"/api/v1/demands/{demand.pk}/attachments/", {"photos": [photo()]},
+                           format="multipart").status_code == 403
+    outsider = client_for(personal_token(staff.other_handler))
+    assert outsider.post(f"/api/v1/demands/{demand.pk}/attachments/", {"photos": [photo()]},
+                         format="multipart").status_code == 404

@@ -531,3 +531,18 @@ def test_a_long_list_costs_a_fixed_number_of_queries(client, walk, django_assert
     with django_assert_max_num_queries(4):  # demands, their latest public events, the SLA policy
         items = as_json(client.get(f"{BASE}/requests.json"))
     assert len(items) == 5
+
+
+def test_post_stores_the_urgency_attribute(world, staff):
+    from demands.models import Demand
+    from django.test import Client
+
+    from integrations.services import integration_create
+
+    _integration, key = integration_create(name="紧急测试热线", townships=[world.township])
+    response = Client().post("/open311/v2/requests.json", {
+        "api_key": key, "service_code": world.category.code, "address_string": "莲花社区菜市场",
+        "description": "菜市场旁燃气管道漏气，味道很大，请紧急处理。", "attribute[urgency]": "urgent",
+    })
+    assert response.status_code in (200, 201)
+    assert Demand.objects.get().urgency == "urgent"
