@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from grids.models import Community, Grid, Township
-from portal.api import SubmitThrottle, TrackThrottle, error_body
+from portal.api import CachedSlugRelatedField, ShallowFieldsMixin, SubmitThrottle, TrackThrottle, error_body
 from portal.errors import InvalidInput, NotFound
 from portal.models import IdempotencyRecord
 
@@ -82,7 +82,7 @@ class DemandSerializer(serializers.ModelSerializer):
         return demand.contact_phone if self._personal(demand) else mask_phone(demand.contact_phone)
 
 
-class DemandReceiptSerializer(serializers.Serializer):
+class DemandReceiptSerializer(ShallowFieldsMixin, serializers.Serializer):
     """What intake answers: enough to follow the demand. A plain Serializer, because building the full
     ModelSerializer's fields costs more than the whole insert."""
 
@@ -94,14 +94,14 @@ class DemandReceiptSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class DemandCreateSerializer(serializers.Serializer):
+class DemandCreateSerializer(ShallowFieldsMixin, serializers.Serializer):
     type = serializers.ChoiceField(choices=DemandType.choices)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, default=Urgency.NORMAL)
     content = serializers.CharField(max_length=2000)
-    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(is_active=True),
-                                            required=False, allow_null=True)
-    township = serializers.SlugRelatedField(slug_field="code", queryset=Township.objects.all(), required=False,
-                                            allow_null=True)
+    category = CachedSlugRelatedField(slug_field="code", queryset=Category.objects.filter(is_active=True),
+                                      required=False, allow_null=True)
+    township = CachedSlugRelatedField(slug_field="code", queryset=Township.objects.all(), required=False,
+                                      allow_null=True)
     community = serializers.SlugRelatedField(slug_field="code", queryset=Community.objects.all(), required=False,
                                              allow_null=True)
     grid = serializers.SlugRelatedField(slug_field="code", queryset=Grid.objects.all(), required=False,

@@ -6,3 +6,15 @@ class DemandsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "demands"
     verbose_name = _("Demands")
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from grids.models import Township
+        from portal.api import CachedSlugRelatedField
+
+        from .models import Category
+
+        for model in (Township, Category):
+            post_save.connect(CachedSlugRelatedField.forget, sender=model, dispatch_uid=f"forget-{model.__name__}")
+            post_delete.connect(CachedSlugRelatedField.forget, sender=model, dispatch_uid=f"forget-d-{model.__name__}")

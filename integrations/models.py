@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+import time
 
 from django.conf import settings
 from django.db import models
@@ -62,13 +63,35 @@ class ApiToken(models.Model):
         return token, raw
 
 
+# hash -> (user, valid until): hotline clients call many times a second; a revoked token stops within a minute.
+_TOKEN_CACHE: dict = {}
+TOKEN_CACHE_SECONDS = 60
+
+
 def token_user(raw: str):
     """The active user a raw token belongs to, or None."""
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
+    key = hash_token(raw)
+    cached = _TOKEN_CACHE.get(key)
+    if cached is not None and cached[1] > time.monotonic():
+        return cached[0]
+    user = _token_user_uncached(key)
+    if user is not None:
+        if len(_TOKEN_CACHE) > 10_000:
+            _TOKEN_CACHE.clear()
+        _TOKEN_CACHE[key] = (user, time.monotonic() + TOKEN_CACHE_SECONDS)
+    return user
+
+
+def forget_cached_tokens() -> None:
+    _TOKEN_CACHE.clear()
+
+
+def _token_user_uncached(key: str):
     # One query: the token, its user and (if any) the user's integration.
     token = (ApiToken.objects.select_related("user__integration")
-             .filter(key_hash=hash_token(raw), revoked_at__isnull=True).first())
+             .filter(key_hash=key, revoked_at__isnull=True).first())
     if token is None or not token.user.is_active:
         return None
     integration = getattr(token.user, "integration", None)

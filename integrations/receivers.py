@@ -7,6 +7,7 @@ undoes or fails the action that caused it.
 import logging
 import time
 
+from django.conf import settings
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
@@ -14,7 +15,7 @@ from demands import signals
 from demands.states import TRANSITIONS
 
 from . import callbacks
-from .models import Integration
+from .models import ApiToken, Integration, forget_cached_tokens
 
 log = logging.getLogger(__name__)
 
@@ -51,3 +52,11 @@ def on_event(sender, *, event_id, action=None, submitted_by_id=None, **kwargs):
         callbacks.callback_queue(event_id=event_id)
     except Exception:
         log.exception("queueing the callback for event %s failed", event_id)
+
+
+@receiver(post_save, sender=ApiToken, dispatch_uid="integrations.forget_tokens.token")
+@receiver(post_save, sender=Integration, dispatch_uid="integrations.forget_tokens.integration")
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="integrations.forget_tokens.user")
+def _forget_tokens(**_kwargs):
+    # Revoking a token or deactivating its owner takes effect at once in this process (others within a minute).
+    forget_cached_tokens()

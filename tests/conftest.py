@@ -20,6 +20,17 @@ from .factories import (
 PASSWORD = "pw-for-tests"
 
 
+@pytest.fixture(autouse=True)
+def forget_process_caches():
+    """Per-process caches outlive a test's rolled-back rows; each test starts without them."""
+    from integrations.models import forget_cached_tokens
+    from portal.api import CachedSlugRelatedField
+
+    CachedSlugRelatedField.forget()
+    forget_cached_tokens()
+    yield
+
+
 @pytest.fixture
 def world(db):
     """Two townships, each with a grid; two departments; a deputy; the SLA policy."""

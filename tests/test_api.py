@@ -223,3 +223,15 @@ def test_unit_adds_result_photos_and_outsiders_cannot(walk, staff):
     outsider = client_for(personal_token(staff.other_handler))
     assert outsider.post(f"/api/v1/demands/{demand.pk}/attachments/", {"photos": [photo()]},
                          format="multipart").status_code == 404
+
+
+def test_a_revoked_token_stops_working(hotline):
+    from django.utils import timezone
+
+    _integration, token = hotline
+    client = client_for(token)
+    assert client.get("/api/v1/demands/").status_code == 200
+    record = ApiToken.objects.get()
+    record.revoked_at = timezone.now()
+    record.save()
+    assert client.get("/api/v1/demands/").status_code == 401
