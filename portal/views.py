@@ -41,6 +41,11 @@ def not_found(request, exception=None):
 
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "not_found", "detail": _("Not found.")}, status=404)
+    if request.path.startswith("/open311/"):
+        from open311 import render as open311_render
+
+        fmt = "json" if request.path.endswith(".json") else "xml"
+        return open311_render.errors(fmt, 404, [_("Not found.")])
     return render(request, "404.html", status=404)
 
 

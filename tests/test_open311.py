@@ -546,3 +546,12 @@ def test_post_stores_the_urgency_attribute(world, staff):
     })
     assert response.status_code in (200, 201)
     assert Demand.objects.get().urgency == "urgent"
+
+
+def test_unknown_open311_paths_answer_in_the_open311_error_format(db):
+    from django.test import Client
+
+    response = Client().get("/open311/v2/nothing.json")
+    assert response.status_code == 404 and response.json()[0]["code"] == 404
+    xml = Client().get("/open311/v2/nothing")
+    assert xml.status_code == 404 and b"<errors>" in xml.content
