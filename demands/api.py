@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from grids.models import Community, Grid, Township
-from portal.api import CachedSlugRelatedField, ShallowFieldsMixin, SubmitThrottle, TrackThrottle, error_body
+from portal.api import CachedSlugRelatedField, SafeSlugRelatedField, ShallowFieldsMixin, SubmitThrottle, TrackThrottle, error_body
 from portal.errors import InvalidInput, NotFound
 from portal.models import IdempotencyRecord
 
@@ -102,10 +102,9 @@ class DemandCreateSerializer(ShallowFieldsMixin, serializers.Serializer):
                                       required=False, allow_null=True)
     township = CachedSlugRelatedField(slug_field="code", queryset=Township.objects.all(), required=False,
                                       allow_null=True)
-    community = serializers.SlugRelatedField(slug_field="code", queryset=Community.objects.all(), required=False,
-                                             allow_null=True)
-    grid = serializers.SlugRelatedField(slug_field="code", queryset=Grid.objects.all(), required=False,
-                                        allow_null=True)
+    community = SafeSlugRelatedField(slug_field="code", queryset=Community.objects.all(), required=False,
+                                     allow_null=True)
+    grid = SafeSlugRelatedField(slug_field="code", queryset=Grid.objects.all(), required=False, allow_null=True)
     address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     lat = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True,
                                    min_value=-90, max_value=90)

@@ -138,3 +138,12 @@ class ShallowFieldsMixin:
 
     def get_fields(self):
         return {name: copy.copy(field) for name, field in self._declared_fields.items()}
+
+
+class SafeSlugRelatedField(serializers.SlugRelatedField):
+    """Refuses NUL characters before querying: PostgreSQL cannot compare them and would answer with an error."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", "\\0"))
+        return super().to_internal_value(data)

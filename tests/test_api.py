@@ -235,3 +235,11 @@ def test_a_revoked_token_stops_working(hotline):
     record.revoked_at = timezone.now()
     record.save()
     assert client.get("/api/v1/demands/").status_code == 401
+
+
+def test_nul_characters_are_refused_not_a_server_error(hotline):
+    _integration, token = hotline
+    response = intake(token, community="\x00C1", grid="G\x00")
+    assert response.status_code == 400 and set(response.json()["fields"]) == {"community", "grid"}
+    listed = client_for(token).get("/api/v1/demands/", {"grid": "x\x00"})
+    assert listed.status_code == 400
