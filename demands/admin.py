@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from portal.admin import LogAdmin, ReadOnlyInline
+
 from .models import Category, Demand, DemandAttachment, DemandEvent, Department, SlaPolicy, SupervisionOrder
 
 
@@ -21,17 +23,6 @@ class DepartmentAdmin(admin.ModelAdmin):
 class SlaPolicyAdmin(admin.ModelAdmin):
     list_display = ["type", "urgency", "accept_within", "accept_unit", "resolve_within", "resolve_unit", "auto_verify"]
     list_editable = ["accept_within", "accept_unit", "resolve_within", "resolve_unit", "auto_verify"]
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class EventInline(ReadOnlyInline):
@@ -71,20 +62,11 @@ class DemandAdmin(admin.ModelAdmin):
 
 
 @admin.register(DemandEvent)
-class DemandEventAdmin(admin.ModelAdmin):
+class DemandEventAdmin(LogAdmin):
     list_display = ["demand", "action", "from_status", "to_status", "actor_label", "created_at"]
     list_filter = ["action", "actor_kind"]
     search_fields = ["demand__tracking_code"]
     list_select_related = ["demand"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SupervisionOrder)

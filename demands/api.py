@@ -5,8 +5,6 @@ import json
 
 import django_filters
 from django.db import IntegrityError, transaction
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
@@ -21,10 +19,11 @@ from portal.models import IdempotencyRecord
 
 from . import selectors, services
 from .actions import STAFF_ACTIONS
+from .filters import DemandFilterMethods
 from .forms import PHONE_RE
 from .models import Category, Channel, Demand, DemandAttachment, DemandEvent, DemandType, Outcome, Rating, Urgency
 from .permissions import can_see_personal_data
-from .states import HANDLING_STATES, Status
+from .states import Status
 from .templatetags.demand_tags import mask_name, mask_phone, public_note, public_phrase
 
 
@@ -69,8 +68,7 @@ class DemandSerializer(serializers.ModelSerializer):
         return _unit(demand)
 
     def get_overdue(self, demand) -> bool:
-        return bool(demand.status in HANDLING_STATES and demand.resolve_deadline
-                    and demand.resolve_deadline < timezone.now())
+        return demand.is_overdue
 
     def _personal(self, demand) -> bool:
         return can_see_personal_data(self.context["request"].user, demand)
@@ -142,7 +140,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DemandFilter(django_filters.FilterSet):
+class DemandFilter(DemandFilterMethods, django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices)
     type = django_filters.ChoiceFilter(choices=DemandType.choices)
     category = django_filters.CharFilter(method="by_category")
@@ -150,7 +148,7 @@ class DemandFilter(django_filters.FilterSet):
     grid = django_filters.CharFilter(method="by_grid")
     unit = django_filters.CharFilter(method="by_unit", help_text="department:<id>, grid:<id> or deputy:<id>")
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
-    escalation_level = django_filters.NumberFilter(field_name="escalation_level", lookup_expr="gte")
+    escalation_level = django_filters.NumberFilter(method="by_escalation")
     overdue = django_filters.BooleanFilter(method="by_overdue")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
@@ -161,21 +159,6 @@ class DemandFilter(django_filters.FilterSet):
     class Meta:
         model = Demand
         fields = []
-
-    def by_category(self, qs, name, value):
-        return qs.filter(Q(category__code=value) | Q(category__parent__code=value))
-
-    def by_grid(self, qs, name, value):
-        return qs.filter(Q(grid__code=value) | Q(unit_grid__code=value))
-
-    def by_unit(self, qs, name, value):
-        kind, _sep, pk = value.partition(":")
-        field = {"department": "unit_department_id", "deputy": "unit_deputy_id", "grid": "unit_grid_id"}.get(kind)
-        return qs.filter(**{field: pk}) if field and pk.isdigit() else qs.none()
-
-    def by_overdue(self, qs, name, value):
-        late = Q(status__in=list(HANDLING_STATES), resolve_deadline__lt=timezone.now())
-        return qs.filter(late) if value else qs.exclude(late)
 
 
 class DemandListCreateApi(generics.ListCreateAPIView):
@@ -202,23 +185,8 @@ class DemandListCreateApi(generics.ListCreateAPIView):
     def post(self, request, *args, **kwargs):
         payload = DemandCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
-        user = request.user if request.user.is_authenticated else None
-        external_id = data.pop("external_id", "") if user else ""
-        if not user:
-            data.pop("external_id", None)
-            data["channel"] = Channel.API
-        # No look-up first: the unique constraint decides, so a new demand costs no extra query.
-        try:
-            # demand_receive runs in its own transaction; a failed insert leaves nothing behind.
-            demand = services.demand_receive(actor=request.user, external_id=external_id, **data)
-        except IntegrityError:
-            # A concurrent post of the same external id won the race: answer with its demand.
-            existing = Demand.objects.filter(submitted_by=user, external_id=external_id).first()
-            if existing is None:
-                raise
-            return Response(self._out(existing), status=status.HTTP_200_OK)
-        return Response(self._out(demand), status=status.HTTP_201_CREATED)
+        demand, created = services.demand_intake(actor=request.user, **payload.validated_data)
+        return Response(self._out(demand), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def _out(self, demand):
         return DemandReceiptSerializer(demand).data

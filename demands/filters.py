@@ -2,10 +2,11 @@
 
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from deputies.models import Deputy
-from grids.models import Grid, Township
+from grids.models import Township
 
 from .forms import category_choices
 from .models import Demand, DemandType, Department
@@ -18,7 +19,38 @@ def _unit_choices():
     return [(_("Departments"), departments), (_("Deputies"), deputies)]
 
 
-class WorkbenchFilter(django_filters.FilterSet):
+def overdue_q() -> Q:
+    """Held by a unit past the resolve deadline; Demand.is_overdue is the same rule for one row."""
+    return Q(status__in=list(HANDLING_STATES), resolve_deadline__lt=timezone.now())
+
+
+class DemandFilterMethods:
+    """Filter rules shared by the workbench page and the API, so both narrow lists the same way."""
+
+    def by_category(self, queryset, name, value):
+        if not value:
+            return queryset
+        if str(value).isdigit():
+            return queryset.filter(Q(category_id=value) | Q(category__parent_id=value))
+        return queryset.filter(Q(category__code=value) | Q(category__parent__code=value))
+
+    def by_grid(self, queryset, name, value):
+        value = (value or "").strip().upper()
+        return queryset.filter(Q(grid__code=value) | Q(unit_grid__code=value)) if value else queryset
+
+    def by_unit(self, queryset, name, value):
+        kind, _sep, pk = (value or "").partition(":")
+        field = {"department": "unit_department_id", "deputy": "unit_deputy_id", "grid": "unit_grid_id"}.get(kind)
+        return queryset.filter(**{field: pk}) if field and pk.isdigit() else queryset.none()
+
+    def by_escalation(self, queryset, name, value):
+        return queryset.filter(escalation_level__gte=int(value), status__in=list(HANDLING_STATES)) if value else queryset
+
+    def by_overdue(self, queryset, name, value):
+        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
+
+
+class WorkbenchFilter(DemandFilterMethods, django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices, empty_label=_("All statuses"))
     type = django_filters.ChoiceFilter(label=_("Type"), choices=DemandType.choices, empty_label=_("All types"))
@@ -50,21 +82,3 @@ class WorkbenchFilter(django_filters.FilterSet):
             return queryset
         return queryset.filter(Q(content__icontains=value) | Q(address__icontains=value)
                                | Q(tracking_code__icontains=value.upper()) | Q(reply__icontains=value))
-
-    def by_category(self, queryset, name, value):
-        return queryset.filter(Q(category_id=value) | Q(category__parent_id=value)) if value else queryset
-
-    def by_grid(self, queryset, name, value):
-        value = value.strip().upper()
-        if not value:
-            return queryset
-        grid = Grid.objects.filter(code=value).first()
-        return queryset.filter(Q(grid=grid) | Q(unit_grid=grid)) if grid else queryset.none()
-
-    def by_escalation(self, queryset, name, value):
-        return queryset.filter(escalation_level__gte=int(value), status__in=list(HANDLING_STATES)) if value else queryset
-
-    def by_unit(self, queryset, name, value):
-        kind, _sep, pk = value.partition(":")
-        field = {"department": "unit_department_id", "deputy": "unit_deputy_id", "grid": "unit_grid_id"}.get(kind)
-        return queryset.filter(**{field: pk}) if field and pk.isdigit() else queryset.none()

@@ -240,6 +240,13 @@ class Demand(models.Model):
 
         return self.status in OPEN_STATES
 
+    @property
+    def is_overdue(self) -> bool:
+        """Held by a unit past its resolve deadline (the same rule as the `overdue` filter)."""
+        from .states import HANDLING_STATES
+
+        return bool(self.status in HANDLING_STATES and self.resolve_deadline and self.resolve_deadline < timezone.now())
+
 
 class DemandEvent(models.Model):
     """One step in a demand's history. Rows are written once and never changed."""

@@ -272,6 +272,24 @@ def demand_receive(
     raise AssertionError("unreachable")
 
 
+def demand_intake(*, actor, external_id: str = "", channel: str = "api", **fields) -> tuple[Demand, bool]:
+    """Intake from a client system, idempotent on (client, external id): a repeat returns the first demand.
+
+    Returns (demand, created). Anonymous clients can claim neither a channel nor an external id.
+    """
+    client = actor if is_staff_user(actor) else None
+    if client is None:
+        external_id, channel = "", "api"
+    try:
+        # No look-up first: the unique constraint decides, so a new demand costs no extra query.
+        return demand_receive(actor=actor, external_id=external_id, channel=channel, **fields), True
+    except IntegrityError:
+        existing = Demand.objects.filter(submitted_by=client, external_id=external_id).first() if external_id else None
+        if existing is None:
+            raise
+        return existing, False
+
+
 # ---------------------------------------------------------------- dispatcher actions
 
 

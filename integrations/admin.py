@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from portal.admin import LogAdmin, ReadOnlyInline
+
 from .models import ApiToken, Integration
 
 
@@ -21,21 +23,15 @@ class ApiTokenAdmin(admin.ModelAdmin):
 from .models import CallbackAttempt, CallbackDelivery  # noqa: E402  (appended with the callback models)
 
 
-class CallbackAttemptInline(admin.TabularInline):
+class CallbackAttemptInline(ReadOnlyInline):
     model = CallbackAttempt
-    extra = 0
     fields = readonly_fields = ["attempted_at", "http_status", "error", "duration_ms"]
-    can_delete = False
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CallbackDelivery)
-class CallbackDeliveryAdmin(admin.ModelAdmin):
+class CallbackDeliveryAdmin(LogAdmin):
     """A log of what integration clients were told: readable, never edited."""
 
     list_display = ["created_at", "integration", "demand", "status", "attempts", "next_attempt_at", "delivered_at"]
@@ -47,11 +43,5 @@ class CallbackDeliveryAdmin(admin.ModelAdmin):
                                 "created_at", "delivered_at", "payload"]
     inlines = [CallbackAttemptInline]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,4 +1,6 @@
 from django.contrib import admin
+
+from portal.admin import LogAdmin
 from django.utils.translation import gettext_lazy as _
 
 from demands.templatetags.demand_tags import mask_phone
@@ -17,7 +19,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(admin.ModelAdmin):
+class OutboundMessageAdmin(LogAdmin):
     """A log of what left the portal: readable, never edited."""
 
     list_display = ["created_at", "channel", "recipient", "subject", "status"]
@@ -31,11 +33,5 @@ class OutboundMessageAdmin(admin.ModelAdmin):
         # The list is glanced at over shoulders; the full number stays one click away.
         return mask_phone(obj.to) if obj.channel == OutboundMessage.Channel.SMS else obj.to
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False

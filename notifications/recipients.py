@@ -10,38 +10,26 @@ def _active() -> QuerySet:
     return get_user_model().objects.filter(is_active=True)
 
 
-def unit_members(demand) -> QuerySet:
+def unit_members(demand) -> list:
     """Staff of the unit now holding the demand (permissions.is_unit_member)."""
-    if demand.unit_department_id is not None:
-        return _active().filter(role=Role.HANDLER, department_id=demand.unit_department_id)
-    if demand.unit_grid_id is not None:
-        return _active().filter(role=Role.GRID_WORKER, grid_id=demand.unit_grid_id)
-    if demand.unit_deputy_id is not None:
-        return _active().filter(role=Role.DEPUTY, deputy_id=demand.unit_deputy_id)
-    return _active().none()
+    return RecipientIndex([demand]).unit_members(demand)
 
 
-def dispatchers_for(demand) -> QuerySet:
+def dispatchers_for(demand) -> list:
     """District dispatchers, and the township's own unless the district centre took the demand over
     (permissions.is_dispatcher_for)."""
-    scope = Q(township__isnull=True)
-    if demand.township_id is not None and not demand.at_district_centre:
-        scope |= Q(township_id=demand.township_id)
-    return _active().filter(scope, role=Role.DISPATCHER)
+    return RecipientIndex([demand]).dispatchers_for(demand)
 
 
-def supervisors_for(demand) -> QuerySet:
+def supervisors_for(demand) -> list:
     """District supervisors and those of the demand's township (permissions.is_supervisor_for)."""
-    scope = Q(township__isnull=True)
-    if demand.township_id is not None:
-        scope |= Q(township_id=demand.township_id)
-    return _active().filter(scope, role=Role.SUPERVISOR)
+    return RecipientIndex([demand]).supervisors_for(demand)
 
 
 class RecipientIndex:
-    """The staff who could hear about any of `demands`, loaded in one query; answers as the functions above do.
+    """The staff who could hear about any of `demands`, loaded in one query.
 
-    Used by sweeps that tell many demands' people at once, where a query per demand would dominate.
+    The one place these rules live: sweeps use it for many demands at once, the functions above for one.
     """
 
     def __init__(self, demands):

@@ -95,7 +95,7 @@ def test_resolved_demand_is_not_escalated(walk, time_machine):
     assert escalation_sweep()["levels"] == 0
 
 
-def test_unaccepted_order_reminds_the_dispatchers_once(walk, time_machine, caplog):
+def test_unaccepted_order_reminds_the_dispatchers_once(walk, time_machine):
     demand = walk(Status.DISPATCHED)
     time_machine.move_to(demand.accept_deadline + dt.timedelta(minutes=1), tick=False)
     assert accept_reminder_sweep() == 1

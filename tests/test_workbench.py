@@ -76,3 +76,22 @@ def test_workbench_queries_do_not_grow_with_the_list(walk, staff):
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("demands:workbench") + "?tab=all")
     assert len(many) == len(few)
+
+
+def test_workbench_and_api_filters_agree(walk, staff, world):
+    from rest_framework.test import APIClient
+
+    from integrations.models import ApiToken
+
+    to_dept = walk(Status.DISPATCHED, unit=world.department)
+    walk(Status.DISPATCHED, unit=world.grid)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.issue(user=staff.dispatcher, name='t')[1]}")
+    for page_query, api_query in [(f"unit=department:{world.department.pk}", f"unit=department:{world.department.pk}"),
+                                  (f"category={world.category.pk}", f"category={world.category.code}"),
+                                  (f"grid={world.grid.code.lower()}", f"grid={world.grid.code}")]:
+        page = page_for(staff.dispatcher, f"?tab=all&{page_query}")
+        listed = {d["tracking_code"] for d in api.get(f"/api/v1/demands/?{api_query}").json()["results"]}
+        shown = {code for code in listed if code in page}
+        assert shown == listed, page_query
+    assert to_dept.tracking_code in page_for(staff.dispatcher, f"?tab=all&unit=department:{world.department.pk}")

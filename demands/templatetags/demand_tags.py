@@ -72,7 +72,7 @@ def deadline_badge(demand):
     level = demand.escalation_level
     if level >= 3:
         css, label = "level-3", _("supervised")
-    elif level >= 2 or left.total_seconds() < 0:
+    elif level >= 2 or demand.is_overdue:
         css, label = "level-2", _("overdue")
     elif level >= 1:
         css, label = "level-1", _("warning")
