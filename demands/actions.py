@@ -32,6 +32,7 @@ STAFF_ACTIONS = {
     Action.VERIFY: (NoteOnlyForm, lambda pk, actor, c: services.demand_verify(demand_id=pk, actor=actor, note=c["note"])),
     Action.REOPEN: (ReopenForm, lambda pk, actor, c: services.demand_reopen(
         demand_id=pk, actor=actor, reason=c["reason"], unit=c["unit"])),
+    Action.FORWARD: (NoteOnlyForm, lambda pk, actor, c: services.demand_forward(demand_id=pk, actor=actor, note=c["note"])),
     Action.URGE: (UrgeForm, lambda pk, actor, c: services.demand_urge(
         demand_id=pk, actor=actor, note=c["note"], due_date=c["due_date"])),
 }

@@ -151,6 +151,15 @@ class Demand(models.Model):
         "deputies.Deputy", verbose_name=_("deputy unit"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="assigned_demands",
     )
+    # The deputy a resident addressed (by QR code) or who forwarded it into dispatch: they keep following it.
+    addressed_deputy = models.ForeignKey(
+        "deputies.Deputy", verbose_name=_("addressed to deputy"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="addressed_demands",
+    )
+    station = models.ForeignKey(
+        "deputies.Station", verbose_name=_("liaison station"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="demands",
+    )
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("accepted by"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",

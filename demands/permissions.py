@@ -59,6 +59,17 @@ def is_unit_member(user, demand) -> bool:
     return False
 
 
+def is_deputy_unit(user, demand) -> bool:
+    """The deputy holding the demand (only deputies forward a demand into dispatch)."""
+    return is_unit_member(user, demand) and user.role == Role.DEPUTY
+
+
+def is_following_deputy(user, demand) -> bool:
+    """The deputy a demand was addressed to keeps following it after forwarding it."""
+    return (is_staff_user(user) and user.role == Role.DEPUTY and user.deputy_id is not None
+            and demand.addressed_deputy_id == user.deputy_id)
+
+
 def is_supervisor_for(user, demand) -> bool:
     return is_staff_user(user) and user.role == Role.SUPERVISOR and _township_matches(user, demand)
 
@@ -92,8 +103,10 @@ def can_view(user, demand) -> bool:
         return _township_matches(user, demand)
     if user.role == Role.GRID_WORKER:
         return is_unit_member(user, demand) or (user.grid_id is not None and demand.grid_id == user.grid_id)
-    if user.role in (Role.HANDLER, Role.DEPUTY):
+    if user.role == Role.HANDLER:
         return is_unit_member(user, demand)
+    if user.role == Role.DEPUTY:
+        return is_unit_member(user, demand) or is_following_deputy(user, demand)
     if user.role == Role.INTEGRATION:
         townships = integration_township_ids(user)
         return townships is None or demand.township_id in townships or demand.submitted_by_id == user.pk
@@ -142,4 +155,6 @@ CAN = {
     Action.EXPIRE_RATING: _system,
     Action.URGE: is_supervisor_for,
     Action.ESCALATE: _system,
+    Action.ROUTE: _system,
+    Action.FORWARD: is_deputy_unit,
 }

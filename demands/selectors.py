@@ -31,7 +31,8 @@ def scope_q(user) -> Q:
     if user.role == Role.HANDLER:
         return Q(unit_department_id=user.department_id) if user.department_id else NOTHING
     if user.role == Role.DEPUTY:
-        return Q(unit_deputy_id=user.deputy_id) if user.deputy_id else NOTHING
+        deputy = user.deputy_id
+        return Q(unit_deputy_id=deputy) | Q(addressed_deputy_id=deputy) if deputy else NOTHING
     if user.role == Role.INTEGRATION:
         townships = integration_township_ids(user)
         return Q() if townships is None else Q(township_id__in=townships) | Q(submitted_by_id=user.pk)

@@ -206,9 +206,20 @@ def demand_receive(
     lng=None,
     external_id: str = "",
     urgency: str = Urgency.NORMAL,
+    deputy=None,
+    station=None,
 ) -> Demand:
-    """Take a demand in from any channel and give it a tracking code."""
+    """Take a demand in from any channel and give it a tracking code.
+
+    A demand addressed to a deputy, or to a station (whose convener takes it), goes straight to that deputy.
+    """
     errors = {}
+    if station is not None and deputy is None:
+        deputy = station.convener
+    if deputy is not None and not deputy.is_active:
+        errors["deputy"] = [_("This deputy no longer takes demands here.")]
+    if deputy is not None and township is None and grid is None and community is None:
+        township = deputy.township
     if urgency not in Urgency.values:
         errors["urgency"] = [_("Choose an urgency.")]
     content = (content or "").strip()
@@ -253,6 +264,7 @@ def demand_receive(
                     is_public=is_public,
                     submitted_by=actor if is_staff_user(actor) else None,
                     external_id=external_id,
+                    station=station,
                     status=Status.RECEIVED,
                     created_at=now,
                     updated_at=now,
@@ -261,6 +273,8 @@ def demand_receive(
                                 data={"channel": channel})
                 for photo in checked:
                     uploads.store_photo(demand, photo, purpose=DemandAttachment.Purpose.SUBMISSION, event=event)
+                if deputy is not None:
+                    _route_to_deputy(demand, deputy)
                 return demand
         except IntegrityError:
             # A duplicate external id is the caller's to resolve; a tracking-code collision (astronomically rare)
@@ -270,6 +284,23 @@ def demand_receive(
                     submitted_by=submitter, external_id=external_id).exists()):
                 raise
     raise AssertionError("unreachable")
+
+
+@transaction.atomic
+def demand_route(*, demand_id, deputy, actor=SYSTEM) -> Demand:
+    """Deliver a received demand to the deputy it is addressed to (the routing rule of 代表码上见)."""
+    demand = _lock(demand_id)
+    _route_to_deputy(demand, deputy, actor=actor)
+    return demand
+
+
+def _route_to_deputy(demand, deputy, *, actor=SYSTEM) -> None:
+    # The addressed deputy holds the demand, on the SLA clock, and nobody else.
+    _check(actor, demand, Action.ROUTE)
+    if not deputy.is_active:
+        raise InvalidInput(field_errors={"deputy": [_("This deputy no longer takes demands here.")]})
+    changes = {**_unit_fields(deputy), **_clock_fields(demand, timezone.now()), "addressed_deputy": deputy}
+    _transition(demand, actor=actor, action=Action.ROUTE, changes=changes, data=_unit_data(deputy))
 
 
 def demand_intake(*, actor, external_id: str = "", channel: str = "api", **fields) -> tuple[Demand, bool]:
@@ -372,24 +403,39 @@ def demand_accept(*, demand_id, actor) -> Demand:
     return demand
 
 
+_UNIT_CLEARED = {
+    "unit_grid": None, "unit_department": None, "unit_deputy": None,
+    "accepted_by": None, "accepted_at": None, "dispatched_at": None,
+    "accept_deadline": None, "resolve_deadline": None, "warn_at": None, "supervise_at": None,
+    "escalation_level": 0, "accept_reminded": False,
+    "extension_used": False, "extension_requested_days": None,
+}
+
+
 @transaction.atomic
 def demand_return(*, demand_id, actor, reason: str) -> Demand:
     demand = _lock(demand_id)
     _check(actor, demand, Action.RETURN)
     reason = _require_text(reason, "reason", _("Say why the demand is not for your unit."))
     returns = demand.return_count + 1
-    changes = {
-        "return_count": returns,
-        "unit_grid": None, "unit_department": None, "unit_deputy": None,
-        "accepted_by": None, "accepted_at": None, "dispatched_at": None,
-        "accept_deadline": None, "resolve_deadline": None, "warn_at": None, "supervise_at": None,
-        "escalation_level": 0, "accept_reminded": False,
-        "extension_used": False, "extension_requested_days": None,
-    }
+    changes = {**_UNIT_CLEARED, "return_count": returns}
     if returns >= settings.RETURNS_BEFORE_DISTRICT:
         changes["at_district_centre"] = True
     _transition(demand, actor=actor, action=Action.RETURN, changes=changes, note=reason, public=False,
                 data={"unit": str(demand.unit), "returns": returns, "to_district": changes.get("at_district_centre", False)})
+    return demand
+
+
+@transaction.atomic
+def demand_forward(*, demand_id, actor, note: str = "") -> Demand:
+    """A deputy hands an individual problem to the handling centre (转交) and keeps following it."""
+    demand = _lock(demand_id)
+    _check(actor, demand, Action.FORWARD)
+    deputy = demand.unit_deputy
+    # Not a return: the deputy did not refuse it, so it does not count toward 首办负责制.
+    changes = {**_UNIT_CLEARED, "addressed_deputy": deputy}
+    _transition(demand, actor=actor, action=Action.FORWARD, changes=changes, note=(note or "").strip(),
+                data={"unit": str(deputy), "deputy_id": deputy.pk})
     return demand
 
 

@@ -36,6 +36,8 @@ class Action(models.TextChoices):
     EXPIRE_RATING = "expire_rating", _("close unrated")
     URGE = "urge", _("urge")
     ESCALATE = "escalate", _("escalate")
+    ROUTE = "route", _("route to the addressed deputy")
+    FORWARD = "forward", _("forward to dispatch")
 
 
 S = Status
@@ -65,6 +67,9 @@ TRANSITIONS: dict[str, tuple[frozenset, str | None]] = {
     Action.EXPIRE_RATING: (frozenset({S.VERIFIED}), S.CLOSED),
     Action.URGE: (OPEN_STATES, None),
     Action.ESCALATE: (HANDLING_STATES, None),
+    # A demand addressed to a deputy (by their QR code) goes straight to them; they may hand it to dispatch.
+    Action.ROUTE: (frozenset({S.RECEIVED}), S.DISPATCHED),
+    Action.FORWARD: (HANDLING_STATES, S.RECEIVED),
 }
 
 
@@ -93,4 +98,6 @@ PUBLIC_PHRASES = {
     Action.REOPEN: _("Your demand is being handled again."),
     Action.RATE: _("You rated the handling."),
     Action.EXPIRE_RATING: _("Closed without a rating."),
+    Action.ROUTE: _("Your demand was delivered to %(unit)s."),
+    Action.FORWARD: _("Your deputy passed your demand to the handling centre and keeps following it."),
 }

@@ -1,10 +1,46 @@
 from django.contrib import admin
 
-from .models import Deputy
+from .models import Deputy, DutyRecord, Reception, Station, Term
+
+
+@admin.register(Term)
+class TermAdmin(admin.ModelAdmin):
+    list_display = ["name", "starts_on", "ends_on"]
 
 
 @admin.register(Deputy)
 class DeputyAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "level", "township", "is_active"]
+    list_display = ["code", "name", "level", "township", "constituency", "is_active"]
     list_filter = ["level", "township", "is_active"]
     search_fields = ["code", "name", "constituency"]
+    autocomplete_fields = ["grids"]
+
+
+@admin.register(Station)
+class StationAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "township", "reception_weekdays", "reception_monthdays", "convener",
+                    "is_active"]
+    list_filter = ["kind", "township", "is_active"]
+    search_fields = ["code", "name", "address"]
+    autocomplete_fields = ["members", "convener"]
+    raw_id_fields = ["community"]
+
+
+@admin.register(Reception)
+class ReceptionAdmin(admin.ModelAdmin):
+    list_display = ["station", "held_on", "visitor_count"]
+    list_filter = ["station__township"]
+    date_hierarchy = "held_on"
+    autocomplete_fields = ["deputies"]
+    raw_id_fields = ["station", "demands", "recorded_by"]
+
+
+@admin.register(DutyRecord)
+class DutyRecordAdmin(admin.ModelAdmin):
+    list_display = ["deputy", "kind", "occurred_on", "title", "source"]
+    list_filter = ["kind", "source"]
+    date_hierarchy = "occurred_on"
+    search_fields = ["title", "deputy__name", "deputy__code"]
+    raw_id_fields = ["deputy", "recorded_by"]
+    # Entries the system wrote from a source are evidence; only hand-written ones may be edited.
+    readonly_fields = ["source", "source_id"]

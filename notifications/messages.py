@@ -112,6 +112,12 @@ def flagged(demand):
     )
 
 
+def forwarded(demand, *, unit="", reason=""):
+    facts = _facts(demand, unit=unit or _("The deputy"))
+    body = _("%(category)s, %(township)s. %(unit)s forwarded it for dispatch and keeps following it.") % facts
+    return _("Demand %(code)s was forwarded by a deputy") % facts, f"{body}\n{reason}".strip()
+
+
 MESSAGES = {
     Kind.DISPATCHED: dispatched,
     Kind.ACCEPT_OVERDUE: accept_overdue,
@@ -123,11 +129,13 @@ MESSAGES = {
     Kind.RATING_LINK: rating_link,
     Kind.RATING_REMINDER: rating_reminder,
     Kind.FLAGGED: flagged,
+    Kind.FORWARDED: forwarded,
 }
 
 
 def render(kind: str, demand, **kwargs) -> tuple[str, str]:
+    if kind == Kind.NOTICE:
+        return str(kwargs["title"]), str(kwargs.get("body", ""))
     if demand is None:
-        # The demand FK is nullable for kinds to come; every kind so far names a demand.
         raise ValueError(f"notification kind {kind!r} needs a demand")
     return MESSAGES[Kind(kind)](demand, **kwargs)

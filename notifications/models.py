@@ -18,6 +18,9 @@ class Notification(models.Model):
         RATING_LINK = "rating_link", _("rating link")
         RATING_REMINDER = "rating_reminder", _("rating reminder")
         FLAGGED = "flagged", _("flagged for supervisors")
+        FORWARDED = "forwarded", _("forwarded by a deputy")
+        # Anything not about one demand (suggestions, the ballot): the caller words title and body.
+        NOTICE = "notice", _("notice")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"

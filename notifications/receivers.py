@@ -42,7 +42,7 @@ def _guarded(fn):
 
 
 TOLD = {Action.DISPATCH, Action.REASSIGN, Action.REOPEN, Action.RETURN, Action.REQUEST_EXTENSION, Action.VERIFY,
-        Action.RATE}
+        Action.RATE, Action.ROUTE, Action.FORWARD}
 
 
 @receiver(signals.demand_event_committed, dispatch_uid="notifications.event")
@@ -58,11 +58,14 @@ def _tell_about_event(*, event_id, **_kwargs):
     if event is None:
         return
     demand, action = event.demand, event.action
-    if action in (Action.DISPATCH, Action.REASSIGN, Action.REOPEN):
+    if action in (Action.DISPATCH, Action.REASSIGN, Action.REOPEN, Action.ROUTE):
         services.notify_staff(users=recipients.unit_members(demand), kind=Kind.DISPATCHED, demand=demand,
                               deadline=demand.accept_deadline)
     elif action == Action.RETURN:
         services.notify_staff(users=recipients.dispatchers_for(demand), kind=Kind.RETURNED, demand=demand,
+                              unit=event.data.get("unit", ""), reason=event.note)
+    elif action == Action.FORWARD:
+        services.notify_staff(users=recipients.dispatchers_for(demand), kind=Kind.FORWARDED, demand=demand,
                               unit=event.data.get("unit", ""), reason=event.note)
     elif action == Action.REQUEST_EXTENSION:
         services.notify_staff(users=recipients.dispatchers_for(demand), kind=Kind.EXTENSION_REQUESTED, demand=demand,

@@ -47,12 +47,19 @@ def call(action, demand, staff, world):
         Action.EXPIRE_RATING: lambda: services.demand_expire_rating(demand_id=pk, actor=SYSTEM),
         Action.ESCALATE: lambda: demand_escalate(demand_id=pk, now=demand.warn_at or demand.updated_at),
         Action.URGE: lambda: services.demand_urge(demand_id=pk, actor=staff.supervisor, note="请加快办理", due_date=today),
+        Action.ROUTE: lambda: services.demand_route(demand_id=pk, deputy=world.deputy_record),
+        Action.FORWARD: lambda: services.demand_forward(demand_id=pk, actor=staff.deputy, note="个案问题，请派单"),
     }
     return calls[action]()
 
 
 def _open_other(world):
     return services.demand_receive(actor=None, type="help", content="另一条同类诉求", township=world.township)
+
+
+def _unit_for(action, world) -> dict:
+    # Only the deputy holding a demand can forward it.
+    return {"unit": world.deputy_record} if action == Action.FORWARD else {}
 
 
 FORBIDDEN = [(a, s) for a in TRANSITIONS if a != Action.RECEIVE for s in ALL_STATES if s not in TRANSITIONS[a][0]]
@@ -67,7 +74,7 @@ def test_every_action_of_the_design_has_a_row():
 
 @pytest.mark.parametrize(("action", "state"), FORBIDDEN, ids=[f"{a}-from-{s}" for a, s in FORBIDDEN])
 def test_action_outside_the_table_is_refused_and_changes_nothing(action, state, walk, staff, world):
-    demand = walk(state)
+    demand = walk(state, **_unit_for(action, world))
     before = (demand.status, demand.updated_at, demand.unit_department_id, demand.rework_count)
     events = DemandEvent.objects.filter(demand=demand).count()
     with pytest.raises(TransitionNotAllowed) as refusal:
@@ -80,7 +87,7 @@ def test_action_outside_the_table_is_refused_and_changes_nothing(action, state, 
 
 @pytest.mark.parametrize(("action", "state"), ALLOWED, ids=[f"{a}-from-{s}" for a, s in ALLOWED])
 def test_action_inside_the_table_moves_to_its_target_and_writes_one_event(action, state, walk, staff, world):
-    demand = walk(state)
+    demand = walk(state, **_unit_for(action, world))
     if action in (Action.EXTEND, Action.DENY_EXTENSION):
         services.demand_request_extension(demand_id=demand.pk, actor=staff.handler, days=2, reason="需协调")
     events = DemandEvent.objects.filter(demand=demand).count()
