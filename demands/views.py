@@ -39,6 +39,14 @@ def _not_found(error: NotFound):
 
 @require_http_methods(["GET", "POST"])
 def submit(request):
+    initial = {"township": request.GET.get("township"), "community": request.GET.get("community")}
+    return submit_page(request, initial=initial)
+
+
+def submit_page(request, *, template="demands/submit.html", context=None, initial=None, channel="web",
+                addressed=None):
+    """The resident's submit form: /submit/ and the QR landing pages, which add `addressed` (deputy= or
+    station= for demand_receive) and their own template extending demands/submit.html."""
     if request.method == "POST" and "refresh_places" in request.POST:
         # No-JavaScript path of the cascading selects: redisplay with narrowed lists, no errors yet.
         form = SubmitForm(initial=request.POST.dict())
@@ -53,16 +61,16 @@ def submit(request):
                     actor=request.user, type=c["type"], category=c["category"], content=c["content"],
                     township=c["township"], community=c["community"], grid=c["grid"], address=c["address"],
                     contact_name=c["contact_name"], contact_phone=c["contact_phone"], is_public=c["is_public"],
-                    photos=c["photos"], channel="web",
+                    photos=c["photos"], channel=channel, **(addressed or {}),
                 )
             except InvalidInput as error:
                 _attach_errors(form, error)
             else:
                 return redirect("demands:receipt", code=demand.tracking_code)
     else:
-        form = SubmitForm(initial={"township": request.GET.get("township"), "community": request.GET.get("community")})
+        form = SubmitForm(initial=initial or {})
     status = 400 if form.is_bound and form.errors else 200
-    return render(request, "demands/submit.html", {"form": form}, status=status)
+    return render(request, template, {**(context or {}), "form": form}, status=status)
 
 
 def receipt(request, code):

@@ -6,9 +6,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.errors import InvalidInput
+from demands import selectors as demand_selectors
+from demands import services as demand_services
+from demands.models import Channel, Demand, Outcome
+from demands.permissions import can_view
+from demands.states import Status
+from portal.errors import InvalidInput, NotFound, NotPermitted
 
-from .models import Deputy, DutyRecord
+from . import permissions
+from .models import Deputy, DutyRecord, Reception, Station
 
 
 def duty_record_add(
@@ -36,3 +42,107 @@ def duty_record_add(
             return DutyRecord.objects.create(deputy=deputy, source=source, source_id=source_id, **fields)
     except IntegrityError:
         return DutyRecord.objects.get(deputy=deputy, source=source, source_id=source_id)
+
+
+MANUAL_KINDS = (DutyRecord.Kind.MEETING, DutyRecord.Kind.INSPECTION)
+
+
+def duty_record_write(*, actor, kind: str, title: str, occurred_on: dt.date | None, detail: str = "",
+                      deputy: Deputy | None = None) -> DutyRecord:
+    """A hand-written entry: meetings and inspections. The other kinds are written by the actions themselves."""
+    deputy = deputy or getattr(actor, "deputy", None)
+    if deputy is None or not permissions.can_write_duty(actor, deputy):
+        raise NotPermitted()
+    if kind not in MANUAL_KINDS:
+        raise InvalidInput(field_errors={"kind": [_("Only meetings and inspections are recorded by hand; "
+                                                    "the other kinds are recorded by the system.")]})
+    return duty_record_add(deputy=deputy, kind=kind, title=title, occurred_on=occurred_on, detail=detail,
+                           recorded_by=actor)
+
+
+# ---------------------------------------------------------------- the deputy's demands
+
+
+@transaction.atomic
+def deputy_answer(*, demand_id, actor, reply: str, outcome: str = Outcome.EXPLAINED) -> Demand:
+    """Answer a demand held by the deputy in one step (a consultation, 即问即答): take it if not yet taken, then reply."""
+    demand = Demand.objects.select_for_update().filter(pk=demand_id).first()
+    if demand is not None and demand.status == Status.DISPATCHED:
+        demand_services.demand_accept(demand_id=demand_id, actor=actor)
+    return demand_services.demand_resolve(demand_id=demand_id, actor=actor, outcome=outcome, reply=reply)
+
+
+# ---------------------------------------------------------------- receptions
+
+
+def _station_deputies(station: Station, deputies) -> list[Deputy]:
+    members = set(station.members.values_list("pk", flat=True))
+    chosen = list(deputies)
+    if not chosen:
+        raise InvalidInput(field_errors={"deputies": [_("Choose the deputies who received constituents.")]})
+    if any(d.pk not in members for d in chosen):
+        raise InvalidInput(field_errors={"deputies": [_("Only deputies of this station can be recorded as receiving here.")]})
+    return chosen
+
+
+def _demands_by_codes(actor, codes: list[str], station: Station) -> list[Demand]:
+    # A code names a demand raised that day; the station's township is enough, seeing its details is not needed.
+    found = []
+    for code in codes:
+        try:
+            demand = demand_selectors.demand_get_by_code(code)
+        except NotFound:
+            demand = None
+        if demand is None or not (can_view(actor, demand) or demand.township_id == station.township_id):
+            raise InvalidInput(field_errors={"demand_codes": [
+                _("No demand of this station's township has the tracking code %(code)s.") % {"code": code}]})
+        found.append(demand)
+    return found
+
+
+@transaction.atomic
+def reception_record(
+    *, actor, station: Station, held_on: dt.date, deputies, topics: str, visitor_count: int = 0, visitors: str = "",
+    demand_codes: list[str] = (),
+) -> Reception:
+    """Log a reception day at a station; every deputy who received gets a duty record."""
+    if not permissions.can_record_reception(actor, station):
+        raise NotPermitted()
+    errors = {}
+    if held_on is None or held_on > timezone.localdate():
+        errors["held_on"] = [_("A reception cannot be logged before it takes place.")]
+    if not (topics or "").strip():
+        errors["topics"] = [_("Write down what the constituents raised.")]
+    if visitor_count is None or visitor_count < 0:
+        errors["visitor_count"] = [_("Enter the number of visitors.")]
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    chosen = _station_deputies(station, deputies)
+    demands = _demands_by_codes(actor, list(demand_codes), station)
+    reception = Reception.objects.create(station=station, held_on=held_on, visitor_count=visitor_count,
+                                         visitors=(visitors or "").strip(), topics=topics.strip(), recorded_by=actor)
+    reception.deputies.set(chosen)
+    reception.demands.set(demands)
+    for deputy in chosen:
+        duty_record_add(deputy=deputy, kind=DutyRecord.Kind.RECEPTION, occurred_on=held_on,
+                        title=_("Received constituents at %(station)s") % {"station": station.name},
+                        detail=_("%(n)s visitors. %(topics)s") % {"n": visitor_count, "topics": topics.strip()[:300]},
+                        source="reception", source_id=reception.pk, recorded_by=actor)
+    return reception
+
+
+@transaction.atomic
+def reception_add_demand(*, reception_id, actor, type: str, content: str, contact_name: str = "",
+                         contact_phone: str = "", address: str = "") -> Demand:
+    """Register a demand a visitor raised at the reception: it goes to the recording deputy and is linked to the day."""
+    reception = Reception.objects.select_for_update().select_related("station").filter(pk=reception_id).first()
+    if reception is None or not permissions.can_record_reception(actor, reception.station):
+        raise NotFound(_("No such reception."))
+    deputy = getattr(actor, "deputy", None)
+    demand = demand_services.demand_receive(
+        actor=actor, type=type, content=content, channel=Channel.WALK_IN, contact_name=contact_name,
+        contact_phone=contact_phone, address=address, township=reception.station.township,
+        community=reception.station.community, station=reception.station, deputy=deputy,
+    )
+    reception.demands.add(demand)
+    return demand

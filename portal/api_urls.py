@@ -1,11 +1,14 @@
 """/api/v1/ (DESIGN §8)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from demands import api as demands_api
 from grids import api as grids_api
 
 urlpatterns = [
+    path("deputies/", include(("deputies.api_urls", "deputies"))),
+    path("suggestions/", include(("suggestions.api_urls", "suggestions"))),
+    path("ballot/", include(("livelihood.api_urls", "livelihood"))),
     path("townships/", grids_api.TownshipListApi.as_view(), name="townships"),
     path("communities/", grids_api.CommunityListApi.as_view(), name="communities"),
     path("grids/", grids_api.GridListApi.as_view(), name="grids"),

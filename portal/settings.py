@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "grids",
     "deputies",
     "demands",
+    "suggestions",
+    "livelihood",
     "notifications",
     "integrations",
     "open311",

@@ -26,6 +26,10 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
     path("inbox/", include("notifications.urls")),
     path("open311/", include("open311.urls")),
+    path("staff/deputy/", include(("deputies.urls", "deputies"))),
+    path("staff/suggestions/", include(("suggestions.urls", "suggestions"))),
+    path("", include(("deputies.public_urls", "deputies_public"))),
+    path("", include(("livelihood.urls", "livelihood"))),
     path("", include("demands.urls")),
 ]
 

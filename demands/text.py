@@ -1,0 +1,140 @@
+"""Chinese text helpers shared across the project: word segmentation for grouping, hotspot terms, classifiers.
+
+`terms()` keeps the words that say *what* and *where*; the words every demand uses (希望, 反映, 问题, 尽快 ...)
+are stop words, so two demands look alike only when they talk about the same thing.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+
+# Civic words jieba would otherwise split (路灯 -> 路/灯 in some contexts, 占道经营 -> 占道/经营).
+CIVIC_WORDS = (
+    "路灯", "化粪池", "占道经营", "噪音扰民", "电梯加装", "加装电梯", "农村客运", "高空抛物",
+    "垃圾清运", "污水外溢", "污水管网", "停车位", "物业费", "医保报销", "养老保险", "低保", "拖欠工资",
+    "欠薪", "学位", "校车", "自来水", "停水", "停电", "燃气", "天然气", "积水", "井盖", "下水道", "排污管",
+    "广场舞", "夜市", "烧烤摊", "流动摊贩", "乱停乱放", "消防通道", "违章建筑", "违建", "危房", "危房改造",
+    "房产证", "不动产登记", "公租房", "廉租房", "棚户区", "拆迁", "征地", "补偿款", "退役军人", "残疾证",
+    "特困供养", "临时救助", "医疗救助", "新农合", "社保卡", "农村客车", "公交线路", "招呼站", "村道",
+    "通村路", "通组路", "人行道", "红绿灯", "减速带", "护栏", "塌方", "滑坡", "山洪", "堰塘", "水渠",
+    "饮水", "水压", "水质", "电压", "变压器", "电线", "网络信号", "快递", "野狗", "流浪狗", "油烟",
+    "餐饮油烟", "扬尘", "渣土车", "垃圾桶", "垃圾站", "公厕", "化粪池满溢", "黑臭水体", "秸秆焚烧",
+    "食品安全", "过期食品", "电动车", "电瓶车", "充电桩", "飞线充电", "楼道", "业委会", "维修基金",
+    "网格员", "营业执照", "义务教育", "入学", "转学", "幼儿园", "营养餐", "家庭医生", "疫苗", "卫生院",
+    "取消班次", "停运", "班次", "不亮", "没电", "漏水", "漏气", "停运", "噪音",
+)
+
+# Different words for the same thing, mapped to one.
+SYNONYMS = {
+    "加装电梯": "电梯加装", "电动车": "电瓶车", "欠薪": "拖欠工资", "违建": "违章建筑", "天然气": "燃气",
+    "流浪狗": "野狗", "客运班车": "农村客运", "农村客车": "农村客运", "噪声": "噪音", "业主委员会": "业委会",
+}
+
+# A quantity ("三天", "一个多月", "5栋", "两点") says nothing about what a demand is about.
+_NUMERALS = frozenset("0123456789０１２３４５６７８９零〇一二三四五六七八九十百千万两几多半")
+_QUANTITY = _NUMERALS | frozenset("个天月年日号点时分秒周次回遍趟栋幢楼层组户人元块米斤亩岁家辆条座")
+# 村 / 镇 / 乡 / 社区 / 街道 after a place name: "红星村" and "红星" are the same place.
+_PLACE_SUFFIXES = ("社区", "街道", "村", "镇", "乡")
+
+# Single characters that still say something about a demand (most single characters do not).
+MEANINGFUL_CHARS = frozenset("水电气灯桥河沟渠堰坝井坑墙树狗猫臭吵堵漏塌烟火雨粪")
+
+STOP_WORDS = frozenset("""
+的 了 在 是 我 我们 你 你们 他 他们 她 它 它们 咱们 自己 大家 人家 有 和 与 及 或 或者 并 并且 而 而且 就 不 也
+很 都 还 又 再 才 只 只是 仅 但 但是 可是 然后 而是 如果 虽然 即使 因为 所以 因此 于是 由于 为了 对于 关于 通过
+根据 按照 由 从 向 往 对 把 被 给 让 叫 使 将 跟 同 比 到 于 以 之 其 此 这 那 这个 那个 这些 那些 这里 那里 这边
+那边 这样 那样 这么 那么 这种 那种 哪 哪里 哪个 哪些 谁 什么 啥 啥子 怎么 怎样 怎么样 怎么办 如何 为什么
+为啥 为啥子 多少 几 几个 个 些 一些 一个 一下 一点 一直 一起 一样 一次 一般 一定 一边 一天 一年 一段 一些 每 每天
+每次 各 各位 某 某些 其他 其它 别的 另外 还有 以及 等 等等 之类 方面 地方 时候 时间 现在 目前 当前 最近 近期 近来
+前段 前几天 这几天 今天 昨天 明天 今年 去年 以前 之前 以后 之后 后来 已经 曾经 正在 正 将要 马上 立即 尽快 及时
+赶快 赶紧 早日 长期 经常 常常 总是 始终 一直 多次 好几次 几次 反复 仍然 依然 还是 仍 依旧 终于 到底 究竟 实在
+确实 真的 非常 特别 十分 比较 太 更 最 越来越 极 极其 相当 有点 有些 稍微 完全 根本 基本 基本上 全部 所有 整个
+都是 就是 也是 还是 不是 没有 没 无 不能 不会 不要 不用 不再 不得 不了 不到 不好 不行 能 能够 可以 可能 应该 应当
+需要 必须 要 会 想 想要 愿意 希望 期望 盼望 恳请 请 请求 要求 麻烦 帮忙 帮助 协调 协助 落实 督促 关注 重视 考虑
+尽早 一下子 了解 知道 告诉 说 讲 问 问下 请问 咨询 建议 提出 提议 投诉 举报 反映 反应 反馈 诉求 求助 呼吁 申请
+报告 汇报 回复 答复 回应 处理 解决 办理 处置 核实 调查 查看 查 看看 看 管 管理 负责 相关 有关 部门 单位 领导
+政府 工作人员 同志 师傅 老师 您好 你好 谢谢 感谢 辛苦 拜托 劳驾 麻烦您 问题 情况 事情 事 现象 原因 结果 影响
+造成 导致 出现 发生 存在 进行 开展 实施 做 做到 搞 弄 有人 居民 群众 村民 百姓 老百姓 市民 住户 业主 大伙
+老人 家里 附近 周边 周围 旁边 门口 这段 那段 一带 区域 地区 当地 本地 该 上述 以上 以下 如下 里面 外面 上面
+下面 中间 之间 左右 前后 上下 里 上 下 中 内 外 前 后 着 过 吧 吗 呢 啊 呀 哦 嘛 哈 啦 喽 么 呗 嗯 噢 哎 唉 诶
+所在 目前为止 至今 至今为止 迟迟 一直没有 仍未 未 已 曾 得 地 得到 给予 予以 加以 进一步 有效 严重 很多 许多
+好多 大量 不少 一些 部分 多 少 大 小 高 低 长 短 新 旧 好 坏 一 二 三 四 五 六 七 八 九 十 百 千 万 两 半 第
+号 月 日 年 点 分 天 周 星期 小时 分钟 多年 多月 几天 好几天 个月 年来 那天 当天 每年 今天上午 晚上 早上 上午
+下午 中午 白天 夜里 半夜 凌晨 平时 有没有 是不是 能不能 可不可以 后面 前面 方便 不方便 不够 社区 一段时间 好久 很久 多久
+""".split())
+
+# High enough to beat overlapping dictionary words: 新华/社区 not 新华社/区, 路灯/不亮 not 路/灯不亮.
+_WORD_FREQ = 20000
+_HMM = False  # jieba's guesses at unknown words ("水漫", "请管") differ between phrasings of one complaint
+
+_lock = threading.Lock()
+_tokenizer = None
+_place_stems: frozenset[str] = frozenset()
+
+
+def _place_names() -> tuple[set[str], set[str]]:
+    from grids.bazhou import COMMUNITY_WORDS, TOWNSHIPS  # plain data, no models
+
+    stems = set(COMMUNITY_WORDS)
+    full = set()
+    for _code, name, _kind in TOWNSHIPS:
+        stems.add(name.removesuffix("街道").removesuffix("镇").removesuffix("乡"))
+        full.add(name)  # "曾口镇到城区" must not split as 曾口/镇到
+    return stems, full
+
+
+def _get_tokenizer():
+    """The process's own jieba tokenizer, loaded once on first use (loading costs about half a second)."""
+    global _tokenizer, _place_stems
+    if _tokenizer is None:
+        with _lock:
+            if _tokenizer is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                stems, full_names = _place_names()
+                for word in (*CIVIC_WORDS, *sorted(stems | full_names)):
+                    tokenizer.add_word(word, freq=max(tokenizer.FREQ.get(word) or 0, _WORD_FREQ))
+                _place_stems = frozenset(stems)
+                _tokenizer = tokenizer  # published only when complete: no thread sees a half-built one
+    return _tokenizer
+
+
+def _normal(token: str) -> str:
+    token = token.strip().lower()
+    token = SYNONYMS.get(token, token)
+    for suffix in _PLACE_SUFFIXES:
+        if token.endswith(suffix) and token[:-len(suffix)] in _place_stems:
+            return token[:-len(suffix)]
+    return token
+
+
+def _keep(token: str) -> bool:
+    if not token or token in STOP_WORDS:
+        return False
+    if len(token) == 1:
+        return token in MEANINGFUL_CHARS
+    if all(c in _QUANTITY for c in token) and any(c in _NUMERALS for c in token):
+        return False
+    return any(unicodedata.category(c)[0] == "L" for c in token)  # drops punctuation runs ("！！", "……")
+
+
+def terms(text: str) -> list[str]:
+    """Content words of a text, in order, lower-cased; stop words, punctuation and quantities dropped."""
+    if not text:
+        return []
+    tokenizer = _get_tokenizer()
+    return [token for token in map(_normal, tokenizer.cut(text, HMM=_HMM)) if _keep(token)]
+
+
+def top_terms(texts: Iterable[str], n: int = 20) -> list[tuple[str, int]]:
+    """The n terms found in the most texts (document frequency: a word repeated in one text counts once)."""
+    counts = Counter()
+    for text in texts:
+        counts.update(set(terms(text)))
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:n]

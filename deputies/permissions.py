@@ -1,0 +1,35 @@
+"""Who may do what on the deputies' side: one predicate per action."""
+
+from accounts.models import Role
+from demands.permissions import is_staff_user
+
+
+def is_supervisor(user) -> bool:
+    return is_staff_user(user) and (user.is_superuser or user.role == Role.SUPERVISOR)
+
+
+def is_deputy(user) -> bool:
+    return is_staff_user(user) and user.role == Role.DEPUTY and user.deputy_id is not None
+
+
+def can_read_archive(user, deputy) -> bool:
+    """A deputy's archive is theirs and the supervision office's (township supervisors: their township)."""
+    if is_deputy(user):
+        return user.deputy_id == deputy.pk
+    if is_supervisor(user):
+        return user.is_superuser or user.township_id is None or user.township_id == deputy.township_id
+    return False
+
+
+def can_write_duty(user, deputy) -> bool:
+    return (is_deputy(user) and user.deputy_id == deputy.pk) or (is_supervisor(user) and can_read_archive(user, deputy))
+
+
+def can_record_reception(user, station) -> bool:
+    if is_deputy(user):
+        return station.members.filter(pk=user.deputy_id).exists()
+    return is_supervisor(user) and (user.is_superuser or user.township_id in (None, station.township_id))
+
+
+def can_read_participation(user) -> bool:
+    return is_supervisor(user)

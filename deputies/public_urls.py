@@ -1,0 +1,31 @@
+"""Public pages of deputies, stations and grids, mounted at the site root (namespace "deputies_public")."""
+
+from django.urls import path, register_converter
+
+from . import public
+
+
+class ImageFormat:
+    regex = "svg|png"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(ImageFormat, "qrfmt")
+
+# Codes are slugs: anything else (a NUL byte, a dot) cannot name a deputy, station or grid.
+urlpatterns = [
+    path("d/<slug:code>/", public.deputy_landing, name="deputy"),
+    path("d/<slug:code>/qr.<qrfmt:fmt>", public.deputy_qr, name="deputy_qr"),
+    path("s/<slug:code>/", public.station_landing, name="station"),
+    path("s/<slug:code>/qr.<qrfmt:fmt>", public.station_qr, name="station_qr"),
+    path("s/<slug:code>/print/", public.station_poster, name="station_print"),
+    path("g/<slug:code>/", public.grid_landing, name="grid"),
+    path("g/<slug:code>/qr.<qrfmt:fmt>", public.grid_qr, name="grid_qr"),
+    path("g/<slug:code>/print/", public.grid_poster, name="grid_print"),
+    path("stations/", public.station_list, name="stations"),
+]

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("demands/<int:pk>/take/", views.demand_take, name="take"),
+    path("demands/<int:pk>/answer/", views.demand_answer, name="answer"),
+    path("demands/<int:pk>/forward/", views.demand_forward, name="forward"),
+    path("duties/", views.duties, name="duties"),
+    path("book/<str:code>/", views.book, name="book"),
+    path("participation/", views.participation, name="participation"),
+    path("receptions/", views.receptions, name="receptions"),
+    path("receptions/new/", views.reception_new, name="reception_new"),
+    path("receptions/<int:pk>/", views.reception_detail, name="reception"),
+]

@@ -1,0 +1,429 @@
+"""Doing things in the ballot: one function, one transaction each."""
+
+import calendar
+import datetime as dt
+import random
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Max, When
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from demands.forms import PHONE_RE
+from demands.models import Department
+from demands.permissions import is_staff_user
+from deputies.models import DutyRecord
+from deputies.services import duty_record_add
+from grids.models import Township
+from portal.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
+
+from . import permissions, selectors
+from .models import Candidate, Evaluation, Project, ProjectProgress, ProjectReport, Proposal, Round, VoterRecord
+from .states import PROPOSAL_TRANSITIONS, ROUND_ALLOWS, ProposalAction, ProposalStatus, RoundAction
+
+MAX_ID = 2**63 - 1
+
+
+def _require(round_: Round, action: str, message: str) -> None:
+    if round_.status not in ROUND_ALLOWS[action]:
+        raise TransitionNotAllowed(message)
+
+
+def _locked_round(round_id) -> Round:
+    round_ = Round.objects.select_for_update().filter(pk=round_id).first() if _is_id(round_id) else None
+    if round_ is None:
+        raise NotFound(_("There is no ballot for that year."))
+    return round_
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def _text(value, limit) -> str:
+    return (value or "").strip()[:limit]
+
+
+# ---------------------------------------------------------------- rounds
+
+
+def year_end_window(year: int) -> tuple[dt.datetime, dt.datetime]:
+    """By default deputies and residents evaluate from 1 December to the end of January (年末问效果)."""
+    tz = timezone.get_current_timezone()
+    return dt.datetime(year, 12, 1, tzinfo=tz), dt.datetime(year + 1, 2, 1, tzinfo=tz)
+
+
+@transaction.atomic
+def round_open(
+    *, actor, year: int, title: str, seats: int, proposals_open_at, proposals_close_at, voting_opens_at,
+    voting_closes_at, evaluation_opens_at=None, evaluation_closes_at=None,
+) -> Round:
+    if not permissions.can_open_round(actor):
+        raise NotPermitted()
+    errors = {}
+    if not isinstance(year, int) or year not in selectors.YEARS:
+        errors["year"] = [_("Enter a year between 2000 and 2100.")]
+    elif Round.objects.filter(year=year).exists():
+        errors["year"] = [_("There is already a ballot for that year.")]
+    if not _text(title, 120):
+        errors["title"] = [_("Give the round a title.")]
+    if not isinstance(seats, int) or seats < 1:
+        errors["seats"] = [_("At least one project is to be elected.")]
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    default_open, default_close = year_end_window(year)
+    evaluation_opens_at = evaluation_opens_at or default_open
+    evaluation_closes_at = evaluation_closes_at or default_close
+    if not proposals_open_at < proposals_close_at:
+        errors["proposals_close_at"] = [_("Proposals must close after they open.")]
+    if not proposals_close_at <= voting_opens_at:
+        errors["voting_opens_at"] = [_("Voting opens after the proposals close.")]
+    if not voting_opens_at < voting_closes_at:
+        errors["voting_closes_at"] = [_("Voting must close after it opens.")]
+    if not evaluation_opens_at < evaluation_closes_at:
+        errors["evaluation_closes_at"] = [_("The evaluation must close after it opens.")]
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    return Round.objects.create(
+        year=year, title=_text(title, 120), seats=seats, proposals_open_at=proposals_open_at,
+        proposals_close_at=proposals_close_at, voting_opens_at=voting_opens_at, voting_closes_at=voting_closes_at,
+        evaluation_opens_at=evaluation_opens_at, evaluation_closes_at=evaluation_closes_at,
+    )
+
+
+@transaction.atomic
+def round_screen(*, round_id, actor, rng: random.Random | None = None) -> Round:
+    """Fix the candidates (差额: more candidates than seats) and draw their numbers by lot."""
+    round_ = _locked_round(round_id)
+    if not permissions.can_screen(actor):
+        raise NotPermitted()
+    _require(round_, RoundAction.SCREEN, _("Candidates are fixed after the proposals close and before the vote."))
+    candidates = list(Candidate.objects.filter(round=round_).order_by("number"))
+    if len(candidates) <= round_.seats:
+        raise InvalidInput(_("There must be more candidates than seats: %(n)s candidates for %(k)s seats.")
+                           % {"n": len(candidates), "k": round_.seats})
+    (rng or random.SystemRandom()).shuffle(candidates)
+    # Two passes keep (round, number) unique at every step.
+    for i, candidate in enumerate(candidates):
+        candidate.number = 1000 + i
+    Candidate.objects.bulk_update(candidates, ["number"])
+    for i, candidate in enumerate(candidates):
+        candidate.number = i + 1
+    Candidate.objects.bulk_update(candidates, ["number"])
+    round_.screened_at = timezone.now()
+    round_.save(update_fields=["screened_at"])
+    return round_
+
+
+@transaction.atomic
+def round_publish(*, round_id, actor) -> list[Project]:
+    """Publish the tally: the winners become projects of their responsible departments."""
+    from notifications.models import Notification
+    from notifications.services import notify_staff
+
+    round_ = _locked_round(round_id)
+    if not permissions.can_publish(actor):
+        raise NotPermitted()
+    _require(round_, RoundAction.PUBLISH, _("The results can be published once, after the voting closes."))
+    if round_.ballots_cast == 0:
+        raise TransitionNotAllowed(_("No ballot was cast in this round."))
+    results = selectors.round_results(round_=round_)
+    projects = [
+        Project.objects.create(round=round_, candidate=c, rank=rank, title=c.title, description=c.description,
+                               budget=c.budget, department=c.department)
+        for rank, c, elected in results.rows if elected
+    ]
+    round_.published_at = timezone.now()
+    round_.published_by = actor
+    round_.save(update_fields=["published_at", "published_by"])
+    with translation.override(settings.LANGUAGE_CODE):
+        for project in projects:
+            handlers = User.objects.filter(role=Role.HANDLER, department=project.department, is_active=True)
+            notify_staff(users=list(handlers), kind=Notification.Kind.NOTICE,
+                         title=_("Your department leads the livelihood project “%(title)s”") % {"title": project.title},
+                         body=_("Record its progress every month and a report every quarter."),
+                         data={"url": f"/staff/ballot/projects/{project.pk}/"})
+    return projects
+
+
+# ---------------------------------------------------------------- proposals and candidates
+
+
+@transaction.atomic
+def proposal_submit(
+    *, round_id, actor, title: str, content: str, township: Township | None = None, contact_name: str = "",
+    contact_phone: str = "",
+) -> Proposal:
+    """A proposal from a resident (public form, anonymous allowed) or from a deputy's own session."""
+    round_ = Round.objects.filter(pk=round_id).first() if _is_id(round_id) else None
+    if round_ is None:
+        raise NotFound(_("There is no ballot for that year."))
+    _require(round_, RoundAction.PROPOSE, _("This round is not collecting proposals now."))
+    deputy = permissions.voter_deputy(actor)
+    errors = {}
+    title, content = _text(title, 100), _text(content, 2000)
+    if not title:
+        errors["title"] = [_("Give your proposal a short title.")]
+    if not content:
+        errors["content"] = [_("Describe what should be done, and where.")]
+    if township is None and deputy is not None:
+        township = deputy.township
+    if township is None:
+        errors["township"] = [_("Choose the township or street.")]
+    contact_name, contact_phone = _text(contact_name, 50), _text(contact_phone, 20)
+    if deputy is not None:
+        contact_name, contact_phone = "", ""  # a deputy is reached through the deputy record
+    elif contact_phone and not PHONE_RE.match(contact_phone):
+        errors["contact_phone"] = [_("Enter an 11-digit mobile number or a landline such as 0827-5221234.")]
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    return Proposal.objects.create(
+        round=round_, source=Proposal.Source.DEPUTY if deputy else Proposal.Source.RESIDENT, title=title,
+        content=content, township=township, contact_name=contact_name, contact_phone=contact_phone, deputy=deputy,
+        submitted_by=actor if is_staff_user(actor) else None,
+    )
+
+
+def _merge(round_: Round, candidate: Candidate, proposal_ids) -> None:
+    ids = list(proposal_ids or [])
+    if not all(_is_id(i) for i in ids):
+        raise InvalidInput(field_errors={"proposals": [_("Choose proposals of this round.")]})
+    proposals = list(Proposal.objects.select_for_update().filter(round=round_, pk__in=ids))
+    if len(proposals) != len(set(ids)):
+        raise InvalidInput(field_errors={"proposals": [_("Choose proposals of this round.")]})
+    sources, target = PROPOSAL_TRANSITIONS[ProposalAction.MERGE]
+    for proposal in proposals:
+        if proposal.status not in sources:
+            raise TransitionNotAllowed(_("Proposal “%(title)s” has already been screened.") % {"title": proposal.title})
+        proposal.status = target
+        proposal.save(update_fields=["status"])
+    candidate.proposals.add(*proposals)
+
+
+def _candidate_fields(title, description, budget, department) -> dict:
+    errors = {}
+    title, description = _text(title, 100), _text(description, 3000)
+    if not title:
+        errors["title"] = [_("Give the candidate project a title.")]
+    if not description:
+        errors["description"] = [_("Describe the project: what, where and for whom.")]
+    try:
+        budget = Decimal(str(budget)).quantize(Decimal("0.01"))
+        if budget <= 0 or budget >= Decimal("1e8"):
+            raise InvalidOperation
+    except (InvalidOperation, TypeError, ValueError):
+        errors["budget"] = [_("Enter the budget in 10,000 yuan, e.g. 1200.")]
+    if not isinstance(department, Department) or not department.is_active:
+        errors["department"] = [_("Choose the responsible department.")]
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    return {"title": title, "description": description, "budget": budget, "department": department}
+
+
+@transaction.atomic
+def candidate_create(
+    *, round_id, actor, title: str, description: str, budget, department: Department, proposal_ids=(),
+) -> Candidate:
+    """Merge proposals into a new candidate project (staff screening)."""
+    round_ = _locked_round(round_id)
+    if not permissions.can_edit_candidates(actor):
+        raise NotPermitted()
+    _require(round_, RoundAction.EDIT_CANDIDATES, _("The candidates of this round are fixed."))
+    fields = _candidate_fields(title, description, budget, department)
+    number = (Candidate.objects.filter(round=round_).aggregate(n=Max("number"))["n"] or 0) + 1
+    candidate = Candidate.objects.create(round=round_, number=number, **fields)
+    _merge(round_, candidate, proposal_ids)
+    return candidate
+
+
+@transaction.atomic
+def proposal_merge(*, proposal_id, actor, candidate_id) -> Proposal:
+    """Merge one more proposal into an existing candidate of the same round."""
+    candidate = Candidate.objects.filter(pk=candidate_id).first() if _is_id(candidate_id) else None
+    if candidate is None:
+        raise NotFound(_("No such candidate."))
+    round_ = _locked_round(candidate.round_id)
+    if not permissions.can_edit_candidates(actor):
+        raise NotPermitted()
+    _require(round_, RoundAction.EDIT_CANDIDATES, _("The candidates of this round are fixed."))
+    if not _is_id(proposal_id) or not Proposal.objects.filter(pk=proposal_id, round=round_).exists():
+        raise NotFound(_("No such proposal."))
+    _merge(round_, candidate, [proposal_id])
+    return Proposal.objects.get(pk=proposal_id)
+
+
+@transaction.atomic
+def proposal_decline(*, proposal_id, actor, reason: str) -> Proposal:
+    proposal = Proposal.objects.select_for_update().filter(pk=proposal_id).first() if _is_id(proposal_id) else None
+    if proposal is None:
+        raise NotFound(_("No such proposal."))
+    if not permissions.can_edit_candidates(actor):
+        raise NotPermitted()
+    _require(proposal.round, RoundAction.EDIT_CANDIDATES, _("The candidates of this round are fixed."))
+    sources, target = PROPOSAL_TRANSITIONS[ProposalAction.DECLINE]
+    if proposal.status not in sources:
+        raise TransitionNotAllowed(_("Proposal “%(title)s” has already been screened.") % {"title": proposal.title})
+    reason = _text(reason, 200)
+    if not reason:
+        raise InvalidInput(field_errors={"reason": [_("Say why the proposal is not adopted.")]})
+    proposal.status, proposal.decline_reason = target, reason
+    proposal.save(update_fields=["status", "decline_reason"])
+    return proposal
+
+
+# ---------------------------------------------------------------- the secret ballot
+
+
+def ballot_cast(*, round_id, actor, candidate_ids) -> None:
+    """Cast one deputy's secret ballot: at most `seats` of the round's candidates; none is a blank ballot.
+
+    Read before changing: the ballot is secret by construction.
+      * One transaction: lock the round, insert the VoterRecord (its unique (round, deputy) constraint decides
+        whether this is the deputy's first ballot, also under concurrent requests), then increment the anonymous
+        counters. A refused second ballot rolls everything back, counters included.
+      * Nothing per ballot is stored: no ballot row, no timestamp, no log of the ids. VoterRecord holds no
+        candidate; the counters hold no voter.
+      * Every candidate row of the round is rewritten by every ballot (+1 or +0), so no row-version column
+        (PostgreSQL's xmin) can tie the last voter's transaction to the candidates they chose.
+      * The duty record says that the deputy took part, never what they chose.
+    Returns nothing, so no caller can echo the choice.
+    """
+    if not permissions.can_vote(actor):
+        if Round.objects.filter(pk=round_id).exists() if _is_id(round_id) else False:
+            raise NotPermitted(_("Only deputies of the district people's congress vote in this ballot."))
+        raise NotFound(_("There is no ballot for that year."))
+    deputy = permissions.voter_deputy(actor)
+    try:
+        ids = [int(i) for i in candidate_ids or []]
+    except (TypeError, ValueError):
+        raise InvalidInput(field_errors={"candidates": [_("Choose candidates of this round.")]}) from None
+    with transaction.atomic():
+        round_ = _locked_round(round_id)
+        _require(round_, RoundAction.VOTE, _("Voting is not open: ballots are accepted only while the vote is open."))
+        if len(set(ids)) != len(ids):
+            raise InvalidInput(field_errors={"candidates": [_("Each candidate can be chosen only once.")]})
+        if len(ids) > round_.seats:
+            raise InvalidInput(field_errors={"candidates": [
+                _("Choose at most %(k)s projects; you chose %(n)s.") % {"k": round_.seats, "n": len(ids)}]})
+        if not all(_is_id(i) for i in ids) or Candidate.objects.filter(round=round_, pk__in=ids).count() != len(ids):
+            raise InvalidInput(field_errors={"candidates": [_("Choose candidates of this round.")]})
+        try:
+            with transaction.atomic():
+                VoterRecord.objects.create(round=round_, deputy=deputy)
+        except IntegrityError:
+            raise TransitionNotAllowed(_("You have already voted in this round; a deputy casts one ballot.")) from None
+        Candidate.objects.filter(round=round_).update(votes=F("votes") + Case(When(pk__in=ids, then=1), default=0))
+        Round.objects.filter(pk=round_.pk).update(ballots_cast=F("ballots_cast") + 1,
+                                                  blank_ballots=F("blank_ballots") + (0 if ids else 1))
+        with translation.override(settings.LANGUAGE_CODE):
+            duty_record_add(deputy=deputy, kind=DutyRecord.Kind.MEETING,
+                            title=_("Took part in the %(year)s livelihood-project ballot") % {"year": round_.year},
+                            detail=_("Secret ballot: what was chosen is not recorded."),
+                            source="ballot", source_id=round_.pk)
+
+
+# ---------------------------------------------------------------- projects
+
+
+def _project_for_report(project_id, actor) -> Project:
+    project = Project.objects.select_related("round").filter(pk=project_id).first() if _is_id(project_id) else None
+    if project is None:
+        raise NotFound(_("No such project."))
+    if not permissions.can_report_on(actor, project):
+        raise NotPermitted(_("Only the responsible department reports on this project."))
+    return project
+
+
+@transaction.atomic
+def project_progress_add(*, project_id, actor, month: dt.date, percent: int, note: str) -> ProjectProgress:
+    """The month's progress; one entry per month."""
+    project = _project_for_report(project_id, actor)
+    errors = {}
+    today = timezone.localdate()
+    if not isinstance(month, dt.date) or month.replace(day=1) > today.replace(day=1) or month.year < project.round.year - 1:
+        errors["month"] = [_("Choose this month or an earlier month of the project's year.")]
+    if not isinstance(percent, int) or not 0 <= percent <= 100:
+        errors["percent"] = [_("Enter a percentage between 0 and 100.")]
+    note = _text(note, 2000)
+    if not note:
+        errors["note"] = [_("Describe what was done this month.")]
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    month = month.replace(day=1)
+    if ProjectProgress.objects.filter(project=project, month=month).exists():
+        raise TransitionNotAllowed(_("The progress of %(month)s has already been recorded.")
+                                   % {"month": f"{month:%Y-%m}"})
+    return ProjectProgress.objects.create(project=project, month=month, percent=percent, note=note, recorded_by=actor)
+
+
+@transaction.atomic
+def project_report_add(*, project_id, actor, year: int, quarter: int, summary: str, spent=None) -> ProjectReport:
+    """A quarterly report, once the quarter has begun; one per quarter."""
+    project = _project_for_report(project_id, actor)
+    errors = {}
+    today = timezone.localdate()
+    if not isinstance(quarter, int) or quarter not in range(1, 5):
+        errors["quarter"] = [_("Choose a quarter from 1 to 4.")]
+    elif not isinstance(year, int) or year not in (project.round.year, project.round.year + 1) \
+            or dt.date(year, 3 * quarter - 2, 1) > today:
+        errors["year"] = [_("Report on a quarter of the project's year that has begun.")]
+    summary = _text(summary, 5000)
+    if not summary:
+        errors["summary"] = [_("Write the report.")]
+    if spent not in (None, ""):
+        try:
+            spent = Decimal(str(spent)).quantize(Decimal("0.01"))
+            if spent < 0 or spent >= Decimal("1e8"):
+                raise InvalidOperation
+        except (InvalidOperation, TypeError, ValueError):
+            errors["spent"] = [_("Enter the amount in 10,000 yuan, e.g. 350.5.")]
+    else:
+        spent = None
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    if ProjectReport.objects.filter(project=project, year=year, quarter=quarter).exists():
+        raise TransitionNotAllowed(_("The report for %(year)s Q%(quarter)s has already been filed.")
+                                   % {"year": year, "quarter": quarter})
+    return ProjectReport.objects.create(project=project, year=year, quarter=quarter, summary=summary, spent=spent,
+                                        recorded_by=actor)
+
+
+@transaction.atomic
+def project_evaluate(*, project_id, actor, rating: str, comment: str = "") -> Evaluation:
+    """The year-end satisfaction evaluation: once per deputy (from their session), or a resident's (public form)."""
+    project = Project.objects.select_related("round").filter(pk=project_id).first() if _is_id(project_id) else None
+    if project is None:
+        raise NotFound(_("No such project."))
+    if not project.round.evaluation_open:
+        raise TransitionNotAllowed(_("The year-end evaluation is not open now."))
+    deputy = permissions.voter_deputy(actor)
+    if deputy is not None and not permissions.can_evaluate_as_deputy(actor):
+        raise NotPermitted(_("Deputies of the district people's congress evaluate the projects."))
+    if deputy is None and is_staff_user(actor) and actor.role != Role.RESIDENT:
+        raise NotPermitted(_("Staff accounts do not evaluate the projects."))
+    if rating not in Evaluation.Rating.values:
+        raise InvalidInput(field_errors={"rating": [_("Choose how satisfied you are.")]})
+    fields = {"project": project, "rating": rating, "comment": _text(comment, 500)}
+    if deputy is None:
+        return Evaluation.objects.create(by=Evaluation.By.RESIDENT, **fields)
+    try:
+        with transaction.atomic():
+            evaluation = Evaluation.objects.create(by=Evaluation.By.DEPUTY, deputy=deputy, **fields)
+    except IntegrityError:
+        raise TransitionNotAllowed(_("You have already evaluated this project.")) from None
+    with translation.override(settings.LANGUAGE_CODE):
+        duty_record_add(deputy=deputy, kind=DutyRecord.Kind.INSPECTION,
+                        title=_("Evaluated the livelihood project “%(title)s”") % {"title": project.title},
+                        source="ballot_evaluation", source_id=project.pk)
+    return evaluation
+
+
+def month_label(month: dt.date) -> str:
+    return f"{month.year}-{month.month:02d}"
+
+
+def last_day(month: dt.date) -> dt.date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])

@@ -1,0 +1,75 @@
+"""The ballot round and proposal lifecycles as data (DESIGN §6, 民生实事项目票决).
+
+A round's status is derived from its dates plus two explicit steps (candidates fixed = "screened",
+results published). Services, pages and the API ask this one table what a status allows.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RoundStatus(models.TextChoices):
+    UPCOMING = "upcoming", _("not yet open")
+    COLLECTING = "collecting", _("collecting proposals")
+    SCREENING = "screening", _("screening proposals")
+    SCREENED = "screened", _("candidates fixed, waiting for the vote")
+    VOTING = "voting", _("voting")
+    CLOSED = "closed", _("voting closed")
+    PUBLISHED = "published", _("results published")
+
+
+class RoundAction(models.TextChoices):
+    PROPOSE = "propose", _("submit a proposal")
+    EDIT_CANDIDATES = "edit_candidates", _("merge proposals into candidates")
+    SCREEN = "screen", _("fix the candidates")
+    VOTE = "vote", _("vote")
+    PUBLISH = "publish", _("publish the results")
+
+
+R = RoundStatus
+# action -> statuses of the round in which it may happen
+ROUND_ALLOWS: dict[str, frozenset] = {
+    RoundAction.PROPOSE: frozenset({R.COLLECTING}),
+    RoundAction.EDIT_CANDIDATES: frozenset({R.COLLECTING, R.SCREENING}),
+    RoundAction.SCREEN: frozenset({R.SCREENING}),
+    RoundAction.VOTE: frozenset({R.VOTING}),
+    RoundAction.PUBLISH: frozenset({R.CLOSED}),
+}
+# Counts and winners are secret while anyone may still vote.
+RESULTS_VISIBLE = frozenset({R.CLOSED, R.PUBLISHED})
+# Candidates are shown to the public once they are fixed.
+CANDIDATES_PUBLIC = frozenset({R.SCREENED, R.VOTING, R.CLOSED, R.PUBLISHED})
+
+
+class ProposalStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("waiting for screening")
+    MERGED = "merged", _("merged into a candidate")
+    DECLINED = "declined", _("not adopted")
+
+
+class ProposalAction(models.TextChoices):
+    MERGE = "merge", _("merge into a candidate")
+    DECLINE = "decline", _("decline")
+
+
+P = ProposalStatus
+# action -> (states it may start from, state it leads to)
+PROPOSAL_TRANSITIONS: dict[str, tuple[frozenset, str]] = {
+    ProposalAction.MERGE: (frozenset({P.SUBMITTED}), P.MERGED),
+    ProposalAction.DECLINE: (frozenset({P.SUBMITTED}), P.DECLINED),
+}
+
+
+def round_status(round_, now) -> str:
+    """The status of a round at `now`."""
+    if round_.published_at is not None:
+        return R.PUBLISHED
+    if now >= round_.voting_closes_at:
+        return R.CLOSED
+    if round_.screened_at is not None and now >= round_.voting_opens_at:
+        return R.VOTING
+    if now < round_.proposals_open_at:
+        return R.UPCOMING
+    if now < round_.proposals_close_at:
+        return R.COLLECTING
+    return R.SCREENED if round_.screened_at is not None else R.SCREENING

@@ -1,0 +1,35 @@
+"""The suggestion actions offered by pages and the API: each a form that validates input and the service it calls."""
+
+from . import services
+from .forms import (
+    AssignForm, EmptyForm, EvaluateForm, FollowUpForm, LinkForm, NoteForm, OpinionForm, ReasonForm, ReplyForm,
+    UnlinkForm,
+)
+from .states import Action
+
+# action -> (form, how the cleaned data becomes a service call). Drafting and editing have their own pages.
+ACTIONS = {
+    Action.LINK: (LinkForm, lambda pk, actor, c: services.suggestion_link_demand(
+        suggestion_id=pk, actor=actor, demand_id=c["tracking_code"])),
+    Action.UNLINK: (UnlinkForm, lambda pk, actor, c: services.suggestion_unlink_demand(
+        suggestion_id=pk, actor=actor, demand_id=c["demand"])),
+    Action.SUBMIT: (EmptyForm, lambda pk, actor, c: services.suggestion_submit(suggestion_id=pk, actor=actor)),
+    Action.WITHDRAW: (ReasonForm, lambda pk, actor, c: services.suggestion_withdraw(
+        suggestion_id=pk, actor=actor, reason=c["reason"])),
+    Action.ASSIGN: (AssignForm, lambda pk, actor, c: services.suggestion_assign(
+        suggestion_id=pk, actor=actor, lead_department=c["lead_department"], co_departments=c["co_departments"],
+        is_key=c["is_key"], reply_due=c["reply_due"])),
+    Action.REPLY: (ReplyForm, lambda pk, actor, c: services.suggestion_reply(
+        suggestion_id=pk, actor=actor, reply_class=c["reply_class"], text=c["text"])),
+    Action.OPINION: (OpinionForm, lambda pk, actor, c: services.suggestion_add_opinion(
+        suggestion_id=pk, actor=actor, text=c["text"])),
+    Action.EVALUATE: (EvaluateForm, lambda pk, actor, c: services.suggestion_evaluate(
+        suggestion_id=pk, actor=actor, rating=c["rating"], comment=c["comment"])),
+    Action.CLOSE: (NoteForm, lambda pk, actor, c: services.suggestion_close(
+        suggestion_id=pk, actor=actor, note=c["note"])),
+    Action.FOLLOW_UP: (FollowUpForm, lambda pk, actor, c: services.suggestion_follow_up(
+        suggestion_id=pk, actor=actor, note=c["note"], resolved=c["resolved"], year=c["year"])),
+}
+
+# The actions the detail page offers as forms beside the suggestion (unlink is a button on each linked demand).
+PAGE_ACTIONS = [a for a in ACTIONS if a != Action.UNLINK]

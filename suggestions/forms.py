@@ -1,0 +1,201 @@
+"""Forms validate what a person typed; the services decide what it means."""
+
+import datetime as dt
+import re
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from demands.codes import normalize_code
+from demands.forms import CategoryField
+from demands.models import Demand, Department, Rating
+from deputies.models import Deputy
+from grids.models import Township
+
+from .models import ReplyClass
+from .permissions import assignment_of
+
+
+class DeputyChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, deputy):
+        return f"{deputy.name} · {deputy.get_level_display()} · {deputy.township.name}"
+
+
+class DemandCodesField(forms.CharField):
+    """Tracking codes, one per line or separated by commas or spaces → demand ids (any existing demand; the
+    service decides which ones this deputy may cite)."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "autocapitalize": "characters", "autocomplete": "off"})
+
+    def clean(self, value):
+        value = super().clean(value) or ""
+        ids, unknown = [], []
+        for chunk in re.split(r"[\s,，;；、]+", value.strip()):
+            if not chunk:
+                continue
+            code = normalize_code(chunk)
+            pk = Demand.objects.filter(tracking_code=code).values_list("pk", flat=True).first() if code else None
+            if pk is None:
+                unknown.append(chunk[:40])
+            elif pk not in ids:
+                ids.append(pk)
+        if unknown:
+            raise forms.ValidationError(_("No demand you may cite has the tracking code %(codes)s."),
+                                        params={"codes": "、".join(unknown)})
+        return ids
+
+
+def _deputies():
+    return Deputy.objects.filter(is_active=True).select_related("township").order_by("township__sort", "code")
+
+
+def _departments():
+    return Department.objects.filter(is_active=True).order_by("code")
+
+
+class SuggestionFieldsMixin(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200,
+                            help_text=_("For example: 关于改善曾口镇农村客运班线的建议"))
+    content = forms.CharField(label=_("Grounds and proposal (案由 and 建议)"), max_length=10000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 8}),
+                              help_text=_("What the problem is and why it matters, then what you propose."))
+    category = CategoryField(label=_("Category"), required=False, empty_label=_("Choose (optional)"))
+    joint_deputies = DeputyChoiceField(label=_("Joint proposers (联名)"), queryset=Deputy.objects.none(),
+                                       required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, viewer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        deputies = _deputies()
+        if viewer is not None and getattr(viewer, "deputy_id", None):
+            deputies = deputies.exclude(pk=viewer.deputy_id)
+        self.fields["joint_deputies"].queryset = deputies
+
+
+class DraftForm(SuggestionFieldsMixin):
+    demands = DemandCodesField(label=_("Linked demands (tracking codes)"), required=False,
+                               help_text=_("Demands of your township, or that you handle or follow, as evidence."))
+
+
+class EditForm(SuggestionFieldsMixin):
+    def __init__(self, *args, suggestion=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if suggestion is not None and not self.is_bound:
+            self.initial.update({
+                "title": suggestion.title, "content": suggestion.content, "category": suggestion.category_id,
+                "joint_deputies": [p.deputy_id for p in suggestion.proposers.all() if not p.is_lead],
+            })
+
+
+class SuggestionActionForm(forms.Form):
+    def __init__(self, *args, suggestion, **kwargs):
+        self.suggestion = suggestion
+        super().__init__(*args, **kwargs)
+
+
+class EmptyForm(SuggestionActionForm):
+    pass
+
+
+class LinkForm(SuggestionActionForm):
+    tracking_code = forms.CharField(label=_("Tracking code of the demand"), max_length=40,
+                                    widget=forms.TextInput(attrs={"autocapitalize": "characters",
+                                                                  "autocomplete": "off"}))
+
+    def clean_tracking_code(self):
+        code = normalize_code(self.cleaned_data["tracking_code"])
+        pk = Demand.objects.filter(tracking_code=code).values_list("pk", flat=True).first() if code else None
+        if pk is None:
+            raise forms.ValidationError(_("No demand you may cite has the tracking code %(codes)s."),
+                                        params={"codes": self.cleaned_data["tracking_code"][:40]})
+        return pk
+
+
+class UnlinkForm(SuggestionActionForm):
+    demand = forms.IntegerField(label=_("Demand"), min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+
+
+class ReasonForm(SuggestionActionForm):
+    reason = forms.CharField(label=_("Reason (optional)"), max_length=1000, required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NoteForm(SuggestionActionForm):
+    note = forms.CharField(label=_("Note (optional)"), max_length=1000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AssignForm(SuggestionActionForm):
+    lead_department = forms.ModelChoiceField(label=_("Lead department"), queryset=Department.objects.none(),
+                                             empty_label=_("Choose the lead department"))
+    co_departments = forms.ModelMultipleChoiceField(label=_("Co-handling departments"),
+                                                    queryset=Department.objects.none(), required=False,
+                                                    widget=forms.CheckboxSelectMultiple)
+    is_key = forms.BooleanField(label=_("Key supervision (重点督办)"), required=False)
+    reply_due = forms.DateField(label=_("Reply due (default: three months from today)"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, suggestion, **kwargs):
+        super().__init__(*args, suggestion=suggestion, **kwargs)
+        self.fields["lead_department"].queryset = _departments()
+        self.fields["co_departments"].queryset = _departments()
+        assignment = assignment_of(suggestion)
+        if assignment is not None and not self.is_bound:
+            self.initial.update({"lead_department": assignment.lead_department_id, "is_key": assignment.is_key,
+                                 "co_departments": [d.pk for d in assignment.co_departments.all()],
+                                 "reply_due": assignment.reply_due})
+        elif suggestion.category_id and not self.is_bound:
+            handling = Department.objects.filter(categories=suggestion.category_id, is_active=True).first()
+            self.initial.setdefault("lead_department", handling.pk if handling else None)
+
+
+class ReplyForm(SuggestionActionForm):
+    reply_class = forms.ChoiceField(label=_("Class of the reply"), choices=ReplyClass.choices,
+                                    widget=forms.RadioSelect)
+    text = forms.CharField(label=_("Reply, with the reasons"), max_length=10000,
+                           widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class OpinionForm(SuggestionActionForm):
+    text = forms.CharField(label=_("Your department's opinion"), max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class EvaluateForm(SuggestionActionForm):
+    rating = forms.ChoiceField(label=_("How satisfied are you with the reply?"), choices=Rating.choices,
+                               widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("Comment (optional)"), max_length=2000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class FollowUpForm(SuggestionActionForm):
+    note = forms.CharField(label=_("Progress since the reply"), max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 4}))
+    resolved = forms.BooleanField(label=_("The matter is now resolved"), required=False)
+    year = forms.IntegerField(label=_("Year (default: this year)"), required=False, min_value=2000, max_value=2100)
+
+
+# ---------------------------------------------------------------- helping a deputy form a suggestion
+
+PERIODS = [(30, _("last 30 days")), (90, _("last 90 days")), (180, _("last 180 days")), (365, _("last year"))]
+
+
+class SimilarForm(forms.Form):
+    township = forms.ModelChoiceField(label=_("Township or street"), queryset=Township.objects.all(),
+                                      empty_label=None)
+    days = forms.TypedChoiceField(label=_("Period"), choices=PERIODS, coerce=int, initial=90)
+
+    def since(self) -> dt.datetime:
+        return timezone.now() - dt.timedelta(days=self.cleaned_data["days"])
+
+
+class DraftFromGroupForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    demand_ids = forms.CharField(widget=forms.HiddenInput, max_length=2000)
+
+    def clean_demand_ids(self):
+        raw = self.cleaned_data["demand_ids"]
+        ids = [int(x) for x in raw.split(",") if x.strip().isdigit() and 0 < int(x) < 2**63]
+        if not ids:
+            raise forms.ValidationError(_("Choose the demands to cite."))
+        return ids

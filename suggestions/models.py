@@ -1,0 +1,255 @@
+"""Deputies' suggestions (代表建议), their handling and its evaluation (DESIGN §6, §7)."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from demands.models import Rating
+
+from .states import Action, Status
+
+
+class ReplyClass(models.TextChoices):
+    A = "A", _("A — solved or adopted")
+    B = "B", _("B — being solved or planned")
+    C = "C", _("C — kept for reference")
+
+
+class Suggestion(models.Model):
+    # "JY2026-0007": given at submission, numbered per year; empty while a draft.
+    code = models.CharField(_("number"), max_length=20, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"), db_index=True)
+    seq = models.PositiveIntegerField(_("number within the year"), null=True, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    content = models.TextField(_("content (grounds and proposal)"), blank=True)
+    category = models.ForeignKey("demands.Category", verbose_name=_("category"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    deputies = models.ManyToManyField("deputies.Deputy", through="SuggestionProposer", verbose_name=_("proposers"),
+                                      related_name="suggestions")
+    demands = models.ManyToManyField("demands.Demand", verbose_name=_("linked demands"), blank=True,
+                                     related_name="suggestions")
+    # The lead proposer's evaluation is the suggestion's result, the one counted in 满意率 (DESIGN §7).
+    result = models.CharField(_("result (the lead proposer's evaluation)"), max_length=20, choices=Rating.choices,
+                              blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    evaluated_at = models.DateTimeField(_("evaluated at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("suggestion")
+        verbose_name_plural = _("suggestions")
+        indexes = [models.Index(fields=["year", "status"])]
+        constraints = [
+            models.UniqueConstraint(fields=["code"], condition=~Q(code=""), name="suggestion_code_unique"),
+            models.UniqueConstraint(fields=["year", "seq"], condition=Q(seq__isnull=False),
+                                    name="suggestion_seq_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code or _('draft')} {self.title}"
+
+    @property
+    def lead(self):
+        for proposer in self.proposers.all():
+            if proposer.is_lead:
+                return proposer.deputy
+        return None
+
+
+class SuggestionYearCounter(models.Model):
+    """The last number given in a year; its row is locked while a submission takes the next one."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("suggestion number counter")
+        verbose_name_plural = _("suggestion number counters")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class SuggestionProposer(models.Model):
+    """A proposing deputy: exactly one lead (领衔), the others joint proposers (联名)."""
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="proposers")
+    deputy = models.ForeignKey("deputies.Deputy", verbose_name=_("deputy"), on_delete=models.PROTECT,
+                               related_name="+")
+    is_lead = models.BooleanField(_("lead proposer"), default=False)
+
+    class Meta:
+        ordering = ["-is_lead", "id"]
+        verbose_name = _("proposer")
+        verbose_name_plural = _("proposers")
+        constraints = [
+            models.UniqueConstraint(fields=["suggestion", "deputy"], name="suggestion_proposer_once"),
+            models.UniqueConstraint(fields=["suggestion"], condition=Q(is_lead=True), name="suggestion_one_lead"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deputy.name}{' *' if self.is_lead else ''}"
+
+
+def default_reply_due() -> dt.date:
+    return add_months(timezone.localdate(), 3)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, d)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+class Assignment(models.Model):
+    """交办: the lead department answers; co-handling departments contribute opinions."""
+
+    suggestion = models.OneToOneField(Suggestion, on_delete=models.CASCADE, related_name="assignment")
+    lead_department = models.ForeignKey("demands.Department", verbose_name=_("lead department"),
+                                        on_delete=models.PROTECT, related_name="suggestions_led")
+    co_departments = models.ManyToManyField("demands.Department", verbose_name=_("co-handling departments"),
+                                            blank=True, related_name="suggestions_co_handled")
+    is_key = models.BooleanField(_("key supervision (重点督办)"), default=False)
+    reply_due = models.DateField(_("reply due"), default=default_reply_due)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assigned by"), null=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        indexes = [models.Index(fields=["lead_department"])]
+
+    def __str__(self) -> str:
+        return f"{self.suggestion.code} → {self.lead_department}"
+
+
+class Reply(models.Model):
+    """办复: the lead department's answer, classed A / B / C, with its reasons."""
+
+    suggestion = models.OneToOneField(Suggestion, on_delete=models.CASCADE, related_name="reply")
+    department = models.ForeignKey("demands.Department", verbose_name=_("department"), on_delete=models.PROTECT,
+                                   related_name="+")
+    reply_class = models.CharField(_("class"), max_length=1, choices=ReplyClass.choices)
+    text = models.TextField(_("reply"))
+    replied_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("replied by"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    replied_at = models.DateTimeField(_("replied at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+
+    def __str__(self) -> str:
+        return f"{self.suggestion.code} · {self.reply_class}"
+
+
+class CoHandlingOpinion(models.Model):
+    """A co-handling department's opinion, one per department."""
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="opinions")
+    department = models.ForeignKey("demands.Department", verbose_name=_("department"), on_delete=models.PROTECT,
+                                   related_name="+")
+    text = models.TextField(_("opinion"))
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("written by"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("co-handling opinion")
+        verbose_name_plural = _("co-handling opinions")
+        constraints = [models.UniqueConstraint(fields=["suggestion", "department"], name="suggestion_opinion_once")]
+
+    def __str__(self) -> str:
+        return f"{self.suggestion.code} · {self.department}"
+
+
+class Evaluation(models.Model):
+    """A proposing deputy's evaluation of the reply, one per deputy."""
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="evaluations")
+    deputy = models.ForeignKey("deputies.Deputy", verbose_name=_("deputy"), on_delete=models.PROTECT,
+                               related_name="+")
+    is_lead = models.BooleanField(_("lead proposer"), default=False)
+    rating = models.CharField(_("evaluation"), max_length=20, choices=Rating.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-is_lead", "created_at", "id"]
+        verbose_name = _("evaluation")
+        verbose_name_plural = _("evaluations")
+        constraints = [models.UniqueConstraint(fields=["suggestion", "deputy"], name="suggestion_evaluation_once")]
+
+    def __str__(self) -> str:
+        return f"{self.suggestion.code} · {self.deputy.name} · {self.rating}"
+
+
+class FollowUp(models.Model):
+    """Progress on a class-B suggestion in a later (or the same) year; `resolved` ends the tracking."""
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="follow_ups")
+    year = models.PositiveSmallIntegerField(_("year"))
+    note = models.TextField(_("progress"))
+    resolved = models.BooleanField(_("resolved"), default=False)
+    department = models.ForeignKey("demands.Department", verbose_name=_("department"), on_delete=models.PROTECT,
+                                   related_name="+")
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("written by"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["year", "created_at", "id"]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        indexes = [models.Index(fields=["suggestion", "resolved"])]
+
+    def __str__(self) -> str:
+        return f"{self.suggestion.code} · {self.year}"
+
+
+class SuggestionEvent(models.Model):
+    """One step in a suggestion's history. Rows are written once and never changed."""
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    actor_label = models.CharField(max_length=100, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    from_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=Status.choices)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("suggestion event")
+        verbose_name_plural = _("suggestion events")
+
+    def __str__(self) -> str:
+        return f"{self.suggestion_id} {self.action} {self.from_status}→{self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("Suggestion events are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Suggestion events are immutable.")
