@@ -202,6 +202,13 @@ class _Builder:
         self.step(Action.REOPEN, actor, note=reason, kind=kind, data={"unit": str(unit), "rework": d.rework_count})
 
 
+FORWARD_NOTES = [
+    "个案问题，需职能部门现场处置，请快处中心派单，本人跟进。",
+    "涉及多个部门，请中心统筹派单，我会持续关注办理结果。",
+    "已向群众了解情况，属于部门职责，转交派单办理。",
+]
+
+
 def _new_demand(ctx, rng, now, final):
     grid = rng.choice(ctx.grids)
     sub = rng.choice(ctx.sub_codes)
@@ -245,14 +252,32 @@ def _walk(b: _Builder, final: str, merge_targets: list) -> None:
         d.closed_at = b.clock
         b.step(Action.REJECT, b.dispatcher(), note=rng.choice(REJECT_REASONS))
         return
-    b.later(0.1, 5)
-    d.grid = d.grid or rng.choice([g for g in ctx.grids[:50]])
-    d.township_id, d.community_id = d.grid.township_id, d.grid.community_id
-    b.step(Action.CLASSIFY, b.dispatcher(), data={"category": d.category.code, "type": d.type})
-    if final == Status.CLASSIFIED:
-        return
-    b.dispatch()
-    if rng.random() < 0.07:
+    deputies = ctx.deputies_by_township.get(d.township_id)
+    routed = final not in (Status.CLASSIFIED,) and deputies and rng.random() < 0.08
+    forwarded = False
+    if routed:
+        # 代表码上见: scanned a deputy's code, so the demand went straight to that deputy.
+        deputy = rng.choice(deputies)
+        d.channel, d.addressed_deputy = Channel.QR, deputy
+        b.later(0.001, 0.01)
+        b.set_unit(deputy)
+        b.step(Action.ROUTE, None, kind=DemandEvent.ActorKind.SYSTEM, data={"unit": str(deputy)})
+        forwarded = rng.random() < 0.35
+        if forwarded:
+            b.later(0.5, 12)
+            user = b.unit_user()
+            d.unit_grid = d.unit_department = d.unit_deputy = None
+            d.dispatched_at = d.accept_deadline = d.resolve_deadline = d.warn_at = d.supervise_at = None
+            b.step(Action.FORWARD, user, note=rng.choice(FORWARD_NOTES), data={"unit": str(deputy)})
+    if not routed or forwarded:
+        b.later(0.1, 5)
+        d.grid = d.grid or rng.choice([g for g in ctx.grids[:50]])
+        d.township_id, d.community_id = d.grid.township_id, d.grid.community_id
+        b.step(Action.CLASSIFY, b.dispatcher(), data={"category": d.category.code, "type": d.type})
+        if final == Status.CLASSIFIED:
+            return
+        b.dispatch()
+    if not routed and rng.random() < 0.07:
         b.later(0.5, 8)
         unit = d.unit
         d.return_count += 1

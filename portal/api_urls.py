@@ -3,10 +3,14 @@
 from django.urls import include, path
 
 from demands import api as demands_api
+from deputies import duty_api as deputies_duty_api
 from grids import api as grids_api
 
 urlpatterns = [
     path("deputies/", include(("deputies.api_urls", "deputies"))),
+    path("duty-records/", deputies_duty_api.DutyRecordListCreateApi.as_view(), name="duty_records"),
+    path("receptions/", deputies_duty_api.ReceptionListCreateApi.as_view(), name="receptions"),
+    path("participation/", deputies_duty_api.ParticipationApi.as_view(), name="participation"),
     path("suggestions/", include(("suggestions.api_urls", "suggestions"))),
     path("ballot/", include(("livelihood.api_urls", "livelihood"))),
     path("townships/", grids_api.TownshipListApi.as_view(), name="townships"),

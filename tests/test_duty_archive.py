@@ -147,3 +147,35 @@ def test_participation_is_for_supervisors_and_a_reversed_period_is_refused(world
     assert login(staff.deputy).get(reverse("deputies:participation")).status_code == 404
     response = login(staff.supervisor).get(reverse("deputies:participation"), {"start": "2026-06-01", "end": "2026-01-01"})
     assert response.status_code == 400 and "起始日期不能晚于截止日期" in response.content.decode()
+
+
+def test_api_lists_a_deputys_own_archive_only_and_supervisors_add_for_a_deputy(world, staff):
+    other = DeputyFactory(township=world.township)
+    services.duty_record_add(deputy=world.deputy_record, kind="meeting", title="我的会议", occurred_on=TODAY)
+    services.duty_record_add(deputy=other, kind="meeting", title="别人的会议", occurred_on=TODAY)
+    titles = [r["title"] for r in login(staff.deputy).get("/api/v1/duty-records/").json()["results"]]
+    assert titles == ["我的会议"]
+    response = login(staff.supervisor).post("/api/v1/duty-records/", {
+        "deputy": other.code, "kind": "inspection", "occurred_on": TODAY.isoformat(), "title": "视察农村饮水安全"},
+        content_type="application/json")
+    assert response.status_code == 201 and response.json()["recorded_by_system"] is False
+    assert DutyRecord.objects.filter(deputy=other, kind="inspection").exists()
+    assert login(staff.handler).get("/api/v1/duty-records/").json()["results"] == []
+
+
+def test_api_refuses_a_hand_written_demand_record_with_a_field_error(world, staff):
+    response = login(staff.deputy).post("/api/v1/duty-records/", {
+        "kind": "demand", "occurred_on": TODAY.isoformat(), "title": "办理诉求"}, content_type="application/json")
+    assert response.status_code == 400 and "kind" in response.json()["fields"]
+    assert not DutyRecord.objects.exists()
+
+
+def test_api_logs_a_reception_and_reports_participation_to_supervisors_only(world, staff, station):
+    response = login(staff.deputy).post("/api/v1/receptions/", {
+        "station": station.code, "held_on": TODAY.isoformat(), "deputies": [world.deputy_record.code],
+        "visitor_count": 3, "topics": "反映村道会车困难"}, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert response.json()["deputies"] == [world.deputy_record.code]
+    assert login(staff.deputy).get("/api/v1/participation/").status_code == 403
+    figures = login(staff.supervisor).get("/api/v1/participation/", {"township": world.township.pk}).json()
+    assert figures["total"]["participating"] == 1 and figures["total"]["deputies"] == 1

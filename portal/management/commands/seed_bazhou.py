@@ -9,7 +9,8 @@ from accounts.seed import DEFAULT_PASSWORD, seed_users
 from demands.demo import generate_demands
 from demands.models import Demand
 from demands.seed import seed_categories, seed_departments, seed_sla_policy
-from deputies.seed import seed_deputies
+from deputies import demo as deputies_demo
+from deputies.seed import seed_deputies, seed_stations
 from grids.models import Grid, MicroGrid, Township
 from grids.seed import seed_places
 
@@ -30,6 +31,8 @@ class Command(BaseCommand):
             seed_departments(categories)
             seed_sla_policy()
             seed_deputies()
+            seed_stations()
+            deputies_demo.seed_terms()
             new_users = seed_users(password)
         self.stdout.write(
             f"places: {Township.objects.count()} townships, {Grid.objects.count()} grids, "
@@ -39,4 +42,7 @@ class Command(BaseCommand):
             t0 = time.monotonic()
             written = generate_demands(demands)
             self.stdout.write(f"demands: {written} added in {time.monotonic() - t0:.1f} s")
+            # The deputies' side of the demo follows the demands it cites.
+            duty = deputies_demo.seed_demo()
+            self.stdout.write(f"duty archive: {duty}")
         self.stdout.write(self.style.SUCCESS(f"seed_bazhou done in {time.monotonic() - started:.1f} s"))
