@@ -6,6 +6,7 @@ are stop words, so two demands look alike only when they talk about the same thi
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import unicodedata
 from collections import Counter
@@ -21,16 +22,23 @@ CIVIC_WORDS = (
     "特困供养", "临时救助", "医疗救助", "新农合", "社保卡", "农村客车", "公交线路", "招呼站", "村道",
     "通村路", "通组路", "人行道", "红绿灯", "减速带", "护栏", "塌方", "滑坡", "山洪", "堰塘", "水渠",
     "饮水", "水压", "水质", "电压", "变压器", "电线", "网络信号", "快递", "野狗", "流浪狗", "油烟",
-    "餐饮油烟", "扬尘", "渣土车", "垃圾桶", "垃圾站", "公厕", "化粪池满溢", "黑臭水体", "秸秆焚烧",
+    "扬尘", "渣土车", "垃圾桶", "垃圾站", "公厕", "黑臭水体", "秸秆焚烧",
     "食品安全", "过期食品", "电动车", "电瓶车", "充电桩", "飞线充电", "楼道", "业委会", "维修基金",
     "网格员", "营业执照", "义务教育", "入学", "转学", "幼儿园", "营养餐", "家庭医生", "疫苗", "卫生院",
-    "取消班次", "停运", "班次", "不亮", "没电", "漏水", "漏气", "停运", "噪音",
+    "停运", "班次", "不亮", "没电", "漏水", "漏气", "噪音", "粪水", "清掏",
 )
 
-# Different words for the same thing, mapped to one.
+# Different words for the same thing, mapped to one, so that two phrasings of one complaint share their words.
 SYNONYMS = {
     "加装电梯": "电梯加装", "电动车": "电瓶车", "欠薪": "拖欠工资", "违建": "违章建筑", "天然气": "燃气",
-    "流浪狗": "野狗", "客运班车": "农村客运", "农村客车": "农村客运", "噪声": "噪音", "业主委员会": "业委会",
+    "流浪狗": "野狗", "客运班车": "农村客运", "农村客车": "农村客运", "业主委员会": "业委会",
+    "噪音": "噪音扰民", "噪声": "噪音扰民", "吵": "噪音扰民", "吵闹": "噪音扰民", "扰民": "噪音扰民",
+    "漆黑": "不亮", "黑灯瞎火": "不亮", "黑黢黢": "不亮", "黑漆漆": "不亮", "不亮了": "不亮",
+    "检修": "维修", "修理": "维修", "修复": "维修", "抢修": "维修", "来修": "维修", "维护": "维修",
+    "臭": "臭味", "臭气": "臭味", "臭气熏天": "臭味", "恶臭": "臭味", "异味": "臭味",
+    "粪水": "污水", "污水横流": "污水外溢", "冒水": "外溢", "溢出": "外溢",
+    "停运": "取消", "停开": "取消", "停班": "取消", "停发": "取消",
+    "清掏": "清理", "清淤": "清理",
 }
 
 # A quantity ("三天", "一个多月", "5栋", "两点") says nothing about what a demand is about.
@@ -73,17 +81,37 @@ _HMM = False  # jieba's guesses at unknown words ("水漫", "请管") differ bet
 _lock = threading.Lock()
 _tokenizer = None
 _place_stems: frozenset[str] = frozenset()
+_place_pattern: re.Pattern | None = None
+
+
+def _township_stems() -> list[tuple[str, str]]:
+    from grids.bazhou import TOWNSHIPS  # plain data, no models
+
+    return [(name.removesuffix("街道").removesuffix("镇").removesuffix("乡"), name) for _c, name, _k in TOWNSHIPS]
 
 
 def _place_names() -> tuple[set[str], set[str]]:
-    from grids.bazhou import COMMUNITY_WORDS, TOWNSHIPS  # plain data, no models
+    from grids.bazhou import COMMUNITY_WORDS
 
     stems = set(COMMUNITY_WORDS)
     full = set()
-    for _code, name, _kind in TOWNSHIPS:
-        stems.add(name.removesuffix("街道").removesuffix("镇").removesuffix("乡"))
+    for stem, name in _township_stems():
+        stems.add(stem)
         full.add(name)  # "曾口镇到城区" must not split as 曾口/镇到
     return stems, full
+
+
+def places(text: str) -> set[str]:
+    """Bazhou places a text names: township stems anywhere ("曾口"), community words only before 村/社区/小区
+    ("莲花社区" -> "莲花"; a bare "建设" or "幸福" is a word, not a place)."""
+    global _place_pattern
+    if _place_pattern is None:
+        from grids.bazhou import COMMUNITY_WORDS
+
+        towns = sorted({stem for stem, _name in _township_stems()}, key=len, reverse=True)
+        villages = sorted(set(COMMUNITY_WORDS), key=len, reverse=True)
+        _place_pattern = re.compile(f"({'|'.join(towns)})|({'|'.join(villages)})(?:村|社区|居委会|小区)")
+    return {town or village for town, village in _place_pattern.findall(text or "")}
 
 
 def _get_tokenizer():
@@ -108,6 +136,8 @@ def _get_tokenizer():
 def _normal(token: str) -> str:
     token = token.strip().lower()
     token = SYNONYMS.get(token, token)
+    if len(token) < 3 or token[-1] not in "村镇乡区道":
+        return token
     for suffix in _PLACE_SUFFIXES:
         if token.endswith(suffix) and token[:-len(suffix)] in _place_stems:
             return token[:-len(suffix)]

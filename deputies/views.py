@@ -146,11 +146,10 @@ def book(request, code):
 def participation(request):
     if not permissions.can_read_participation(request.user):
         raise Http404
-    form = ParticipationForm(request.GET or None)
+    # Bound even without a query: every field is optional and the form fills in this year.
+    form = ParticipationForm(request.GET)
     figures = None
-    if not request.GET or form.is_valid():
-        if not request.GET:
-            form.is_valid()
+    if form.is_valid():
         c = form.cleaned_data
         figures = selectors.participation(start=c["start"], end=c["end"], township=c.get("township"),
                                           level=c.get("level", ""), viewer=request.user)

@@ -179,3 +179,9 @@ def test_api_logs_a_reception_and_reports_participation_to_supervisors_only(worl
     assert login(staff.deputy).get("/api/v1/participation/").status_code == 403
     figures = login(staff.supervisor).get("/api/v1/participation/", {"township": world.township.pk}).json()
     assert figures["total"]["participating"] == 1 and figures["total"]["deputies"] == 1
+
+
+def test_participation_page_without_a_query_shows_this_year(world, staff):
+    services.duty_record_add(deputy=world.deputy_record, kind="meeting", title="会议", occurred_on=TODAY)
+    page = login(staff.supervisor).get(reverse("deputies:participation"))
+    assert page.status_code == 200 and "100.0%" in page.content.decode()
