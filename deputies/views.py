@@ -44,7 +44,16 @@ def home(request):
         "answer_form": AnswerForm(),
         "forward_form": ForwardForm(),
         "recent_duties": deputy.duty_records.all()[:5],
+        "drafts": _draft_suggestions(deputy),
     })
+
+
+def _draft_suggestions(deputy):
+    from suggestions.models import Suggestion
+    from suggestions.states import Status as SuggestionStatus
+
+    # Evidence can be added while a suggestion is still a draft.
+    return list(Suggestion.objects.filter(deputies=deputy, status=SuggestionStatus.DRAFT).order_by("-id")[:20])
 
 
 def _demand_step(request, pk, run, form_class=None):
@@ -91,6 +100,20 @@ def demand_answer(request, pk):
 def demand_forward(request, pk):
     return _demand_step(request, pk, lambda d, c: demand_services.demand_forward(
         demand_id=d.pk, actor=request.user, note=c["note"]), ForwardForm)
+
+
+@login_required
+@require_POST
+def demand_link(request, pk):
+    """共性问题形成建议: cite this demand as evidence in one of the deputy's draft suggestions."""
+    from suggestions.services import suggestion_link_demand
+
+    suggestion_id = request.POST.get("suggestion", "")
+    if not suggestion_id.isdigit():
+        messages.error(request, _("Choose one of your draft suggestions."))
+        return redirect("deputies:home")
+    return _demand_step(request, pk, lambda d, c: suggestion_link_demand(
+        suggestion_id=int(suggestion_id), actor=request.user, demand_id=d.pk))
 
 
 # ---------------------------------------------------------------- duty archive

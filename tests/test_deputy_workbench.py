@@ -135,3 +135,17 @@ def test_station_addressed_demand_goes_to_the_convener(world, staff):
                                      station=station)
     assert demand.unit_deputy == world.deputy_record and demand.station == station
     assert Demand.objects.filter(waiting_q(staff.deputy), pk=demand.pk).exists()
+
+
+def test_a_common_problem_is_linked_to_the_deputys_draft_suggestion(world, staff):
+    from suggestions.services import suggestion_draft
+
+    draft = suggestion_draft(actor=staff.deputy, title="关于加固农村便民桥栏杆的建议", content="多座便民桥栏杆松动。")
+    demand = addressed(world)
+    client = login(staff.deputy)
+    assert "关于加固农村便民桥栏杆的建议" in client.get(reverse("deputies:home")).content.decode()
+    response = client.post(reverse("deputies:link", args=[demand.pk]), {"suggestion": draft.pk})
+    assert response.status_code == 302
+    assert list(draft.demands.all()) == [demand]
+    # Linking cites the demand; it stays with the deputy to be answered.
+    assert Demand.objects.get(pk=demand.pk).status == Status.DISPATCHED
