@@ -1,3 +1,14 @@
-from django.urls import path  # noqa: F401
+"""/api/v1/ballot/ (DESIGN §6, livelihood-project ballot)."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("rounds/", api.RoundListApi.as_view(), name="rounds"),
+    path("rounds/<int:year>/", api.RoundDetailApi.as_view(), name="round"),
+    path("rounds/<int:year>/proposals/", api.ProposalCreateApi.as_view(), name="proposals"),
+    path("rounds/<int:year>/ballot/", api.BallotApi.as_view(), name="ballot"),
+    path("rounds/<int:year>/results/", api.ResultsApi.as_view(), name="results"),
+    path("projects/", api.ProjectListApi.as_view(), name="projects"),
+]

@@ -172,7 +172,8 @@ class Project(models.Model):
 
     @cached_property
     def latest_progress(self):
-        return self.progress.order_by("-month", "-id").first()
+        # Reads a prefetched `progress` when there is one.
+        return max(self.progress.all(), key=lambda p: p.month, default=None)
 
     @property
     def percent(self) -> int:

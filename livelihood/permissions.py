@@ -39,7 +39,7 @@ def can_vote(actor) -> bool:
 
 def can_view_screening(actor) -> bool:
     """Any staff account may follow the screening; contacts stay masked unless `can_see_proposal_contacts`."""
-    return is_staff_user(actor)
+    return is_staff_user(actor) and (actor.is_superuser or actor.role not in (Role.RESIDENT, Role.INTEGRATION))
 
 
 def can_see_proposal_contacts(actor) -> bool:

@@ -2,13 +2,13 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from deputies.models import Deputy
-from portal.errors import NotFound, NotPermitted, TransitionNotAllowed
+from portal.errors import NotFound, TransitionNotAllowed
 
 from . import permissions
 from .models import Candidate, Evaluation, Project, Proposal, Round, VoterRecord
@@ -41,6 +41,10 @@ def round_current(now=None) -> Round | None:
     now = now or timezone.now()
     return (Round.objects.filter(proposals_open_at__lte=now).order_by("-year").first()
             or Round.objects.order_by("year").first())
+
+
+def round_latest_published() -> Round | None:
+    return Round.objects.filter(published_at__isnull=False).order_by("-year").first()
 
 
 def candidates_with_backing(round_):
@@ -121,7 +125,7 @@ def proposals_for_screening(*, viewer, round_):
 
 def project_list(*, year=None):
     qs = (Project.objects.select_related("round", "department")
-          .prefetch_related(Prefetch("progress", to_attr="progress_list")).order_by("-round__year", "rank"))
+          .prefetch_related("progress").order_by("-round__year", "rank"))
     if year is not None:
         qs = qs.filter(round__year=year)
     return qs
@@ -151,8 +155,3 @@ def project_satisfaction(project) -> dict:
 def deputy_has_evaluated(*, project, actor) -> bool:
     deputy = permissions.voter_deputy(actor)
     return deputy is not None and project.evaluations.filter(deputy=deputy).exists()
-
-
-def require_screening_viewer(viewer) -> None:
-    if not permissions.can_view_screening(viewer):
-        raise NotPermitted()

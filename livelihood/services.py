@@ -1,6 +1,5 @@
 """Doing things in the ballot: one function, one transaction each."""
 
-import calendar
 import datetime as dt
 import random
 from decimal import Decimal, InvalidOperation
@@ -8,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Max, When
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -22,7 +22,7 @@ from portal.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAll
 
 from . import permissions, selectors
 from .models import Candidate, Evaluation, Project, ProjectProgress, ProjectReport, Proposal, Round, VoterRecord
-from .states import PROPOSAL_TRANSITIONS, ROUND_ALLOWS, ProposalAction, ProposalStatus, RoundAction
+from .states import PROPOSAL_TRANSITIONS, ROUND_ALLOWS, ProposalAction, RoundAction
 
 MAX_ID = 2**63 - 1
 
@@ -145,7 +145,7 @@ def round_publish(*, round_id, actor) -> list[Project]:
             notify_staff(users=list(handlers), kind=Notification.Kind.NOTICE,
                          title=_("Your department leads the livelihood project “%(title)s”") % {"title": project.title},
                          body=_("Record its progress every month and a report every quarter."),
-                         data={"url": f"/staff/ballot/projects/{project.pk}/"})
+                         data={"url": reverse("livelihood:project_staff", args=[project.pk])})
     return projects
 
 
@@ -419,11 +419,3 @@ def project_evaluate(*, project_id, actor, rating: str, comment: str = "") -> Ev
                         title=_("Evaluated the livelihood project “%(title)s”") % {"title": project.title},
                         source="ballot_evaluation", source_id=project.pk)
     return evaluation
-
-
-def month_label(month: dt.date) -> str:
-    return f"{month.year}-{month.month:02d}"
-
-
-def last_day(month: dt.date) -> dt.date:
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])

@@ -10,6 +10,7 @@ from demands.demo import generate_demands
 from demands.models import Demand
 from demands.seed import seed_categories, seed_departments, seed_sla_policy
 from deputies import demo as deputies_demo
+from livelihood import demo as livelihood_demo
 from deputies.seed import seed_deputies, seed_stations
 from grids.models import Grid, MicroGrid, Township
 from grids.seed import seed_places
@@ -45,4 +46,5 @@ class Command(BaseCommand):
             # The deputies' side of the demo follows the demands it cites.
             duty = deputies_demo.seed_demo()
             self.stdout.write(f"duty archive: {duty}")
+            livelihood_demo.seed_demo()
         self.stdout.write(self.style.SUCCESS(f"seed_bazhou done in {time.monotonic() - started:.1f} s"))
