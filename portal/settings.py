@@ -191,7 +191,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"DemandStatusEnum": "demands.states.Status"},
+    "ENUM_NAME_OVERRIDES": {"DemandStatusEnum": "demands.states.Status",
+                            "SuggestionStatusEnum": "suggestions.states.Status"},
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "portal.api.add_error_responses"],
 }
 

@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+"""/api/v1/suggestions/ — namespace "api:suggestions"."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("", api.SuggestionListCreateApi.as_view(), name="list"),
+    path("figures/", api.SuggestionFiguresApi.as_view(), name="figures"),
+    path("<int:pk>/", api.SuggestionDetailApi.as_view(), name="detail"),
+    path("<int:pk>/<str:action>/", api.SuggestionActionApi.as_view(), name="action"),
+]

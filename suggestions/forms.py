@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from demands.codes import normalize_code
+from portal.fields import SafeDateField
 from demands.forms import CategoryField
 from demands.models import Demand, Department, Rating
 from deputies.models import Deputy
@@ -18,6 +19,11 @@ from .permissions import assignment_of
 
 
 class DeputyChoiceField(forms.ModelMultipleChoiceField):
+    def clean(self, value):
+        if isinstance(value, (list, tuple)) and any(not (str(v).isdigit() and 0 < int(v) < 2**63) for v in value):
+            raise forms.ValidationError(_("Choose deputies from the list."))
+        return super().clean(value)
+
     def label_from_instance(self, deputy):
         return f"{deputy.name} · {deputy.get_level_display()} · {deputy.township.name}"
 
@@ -44,6 +50,27 @@ class DemandCodesField(forms.CharField):
             raise forms.ValidationError(_("No demand you may cite has the tracking code %(codes)s."),
                                         params={"codes": "、".join(unknown)})
         return ids
+
+
+MAX_PK = 2**63 - 1
+
+
+class DepartmentField(forms.ModelChoiceField):
+    """An id that cannot be a row (too large for the database, not a number) is an invalid choice."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not (str(value).isdigit() and 0 < int(value) <= MAX_PK):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class DepartmentsField(forms.ModelMultipleChoiceField):
+    def clean(self, value):
+        if isinstance(value, (list, tuple)) and any(
+                not (str(v).isdigit() and 0 < int(v) <= MAX_PK) for v in value):
+            raise forms.ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                        params={"pk": ""})
+        return super().clean(value)
 
 
 def _deputies():
@@ -126,13 +153,13 @@ class NoteForm(SuggestionActionForm):
 
 
 class AssignForm(SuggestionActionForm):
-    lead_department = forms.ModelChoiceField(label=_("Lead department"), queryset=Department.objects.none(),
+    lead_department = DepartmentField(label=_("Lead department"), queryset=Department.objects.none(),
                                              empty_label=_("Choose the lead department"))
-    co_departments = forms.ModelMultipleChoiceField(label=_("Co-handling departments"),
+    co_departments = DepartmentsField(label=_("Co-handling departments"),
                                                     queryset=Department.objects.none(), required=False,
                                                     widget=forms.CheckboxSelectMultiple)
     is_key = forms.BooleanField(label=_("Key supervision (重点督办)"), required=False)
-    reply_due = forms.DateField(label=_("Reply due (default: three months from today)"), required=False,
+    reply_due = SafeDateField(label=_("Reply due (default: three months from today)"), required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, suggestion, **kwargs):
@@ -192,6 +219,7 @@ class SimilarForm(forms.Form):
 class DraftFromGroupForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     demand_ids = forms.CharField(widget=forms.HiddenInput, max_length=2000)
+    terms = forms.CharField(widget=forms.HiddenInput, max_length=200, required=False)
 
     def clean_demand_ids(self):
         raw = self.cleaned_data["demand_ids"]

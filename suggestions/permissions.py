@@ -50,6 +50,13 @@ def assignment_of(suggestion):
         return None
 
 
+def reply_of(suggestion):
+    try:
+        return suggestion.reply
+    except ObjectDoesNotExist:  # not replied yet
+        return None
+
+
 def is_lead_handler(user, suggestion) -> bool:
     if not is_staff_user(user) or user.role != Role.HANDLER or user.department_id is None:
         return False

@@ -30,7 +30,7 @@ from .models import (
     Assignment, CoHandlingOpinion, Evaluation, FollowUp, Reply, ReplyClass, Suggestion, SuggestionEvent,
     SuggestionProposer, SuggestionYearCounter, add_months,
 )
-from .permissions import CAN, can_draft, can_view, is_lead_proposer
+from .permissions import CAN, can_draft, can_view, is_lead_proposer, reply_of
 from .states import TRANSITIONS, Action, Status, allowed_from, target_of
 
 MAX_JOINT = 30
@@ -43,7 +43,10 @@ _CLOCK: contextvars.ContextVar = contextvars.ContextVar("suggestion_clock", defa
 
 @contextlib.contextmanager
 def history_clock(at: dt.datetime):
-    """Run services as if it were `at`: for the demo's two years of history and for imports, never for requests."""
+    """Run services as if it were `at`: for the demo's two years of history and for imports, never for requests.
+
+    Replayed history is not news: nobody is notified of it.
+    """
     token = _CLOCK.set(at)
     try:
         yield
@@ -63,7 +66,7 @@ def _today() -> dt.date:
 
 
 def _follow_up_guard(actor, suggestion):
-    reply = suggestion.reply if _has_reply(suggestion) else None
+    reply = reply_of(suggestion)
     if reply is None or reply.reply_class != ReplyClass.B:
         return _("Only a class-B reply (being solved or planned) is followed up.")
     if suggestion.follow_ups.filter(resolved=True).exists():
@@ -90,13 +93,6 @@ GUARDS = {
     Action.EVALUATE: _evaluate_guard,
     Action.OPINION: _opinion_guard,
 }
-
-
-def _has_reply(suggestion) -> bool:
-    try:
-        return suggestion.reply is not None
-    except Reply.DoesNotExist:
-        return False
 
 
 def refusal(actor, suggestion, action) -> str | None:
@@ -137,11 +133,17 @@ def _check(actor, suggestion, action) -> None:
         raise TransitionNotAllowed(message)
 
 
+def _actor_label(actor) -> str:
+    # A deputy acts under their own name, which their login's display name need not be.
+    deputy = getattr(actor, "deputy", None) if getattr(actor, "role", None) == Role.DEPUTY else None
+    return deputy.name if deputy is not None else str(actor or "")
+
+
 def _record(suggestion, *, actor, action, from_status, note="", data=None) -> SuggestionEvent:
     return SuggestionEvent.objects.create(
         suggestion=suggestion,
         actor=actor if is_staff_user(actor) else None,
-        actor_label=str(actor)[:100] if actor is not None else "",
+        actor_label=_actor_label(actor)[:100],
         action=action,
         from_status=from_status,
         to_status=suggestion.status,
@@ -186,7 +188,7 @@ def _label(suggestion) -> str:
 
 def _tell(users, suggestion, title: str, body: str = "") -> None:
     users = [u for u in users if u is not None]
-    if users:
+    if users and _CLOCK.get() is None:
         notify_staff(users=users, kind=Notification.Kind.NOTICE, title=title, body=body,
                      data={"url": _url(suggestion), "suggestion": suggestion.pk})
 
@@ -492,7 +494,8 @@ def suggestion_add_opinion(*, suggestion_id, actor, text: str) -> CoHandlingOpin
 
 
 @transaction.atomic
-def suggestion_follow_up(*, suggestion_id, actor, note: str, resolved: bool = False, year: int | None = None) -> FollowUp:
+def suggestion_follow_up(*, suggestion_id, actor, note: str, resolved: bool = False,
+                         year: int | None = None) -> FollowUp:
     """Progress on a class-B suggestion; `resolved` ends its tracking into later years."""
     suggestion = _lock(suggestion_id)
     _check(actor, suggestion, Action.FOLLOW_UP)

@@ -244,3 +244,22 @@ def test_nul_characters_are_refused_not_a_server_error(hotline):
     assert response.status_code == 400 and set(response.json()["fields"]) == {"community", "grid"}
     listed = client_for(token).get("/api/v1/demands/", {"grid": "x\x00"})
     assert listed.status_code == 400
+
+
+def test_an_urge_with_a_number_for_its_date_is_a_400_not_a_server_error(walk, staff):
+    demand = walk(Status.DISPATCHED)
+    supervisor = client_for(personal_token(staff.supervisor))
+    response = supervisor.post(f"/api/v1/demands/{demand.pk}/urge/", {"note": "请加快办理", "due_date": 20261130},
+                               format="json")
+    assert response.status_code == 400 and "due_date" in response.json()["fields"]
+    assert not demand.supervision_orders.exists()
+
+
+def test_a_deputy_forwards_the_demand_they_hold_through_the_api(world, staff):
+    from demands import services
+
+    demand = services.demand_receive(actor=None, type="help", content="村里便民桥栏杆松动", channel="qr",
+                                     deputy=world.deputy_record)
+    response = client_for(personal_token(staff.deputy)).post(f"/api/v1/demands/{demand.pk}/forward/",
+                                                             {"note": "请派单"}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "received"

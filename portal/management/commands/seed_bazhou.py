@@ -11,6 +11,7 @@ from demands.models import Demand
 from demands.seed import seed_categories, seed_departments, seed_sla_policy
 from deputies import demo as deputies_demo
 from livelihood import demo as livelihood_demo
+from suggestions import demo as suggestions_demo
 from deputies.seed import seed_deputies, seed_stations
 from grids.models import Grid, MicroGrid, Township
 from grids.seed import seed_places
@@ -46,5 +47,6 @@ class Command(BaseCommand):
             # The deputies' side of the demo follows the demands it cites.
             duty = deputies_demo.seed_demo()
             self.stdout.write(f"duty archive: {duty}")
+            suggestions_demo.seed_demo()
             livelihood_demo.seed_demo()
         self.stdout.write(self.style.SUCCESS(f"seed_bazhou done in {time.monotonic() - started:.1f} s"))

@@ -1,0 +1,138 @@
+"""REST API for suggestions. Thin: serializers and the page forms validate, the services act."""
+
+import django_filters
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from demands.permissions import is_staff_user
+from portal.errors import InvalidInput, NotFound
+
+from . import figures, selectors, services
+from .actions import ACTIONS
+from .forms import EditForm
+from .models import Suggestion
+from .serializers import (
+    SuggestionCreateSerializer, SuggestionDetailSerializer, SuggestionFiguresQuerySerializer,
+    SuggestionFiguresSerializer,
+    SuggestionSerializer,
+)
+from .states import Action, Status
+
+MAX_PK = 2**63 - 1
+
+
+class SuggestionFilter(django_filters.FilterSet):
+    year = django_filters.NumberFilter(min_value=2000, max_value=2100)
+    status = django_filters.ChoiceFilter(choices=Status.choices)
+    department = django_filters.NumberFilter(field_name="assignment__lead_department", min_value=1,
+                                             max_value=MAX_PK, help_text="id of the lead department")
+
+    class Meta:
+        model = Suggestion
+        fields = []
+
+
+class SuggestionListCreateApi(generics.ListCreateAPIView):
+    """Suggestions you may see (a deputy: their own; supervisors: all submitted; handlers: assigned to their
+    department). POST: a deputy drafts a suggestion as its lead proposer."""
+
+    serializer_class = SuggestionSerializer
+    filterset_class = SuggestionFilter
+
+    def get_queryset(self):
+        return selectors.suggestion_list(viewer=self.request.user)
+
+    @extend_schema(request=SuggestionCreateSerializer, responses={201: SuggestionDetailSerializer})
+    def post(self, request, *args, **kwargs):
+        payload = SuggestionCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        c = payload.validated_data
+        suggestion = services.suggestion_draft(actor=request.user, title=c["title"], content=c["content"],
+                                               category=c["category"], joint_deputies=c["joint_deputies"],
+                                               demand_ids=c["demands"])
+        suggestion = selectors.suggestion_get_for(viewer=request.user, pk=suggestion.pk)
+        return Response(SuggestionDetailSerializer(suggestion, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class SuggestionDetailApi(generics.RetrieveAPIView):
+    serializer_class = SuggestionDetailSerializer
+
+    def get_object(self):
+        return selectors.suggestion_get_for(viewer=self.request.user, pk=self.kwargs["pk"])
+
+
+def _edit(pk, actor, c):
+    return services.suggestion_edit(suggestion_id=pk, actor=actor, title=c["title"], content=c["content"],
+                                    category=c["category"], joint_deputies=list(c["joint_deputies"]))
+
+
+class _EditForm(EditForm):
+    def __init__(self, *args, suggestion, **kwargs):
+        super().__init__(*args, suggestion=None, **kwargs)
+
+
+API_ACTIONS = {Action.EDIT: (_EditForm, _edit), **ACTIONS}
+
+ACTION_HELP = """Body fields per action:
+- edit: title, content, category (category id), joint_deputies (deputy ids)
+- link: tracking_code · unlink: demand (demand id)
+- submit: nothing · withdraw: reason (optional)
+- assign: lead_department (id), co_departments (ids), is_key (bool), reply_due (date, default three months on)
+- reply: reply_class (A, B or C), text · opinion: text
+- evaluate: rating (satisfied, basically_satisfied, dissatisfied), comment (optional)
+- close: note (optional) · follow_up: note, resolved (bool), year (optional)
+"""
+
+
+class SuggestionActionApi(APIView):
+    """POST /api/v1/suggestions/{id}/{action}/ — every suggestion action, through the same services as the pages."""
+
+    @extend_schema(
+        operation_id="suggestions_action",
+        description=ACTION_HELP,
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses={200: SuggestionDetailSerializer},
+        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=sorted(str(a) for a in API_ACTIONS))],
+        examples=[OpenApiExample("reply", value={"reply_class": "A", "text": "已纳入2026年老旧小区改造计划并完成加装。"},
+                                 request_only=True)],
+    )
+    def post(self, request, pk, action):
+        suggestion = selectors.suggestion_get_for(viewer=request.user, pk=pk)
+        if action not in API_ACTIONS:
+            raise NotFound(_("No such action."))
+        form_class, call = API_ACTIONS[action]
+        data = request.data if hasattr(request.data, "get") else {}
+        form = form_class(data=data, suggestion=suggestion)
+        if not form.is_valid():
+            raise InvalidInput(field_errors={k: [str(m) for m in v] for k, v in form.errors.items()})
+        call(suggestion.pk, request.user, form.cleaned_data)
+        suggestion = selectors.suggestion_get_for(viewer=request.user, pk=pk)
+        return Response(SuggestionDetailSerializer(suggestion, context={"request": request}).data)
+
+
+class SuggestionFiguresApi(APIView):
+    """办复率, 满意率 and 解决率 per lead department (for `year`, or all years) and per year, with totals.
+    A rate whose denominator is zero has value null and display "—"."""
+
+    @extend_schema(parameters=[SuggestionFiguresQuerySerializer], responses={200: SuggestionFiguresSerializer})
+    def get(self, request):
+        if not is_staff_user(request.user):
+            raise PermissionDenied()
+        query = SuggestionFiguresQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        year = query.validated_data.get("year")
+        body = {
+            "year": year,
+            "definitions": [{"name": str(n), "definition": str(d)} for n, d in figures.DEFINITIONS],
+            "by_department": figures.by_department(year=year),
+            "department_total": figures.total(year=year),
+            "by_year": figures.by_year(),
+            "year_total": figures.total(),
+        }
+        return Response(SuggestionFiguresSerializer(body).data)

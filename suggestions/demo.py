@@ -1,0 +1,226 @@
+"""Demo suggestions over last year and this year, written through the services (events and duty records exist).
+
+Call: `from suggestions.demo import seed_demo; seed_demo()` after places, categories, departments, deputies,
+users (and optionally demo demands) are seeded. Deterministic; does nothing when suggestions already exist.
+"""
+
+import datetime as dt
+import random
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Role, User
+from demands.models import Category, Demand, Department, Rating
+from deputies.models import Deputy
+from grids.models import Township
+
+from . import services
+from .demo_content import EVALUATION_COMMENTS, FOLLOW_UP_NOTES, TOPICS, WITHDRAW_REASONS
+from .models import ReplyClass, Suggestion
+from .states import Status
+
+S = Status
+# Final states: last year's suggestions are mostly finished, this year's spread over the whole lifecycle.
+LAST_YEAR = [S.CLOSED] * 19 + [S.EVALUATED] * 5 + [S.REPLIED] * 3 + [S.WITHDRAWN] * 2 + [S.ASSIGNED]
+THIS_YEAR = ([S.DRAFT] * 4 + [S.SUBMITTED] * 5 + [S.ASSIGNED] * 8 + [S.REPLIED] * 5 + [S.EVALUATED] * 4
+             + [S.CLOSED] * 3 + [S.WITHDRAWN])
+ORDER = [S.DRAFT, S.SUBMITTED, S.ASSIGNED, S.REPLIED, S.EVALUATED, S.CLOSED]
+# Days each step may take after the previous one: (min, max).
+STEP_DAYS = {S.SUBMITTED: (1, 5), S.ASSIGNED: (5, 15), S.REPLIED: (30, 85), S.EVALUATED: (5, 20), S.CLOSED: (3, 15)}
+LEAD_RATINGS = {
+    ReplyClass.A: [(Rating.SATISFIED, 8), (Rating.BASICALLY_SATISFIED, 2)],
+    ReplyClass.B: [(Rating.SATISFIED, 3), (Rating.BASICALLY_SATISFIED, 6), (Rating.DISSATISFIED, 1)],
+    ReplyClass.C: [(Rating.SATISFIED, 2), (Rating.BASICALLY_SATISFIED, 4), (Rating.DISSATISFIED, 4)],
+}
+REPLY_CLASSES = [(ReplyClass.A, 50), (ReplyClass.B, 35), (ReplyClass.C, 15)]
+
+
+def _weighted(rng, pairs):
+    return rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
+
+
+class _Context:
+    def __init__(self):
+        self.townships = list(Township.objects.order_by("sort"))
+        users = User.objects.filter(is_active=True)
+        self.deputy_user = {u.deputy_id: u for u in users.filter(role=Role.DEPUTY, deputy__isnull=False)}
+        self.deputies = {}
+        for deputy in Deputy.objects.filter(is_active=True).order_by("code"):
+            self.deputies.setdefault(deputy.township_id, []).append(deputy)
+        self.handler = {}
+        for user in users.filter(role=Role.HANDLER, department__isnull=False).order_by("username"):
+            # Prefer the per-department demo login (handler_<code>) over the named `handler`.
+            if user.department_id not in self.handler or user.username.startswith("handler_"):
+                self.handler[user.department_id] = user
+        self.departments = {d.code: d for d in Department.objects.filter(is_active=True)}
+        self.categories = {c.code: c for c in Category.objects.filter(is_active=True)}
+        self.supervisor = (users.filter(username="supervisor", role=Role.SUPERVISOR).first()
+                           or users.filter(role=Role.SUPERVISOR, township__isnull=True).order_by("pk").first())
+
+    def ready(self) -> bool:
+        return bool(self.townships and self.deputy_user and self.supervisor and self.departments)
+
+
+def _dates(rng, year: int, final: str, now: dt.datetime) -> dict:
+    """When each step happened, all inside `year` for the submission and never later than now."""
+    steps = ORDER[: ORDER.index(final) + 1] if final in ORDER else [S.DRAFT, S.SUBMITTED]
+    span = sum(STEP_DAYS[s][1] for s in steps[1:]) + 2
+    tz = timezone.get_current_timezone()
+    first = dt.datetime(year, 1, 6, 9, tzinfo=tz)
+    last = min(dt.datetime(year, 10, 31, 17, tzinfo=tz), now - dt.timedelta(days=span))
+    last = max(last, first)
+    at = first + dt.timedelta(seconds=rng.randrange(int((last - first).total_seconds()) + 1))
+    at = at.replace(hour=rng.randrange(8, 18), minute=rng.randrange(60))
+    dates = {S.DRAFT: at}
+    for step in steps[1:]:
+        low, high = STEP_DAYS[step]
+        at = at + dt.timedelta(days=rng.randint(low, high), hours=rng.randint(0, 5))
+        dates[step] = min(at, now - dt.timedelta(hours=1))
+    return dates
+
+
+def _pairs(ctx, rng):
+    """(topic, township) pairs in a fixed shuffled order, each topic in townships of the fitting kind."""
+    pairs = []
+    for topic in TOPICS:
+        kind = topic[0]
+        for township in ctx.townships:
+            if kind == "any" or township.kind == kind:
+                if any(d.pk in ctx.deputy_user for d in ctx.deputies.get(township.pk, [])):
+                    pairs.append((topic, township))
+    rng.shuffle(pairs)
+    # No topic twice before every topic once: spread the 60 suggestions over all topics.
+    seen, first, rest = set(), [], []
+    for topic, township in pairs:
+        (rest if topic[1] in seen else first).append((topic, township))
+        seen.add(topic[1])
+    return first + rest
+
+
+def _evidence(rng, township, category, before) -> list[int]:
+    if category is None:
+        return []
+    top = category.code.split(".", 1)[0]
+    ids = list(Demand.objects.filter(township=township, category__code__startswith=top, created_at__lt=before)
+               .exclude(status__in=["rejected", "merged"]).order_by("-created_at").values_list("pk", flat=True)[:30])
+    return rng.sample(ids, min(len(ids), rng.randint(1, 3))) if ids else []
+
+
+@transaction.atomic
+def seed_demo(*, count: int = 60, seed: int = 2026) -> int:
+    """Add `count` demo suggestions over last year and this year; returns how many were written (0 if any exist)."""
+    if Suggestion.objects.exists():
+        return 0
+    ctx = _Context()
+    if not ctx.ready():
+        return 0
+    rng = random.Random(seed)
+    now = timezone.now()
+    this_year = timezone.localdate().year
+    half = count // 2
+    finals = [(this_year - 1, f) for f in (LAST_YEAR * 2)[:half]] + [(this_year, f) for f in
+                                                                      (THIS_YEAR * 2)[: count - half]]
+    rng.shuffle(finals)
+    # Number suggestions in date order within each year, as the congress office would have.
+    plans = []
+    for (year, final), (topic, township) in zip(finals, _pairs(ctx, rng)):
+        plans.append((year, final, topic, township, _dates(rng, year, final, now)))
+    plans.sort(key=lambda p: p[4][S.SUBMITTED] if S.SUBMITTED in p[4] else p[4][S.DRAFT])
+    written = 0
+    for year, final, topic, township, dates in plans:
+        _one(ctx, rng, year, final, topic, township, dates, now)
+        written += 1
+    return written
+
+
+def _one(ctx, rng, year, final, topic, township, dates, now):
+    _kind, title, category_code, lead_code, co_codes, grounds, proposal, *replies = topic
+    local = [d for d in ctx.deputies[township.pk] if d.pk in ctx.deputy_user]
+    lead = local[0] if len(local) == 1 or rng.random() < 0.6 else local[1]
+    lead_user = ctx.deputy_user[lead.pk]
+    others = [d for ds in ctx.deputies.values() for d in ds if d.pk != lead.pk]
+    joint = [d for d in ctx.deputies[township.pk] if d.pk != lead.pk][: rng.randint(0, 1)]
+    joint += [d for d in rng.sample(others, rng.randint(0, 2)) if d not in joint]
+    category = ctx.categories.get(category_code)
+    lead_department = ctx.departments.get(lead_code)
+    co = [ctx.departments[c] for c in co_codes if c in ctx.departments][: rng.randint(0, len(co_codes))]
+    t = township.name
+    content = f"案由：{grounds.format(t=t)}\n建议：{proposal.format(t=t)}"
+
+    with services.history_clock(dates[S.DRAFT]):
+        s = services.suggestion_draft(actor=lead_user, title=title.format(t=t), content=content, category=category,
+                                      joint_deputies=joint,
+                                      demand_ids=_evidence(rng, township, category, dates[S.DRAFT]))
+    if final == S.DRAFT:
+        return
+    if final == S.WITHDRAWN:
+        withdraw_at = dates[S.DRAFT] + dt.timedelta(days=rng.randint(1, 4))
+        if rng.random() < 0.5:
+            with services.history_clock(dates[S.SUBMITTED]):
+                services.suggestion_submit(suggestion_id=s.pk, actor=lead_user)
+            withdraw_at = dates[S.SUBMITTED] + dt.timedelta(days=rng.randint(1, 4))
+        with services.history_clock(min(withdraw_at, now - dt.timedelta(hours=1))):
+            services.suggestion_withdraw(suggestion_id=s.pk, actor=lead_user, reason=rng.choice(WITHDRAW_REASONS))
+        return
+    with services.history_clock(dates[S.SUBMITTED]):
+        services.suggestion_submit(suggestion_id=s.pk, actor=lead_user)
+    if final == S.SUBMITTED or lead_department is None:
+        return
+    with services.history_clock(dates[S.ASSIGNED]):
+        services.suggestion_assign(suggestion_id=s.pk, actor=ctx.supervisor, lead_department=lead_department,
+                                   co_departments=co, is_key=rng.random() < 0.2)
+    co_handlers = [ctx.handler[d.pk] for d in co if d.pk in ctx.handler]
+    if co_handlers and rng.random() < 0.6:
+        opinion_at = dates[S.ASSIGNED] + dt.timedelta(days=rng.randint(5, 20))
+        if S.REPLIED in dates:
+            opinion_at = min(opinion_at, dates[S.REPLIED] - dt.timedelta(hours=2))
+        with services.history_clock(min(opinion_at, now - dt.timedelta(hours=2))):
+            services.suggestion_add_opinion(suggestion_id=s.pk, actor=co_handlers[0],
+                                            text=f"我单位同意牵头单位意见，将在职责范围内配合做好{t}相关工作。")
+    handler = ctx.handler.get(lead_department.pk)
+    if final == S.ASSIGNED or handler is None:
+        return
+    reply_class = _weighted(rng, REPLY_CLASSES)
+    text = replies["ABC".index(reply_class)].format(t=t)
+    with services.history_clock(dates[S.REPLIED]):
+        services.suggestion_reply(suggestion_id=s.pk, actor=handler, reply_class=reply_class, text=text)
+    if final in (S.EVALUATED, S.CLOSED):
+        rating = _weighted(rng, LEAD_RATINGS[reply_class])
+        with services.history_clock(dates[S.EVALUATED]):
+            services.suggestion_evaluate(suggestion_id=s.pk, actor=lead_user, rating=rating,
+                                         comment=rng.choice(EVALUATION_COMMENTS[rating]))
+        for deputy in joint:
+            user = ctx.deputy_user.get(deputy.pk)
+            if user is not None and rng.random() < 0.5:
+                joint_rating = _weighted(rng, LEAD_RATINGS[reply_class])
+                joint_at = min(dates[S.EVALUATED] + dt.timedelta(hours=rng.randint(1, 48)),
+                               now - dt.timedelta(minutes=30))
+                with services.history_clock(joint_at):
+                    services.suggestion_evaluate(suggestion_id=s.pk, actor=user, rating=joint_rating)
+    if final == S.CLOSED:
+        with services.history_clock(dates[S.CLOSED]):
+            services.suggestion_close(suggestion_id=s.pk, actor=ctx.supervisor, note="办理完毕，予以办结。")
+    if reply_class == ReplyClass.B:
+        _follow_ups(rng, s, handler, year, dates, now)
+
+
+def _follow_ups(rng, suggestion, handler, year, dates, now):
+    """Class B keeps being reported on: last year's into this year, some of them resolved by now."""
+    this_year = timezone.localdate().year
+    if year == this_year:
+        return
+    fate = rng.choice(["resolved", "progress", "none"])
+    if fate == "none":
+        return
+    tz = timezone.get_current_timezone()
+    at = dt.datetime(this_year, rng.randint(3, 9), rng.randint(1, 28), 10, tzinfo=tz)
+    at = min(max(at, dates[S.REPLIED] + dt.timedelta(days=30)), now - dt.timedelta(hours=3))
+    with services.history_clock(at):
+        services.suggestion_follow_up(suggestion_id=suggestion.pk, actor=handler, year=at.year,
+                                      note=rng.choice(FOLLOW_UP_NOTES[False]), resolved=False)
+    if fate == "resolved":
+        later = min(at + dt.timedelta(days=rng.randint(20, 60)), now - dt.timedelta(hours=2))
+        with services.history_clock(later):
+            services.suggestion_follow_up(suggestion_id=suggestion.pk, actor=handler, year=later.year,
+                                          note=rng.choice(FOLLOW_UP_NOTES[True]), resolved=True)
