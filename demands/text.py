@@ -133,6 +133,12 @@ def _get_tokenizer():
     return _tokenizer
 
 
+def place_stems() -> frozenset[str]:
+    """The place words terms() yields ("曾口", "莲花"): where a demand is, not what it is about."""
+    _get_tokenizer()
+    return _place_stems
+
+
 def _normal(token: str) -> str:
     token = token.strip().lower()
     token = SYNONYMS.get(token, token)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.conf import settings
 
 from portal.errors import ApplicationError, InvalidInput, NotFound
+from portal.pages import attach_errors, submit_form
 from portal.ratelimit import over_limit, too_many
 
 from . import selectors, services
@@ -21,13 +22,6 @@ from .forms import RateForm, SubmitForm, SupervisionAnswerForm, TrackForm
 from .models import DemandAttachment
 from .permissions import ResidentActor, can_see_personal_data, is_submitter
 from .states import Action
-
-def _attach_errors(form, error: ApplicationError) -> None:
-    for field, errors in error.field_errors.items():
-        for message in errors:
-            form.add_error(field if field in form.fields else None, message)
-    if not error.field_errors:
-        form.add_error(None, error.message)
 
 
 def _not_found(error: NotFound):
@@ -64,7 +58,7 @@ def submit_page(request, *, template="demands/submit.html", context=None, initia
                     photos=c["photos"], channel=channel, **(addressed or {}),
                 )
             except InvalidInput as error:
-                _attach_errors(form, error)
+                attach_errors(form, error)
             else:
                 return redirect("demands:receipt", code=demand.tracking_code)
     else:
@@ -120,7 +114,7 @@ def rate(request, token):
             services.demand_rate(demand_id=demand.pk, actor=ResidentActor(demand.pk),
                                  rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"])
         except ApplicationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             return redirect("demands:track_detail", code=demand.tracking_code)
     return render(request, "demands/rate.html", {"demand": demand, "form": form},
@@ -208,23 +202,15 @@ def demand_action(request, pk, action):
         raise Http404
     form_class, call = STAFF_ACTIONS[action]
     form = form_class(request.POST, request.FILES, demand=demand, prefix=action)
-    status = 400
-    if form.is_valid():
-        try:
-            call(demand.pk, request.user, form.cleaned_data)
-        except NotFound as error:
-            _not_found(error)
-        except ApplicationError as error:
-            status = error.http_status
-            _attach_errors(form, error)
-        else:
-            messages.success(request, _("Done: %(action)s.") % {"action": Action(action).label})
-            return redirect("demands:detail", pk=demand.pk)
+    outcome = submit_form(form, lambda c: call(demand.pk, request.user, c))
+    if outcome.ok:
+        messages.success(request, _("Done: %(action)s.") % {"action": Action(action).label})
+        return redirect("demands:detail", pk=demand.pk)
     demand.refresh_from_db()
     context = _detail_context(request, demand, failed_action=action, failed_form=form)
     if action not in [a for a, _label, _f in context["action_forms"]]:
         context["action_forms"].insert(0, (action, Action(action).label, form))
-    return render(request, "demands/detail.html", context, status=status)
+    return render(request, "demands/detail.html", context, status=outcome.status)
 
 
 @require_POST

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from demands import services as demand_services
 from demands.selectors import demand_get_for
-from demands.views import _attach_errors
 from portal.errors import ApplicationError, NotFound
+from portal.pages import submit_form
 
 from . import permissions, selectors, services
 from .forms import AnswerForm, DutyRecordForm, ForwardForm, ParticipationForm, ReceptionDemandForm, ReceptionForm
@@ -126,18 +126,12 @@ def duties(request):
     form = DutyRecordForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            c = form.cleaned_data
-            try:
-                services.duty_record_write(actor=request.user, kind=c["kind"], title=c["title"],
-                                           occurred_on=c["occurred_on"], detail=c["detail"])
-            except ApplicationError as error:
-                status = error.http_status
-                _attach_errors(form, error)
-            else:
-                messages.success(request, _("The duty record was added to your archive."))
-                return redirect("deputies:duties")
+        outcome = submit_form(form, lambda c: services.duty_record_write(
+            actor=request.user, kind=c["kind"], title=c["title"], occurred_on=c["occurred_on"], detail=c["detail"]))
+        if outcome.ok:
+            messages.success(request, _("The duty record was added to your archive."))
+            return redirect("deputies:duties")
+        status = outcome.status
     kind = request.GET.get("kind", "")
     records = deputy.duty_records.all()
     if kind in DutyRecord.Kind.values:
@@ -202,20 +196,14 @@ def reception_new(request):
     form = ReceptionForm(request.POST or None, stations=stations, initial=initial)
     status = 200
     if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            c = form.cleaned_data
-            try:
-                reception = services.reception_record(
-                    actor=request.user, station=c["station"], held_on=c["held_on"], deputies=c["deputies"],
-                    topics=c["topics"], visitor_count=c["visitor_count"], visitors=c["visitors"],
-                    demand_codes=c["demand_codes"])
-            except ApplicationError as error:
-                status = error.http_status
-                _attach_errors(form, error)
-            else:
-                messages.success(request, _("The reception was logged."))
-                return redirect("deputies:reception", pk=reception.pk)
+        outcome = submit_form(form, lambda c: services.reception_record(
+            actor=request.user, station=c["station"], held_on=c["held_on"], deputies=c["deputies"],
+            topics=c["topics"], visitor_count=c["visitor_count"], visitors=c["visitors"],
+            demand_codes=c["demand_codes"]))
+        if outcome.ok:
+            messages.success(request, _("The reception was logged."))
+            return redirect("deputies:reception", pk=outcome.value.pk)
+        status = outcome.status
     return render(request, "deputies/reception_new.html", {"form": form}, status=status)
 
 
@@ -229,16 +217,11 @@ def reception_detail(request, pk):
     form = ReceptionDemandForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            c = form.cleaned_data
-            try:
-                demand = services.reception_add_demand(reception_id=reception.pk, actor=request.user, **c)
-            except ApplicationError as error:
-                status = error.http_status
-                _attach_errors(form, error)
-            else:
-                messages.success(request, _("Demand %(code)s was registered and linked to this reception.")
-                                 % {"code": demand.tracking_code})
-                return redirect("deputies:reception", pk=reception.pk)
+        outcome = submit_form(form, lambda c: services.reception_add_demand(
+            reception_id=reception.pk, actor=request.user, **c))
+        if outcome.ok:
+            messages.success(request, _("Demand %(code)s was registered and linked to this reception.")
+                             % {"code": outcome.value.tracking_code})
+            return redirect("deputies:reception", pk=reception.pk)
+        status = outcome.status
     return render(request, "deputies/reception_detail.html", {"reception": reception, "form": form}, status=status)

@@ -9,8 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from demands.views import _attach_errors
 from portal.errors import ApplicationError, NotFound
+from portal.pages import submit_form
 from portal.ratelimit import over_limit, too_many
 
 from . import permissions, selectors, services
@@ -85,23 +85,16 @@ def propose(request, year):
         return too_many(request)
     deputy = permissions.voter_deputy(request.user)
     form = ProposalForm(request.POST, deputy=deputy)
-    status = 400
-    if form.is_valid():
-        c = form.cleaned_data
-        try:
-            services.proposal_submit(round_id=round_.pk, actor=request.user, title=c["title"], content=c["content"],
-                                     township=c.get("township"), contact_name=c.get("contact_name", ""),
-                                     contact_phone=c.get("contact_phone", ""))
-        except ApplicationError as error:
-            status = error.http_status
-            _attach_errors(form, error)
-        else:
-            messages.success(request, _("Thank you. Your proposal was received and will be screened with the others."))
-            return redirect("livelihood:round", year=round_.year)
+    outcome = submit_form(form, lambda c: services.proposal_submit(
+        round_id=round_.pk, actor=request.user, title=c["title"], content=c["content"], township=c.get("township"),
+        contact_name=c.get("contact_name", ""), contact_phone=c.get("contact_phone", "")))
+    if outcome.ok:
+        messages.success(request, _("Thank you. Your proposal was received and will be screened with the others."))
+        return redirect("livelihood:round", year=round_.year)
     context = _round_context(request, round_, proposal_form=form)
     if "proposal_form" not in context:  # the window closed meanwhile
         messages.error(request, _("This round is not collecting proposals now."))
-    return render(request, "livelihood/round.html", context, status=status)
+    return render(request, "livelihood/round.html", context, status=outcome.status)
 
 
 def results(request, year):
@@ -138,18 +131,13 @@ def evaluate(request, pk):
     if over_limit(request, "ballot_evaluate", settings.PAGE_SUBMIT_LIMIT, 3600):
         return too_many(request)
     form = EvaluationForm(request.POST)
-    status = 400
-    if form.is_valid():
-        try:
-            services.project_evaluate(project_id=project.pk, actor=request.user, rating=form.cleaned_data["rating"],
-                                      comment=form.cleaned_data["comment"])
-        except ApplicationError as error:
-            status = error.http_status
-            _attach_errors(form, error)
-        else:
-            messages.success(request, _("Thank you for your evaluation."))
-            return redirect("livelihood:project", pk=project.pk)
-    return render(request, "livelihood/project.html", _project_context(request, project, form), status=status)
+    outcome = submit_form(form, lambda c: services.project_evaluate(
+        project_id=project.pk, actor=request.user, rating=c["rating"], comment=c["comment"]))
+    if outcome.ok:
+        messages.success(request, _("Thank you for your evaluation."))
+        return redirect("livelihood:project", pk=project.pk)
+    return render(request, "livelihood/project.html", _project_context(request, project, form),
+                  status=outcome.status)
 
 
 # ---------------------------------------------------------------- deputies and staff
@@ -175,17 +163,12 @@ def vote(request, year):
     form = BallotForm(request.POST or None, round_=round_)
     status = 200
     if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.ballot_cast(round_id=round_.pk, actor=request.user,
-                                     candidate_ids=[c.pk for c in form.cleaned_data["candidates"]])
-            except ApplicationError as error:
-                status = error.http_status
-                _attach_errors(form, error)
-            else:
-                messages.success(request, _("Your ballot was cast. Thank you."))
-                return redirect("livelihood:vote", year=round_.year)
+        outcome = submit_form(form, lambda c: services.ballot_cast(
+            round_id=round_.pk, actor=request.user, candidate_ids=[candidate.pk for candidate in c["candidates"]]))
+        if outcome.ok:
+            messages.success(request, _("Your ballot was cast. Thank you."))
+            return redirect("livelihood:vote", year=round_.year)
+        status = outcome.status
     return render(request, "livelihood/vote.html", {
         "round": round_,
         "status": round_.status,
@@ -235,21 +218,14 @@ def candidate_create(request, year):
     if not permissions.can_view_screening(request.user):
         raise Http404
     form = CandidateForm(request.POST, round_=round_, prefix="candidate")
-    status = 400
-    if form.is_valid():
-        c = form.cleaned_data
-        try:
-            services.candidate_create(round_id=round_.pk, actor=request.user, title=c["title"],
-                                      description=c["description"], budget=c["budget"], department=c["department"],
-                                      proposal_ids=[p.pk for p in c["proposals"]])
-        except ApplicationError as error:
-            status = error.http_status
-            _attach_errors(form, error)
-        else:
-            messages.success(request, _("The candidate project was added."))
-            return redirect("livelihood:screening", year=round_.year)
+    outcome = submit_form(form, lambda c: services.candidate_create(
+        round_id=round_.pk, actor=request.user, title=c["title"], description=c["description"], budget=c["budget"],
+        department=c["department"], proposal_ids=[p.pk for p in c["proposals"]]))
+    if outcome.ok:
+        messages.success(request, _("The candidate project was added."))
+        return redirect("livelihood:screening", year=round_.year)
     return render(request, "livelihood/screening.html", _screening_context(request, round_, candidate_form=form),
-                  status=status)
+                  status=outcome.status)
 
 
 def _staff_post(request, round_, call, done_message):
@@ -334,20 +310,13 @@ def project_staff(request, pk):
 def progress_add(request, pk):
     project = _reportable(request, pk)
     form = ProgressForm(request.POST, prefix="progress")
-    status = 400
-    if form.is_valid():
-        c = form.cleaned_data
-        try:
-            services.project_progress_add(project_id=project.pk, actor=request.user, month=c["month"],
-                                          percent=c["percent"], note=c["note"])
-        except ApplicationError as error:
-            status = error.http_status
-            _attach_errors(form, error)
-        else:
-            messages.success(request, _("The month's progress was recorded."))
-            return redirect("livelihood:project_staff", pk=project.pk)
+    outcome = submit_form(form, lambda c: services.project_progress_add(
+        project_id=project.pk, actor=request.user, month=c["month"], percent=c["percent"], note=c["note"]))
+    if outcome.ok:
+        messages.success(request, _("The month's progress was recorded."))
+        return redirect("livelihood:project_staff", pk=project.pk)
     return render(request, "livelihood/project_staff.html",
-                  _project_staff_context(request, project, progress_form=form), status=status)
+                  _project_staff_context(request, project, progress_form=form), status=outcome.status)
 
 
 @login_required
@@ -355,17 +324,11 @@ def progress_add(request, pk):
 def report_add(request, pk):
     project = _reportable(request, pk)
     form = ReportForm(request.POST, prefix="report")
-    status = 400
-    if form.is_valid():
-        c = form.cleaned_data
-        try:
-            services.project_report_add(project_id=project.pk, actor=request.user, year=c["year"],
-                                        quarter=c["quarter"], summary=c["summary"], spent=c["spent"])
-        except ApplicationError as error:
-            status = error.http_status
-            _attach_errors(form, error)
-        else:
-            messages.success(request, _("The quarterly report was filed."))
-            return redirect("livelihood:project_staff", pk=project.pk)
+    outcome = submit_form(form, lambda c: services.project_report_add(
+        project_id=project.pk, actor=request.user, year=c["year"], quarter=c["quarter"], summary=c["summary"],
+        spent=c["spent"]))
+    if outcome.ok:
+        messages.success(request, _("The quarterly report was filed."))
+        return redirect("livelihood:project_staff", pk=project.pk)
     return render(request, "livelihood/project_staff.html",
-                  _project_staff_context(request, project, report_form=form), status=status)
+                  _project_staff_context(request, project, report_form=form), status=outcome.status)

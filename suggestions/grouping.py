@@ -7,8 +7,10 @@ unrelated demands together. Two refinements, both measured on tests/test_groupin
 - IDF is fitted on the batch plus a background of typical demands (demands.demo_content), so everyday
   complaint words weigh little even when the batch is small;
 - two texts naming different Bazhou places and none in common (曾口 vs 鼎山, demands.text.places) are not
-  alike at all: the same problem elsewhere is a pattern for the dashboards, not a duplicate. A text naming
-  no place is compared on its words alone, so callers should prefix the address when they have one.
+  alike at all: the same problem elsewhere is a pattern for the dashboards, not a duplicate;
+- two texts must also share what they are about: compared without their place words they must still be
+  TOPIC_FLOOR alike, or living in the same village would make a leaking roof and a lost pension alike.
+A doc may carry a third element, its address, used only to tell places apart.
 """
 from __future__ import annotations
 
@@ -22,11 +24,12 @@ from scipy.sparse.csgraph import connected_components
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from demands.text import places, terms
+from demands.text import place_stems, places, terms
 
 DEFAULT_THRESHOLD = 0.25
 GROUP_TERMS = 5
 OTHER_PLACE_FACTOR = 0.0  # measured: 0.5 let the same complaint in two villages group together
+TOPIC_FLOOR = 0.12
 
 
 @dataclass(frozen=True)
@@ -70,11 +73,16 @@ def _other_place(texts: list[str]) -> np.ndarray:
     return np.outer(has_place, has_place) & ~shared
 
 
-def similarity_matrix(texts: list[str]) -> tuple[np.ndarray, csr_matrix, np.ndarray]:
-    """(similarity n x n, TF-IDF rows, vocabulary) of the texts."""
-    matrix, vocabulary = _vectorize([terms(text) for text in texts])
+def similarity_matrix(texts: list[str], wheres: list[str] | None = None) -> tuple[np.ndarray, csr_matrix, np.ndarray]:
+    """(similarity n x n, TF-IDF rows, vocabulary) of the texts; `wheres` (addresses) only separate places."""
+    tokens = [terms(text) for text in texts]
+    matrix, vocabulary = _vectorize(tokens)
     similarity = np.asarray(matrix @ matrix.T.toarray())  # sparse x dense beats a dense-filled sparse product
-    similarity[_other_place(texts)] *= OTHER_PLACE_FACTOR
+    where = place_stems()
+    topics, _vocabulary = _vectorize([[t for t in ts if t not in where] for ts in tokens])
+    similarity[np.asarray(topics @ topics.T.toarray()) < TOPIC_FLOOR] = 0.0
+    located = texts if wheres is None else [f"{w} {text}" for text, w in zip(texts, wheres)]
+    similarity[_other_place(located)] *= OTHER_PLACE_FACTOR
     np.fill_diagonal(similarity, 1.0)
     empty = matrix.getnnz(axis=1) == 0
     similarity[empty, :] = 0.0  # a text without content words resembles nothing
@@ -107,14 +115,17 @@ def _clusters(similarity: np.ndarray, threshold: float) -> list[np.ndarray]:
 
 def similar_groups(docs: Sequence[tuple[Hashable, str]], *, threshold: float = DEFAULT_THRESHOLD,
                    min_size: int = 2) -> list[SimilarGroup]:
-    """Groups of at least min_size alike docs ((key, text) pairs): largest first, then most cohesive."""
+    """Groups of at least min_size alike docs, (key, text) or (key, text, address): largest first, then most
+    cohesive."""
     if not 0.0 < threshold <= 1.0:
         raise ValueError("threshold must be in (0, 1]")
     docs = list(docs)
     min_size = max(2, int(min_size))  # a group of one is not a group
     if len(docs) < min_size:
         return []
-    similarity, matrix, vocabulary = similarity_matrix([text or "" for _key, text in docs])
+    texts = [doc[1] or "" for doc in docs]
+    wheres = [(doc[2] if len(doc) > 2 else "") or "" for doc in docs]
+    similarity, matrix, vocabulary = similarity_matrix(texts, wheres)
     described = [_describe(members, similarity, matrix, vocabulary)
                  for members in _clusters(similarity, threshold) if len(members) >= min_size]
     described.sort(key=lambda item: (-len(item[0]), -item[1], min(item[0])))

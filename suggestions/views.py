@@ -16,8 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from demands.models import Demand
 from demands.permissions import is_staff_user
 from demands.states import Status as DemandStatus
-from demands.views import _attach_errors
 from portal.errors import ApplicationError, NotFound
+from portal.pages import submit_form
 
 from . import figures as suggestion_figures
 from . import selectors, services
@@ -70,19 +70,13 @@ def suggestion_new(request):
     form = DraftForm(request.POST or None, viewer=request.user)
     status = 200
     if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            c = form.cleaned_data
-            try:
-                suggestion = services.suggestion_draft(
-                    actor=request.user, title=c["title"], content=c["content"], category=c["category"],
-                    joint_deputies=list(c["joint_deputies"]), demand_ids=c["demands"])
-            except ApplicationError as error:
-                status = error.http_status
-                _attach_errors(form, error)
-            else:
-                messages.success(request, _("The draft was saved. Submit it when it is ready."))
-                return redirect("suggestions:detail", pk=suggestion.pk)
+        outcome = submit_form(form, lambda c: services.suggestion_draft(
+            actor=request.user, title=c["title"], content=c["content"], category=c["category"],
+            joint_deputies=list(c["joint_deputies"]), demand_ids=c["demands"]))
+        if outcome.ok:
+            messages.success(request, _("The draft was saved. Submit it when it is ready."))
+            return redirect("suggestions:detail", pk=outcome.value.pk)
+        status = outcome.status
     return render(request, "suggestions/form.html", {"form": form, "suggestion": None}, status=status)
 
 
@@ -94,21 +88,13 @@ def suggestion_edit(request, pk):
     form = EditForm(request.POST or None, viewer=request.user, suggestion=suggestion)
     status = 200
     if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            c = form.cleaned_data
-            try:
-                services.suggestion_edit(suggestion_id=suggestion.pk, actor=request.user, title=c["title"],
-                                         content=c["content"], category=c["category"],
-                                         joint_deputies=list(c["joint_deputies"]))
-            except NotFound as error:
-                raise Http404(error.message) from None
-            except ApplicationError as error:
-                status = error.http_status
-                _attach_errors(form, error)
-            else:
-                messages.success(request, _("The draft was saved."))
-                return redirect("suggestions:detail", pk=suggestion.pk)
+        outcome = submit_form(form, lambda c: services.suggestion_edit(
+            suggestion_id=suggestion.pk, actor=request.user, title=c["title"], content=c["content"],
+            category=c["category"], joint_deputies=list(c["joint_deputies"])))
+        if outcome.ok:
+            messages.success(request, _("The draft was saved."))
+            return redirect("suggestions:detail", pk=suggestion.pk)
+        status = outcome.status
     elif refusal:
         form.add_error(None, refusal)
         status = 409 if suggestion.status != Status.DRAFT else 403
@@ -155,21 +141,13 @@ def suggestion_action(request, pk, action):
         raise Http404
     form_class, call = ACTIONS[action]
     form = form_class(request.POST, suggestion=suggestion, prefix=action)
-    status = 400
-    if form.is_valid():
-        try:
-            call(suggestion.pk, request.user, form.cleaned_data)
-        except NotFound as error:
-            raise Http404(error.message) from None
-        except ApplicationError as error:
-            status = error.http_status
-            _attach_errors(form, error)
-        else:
-            messages.success(request, _("Done: %(action)s.") % {"action": Action(action).label})
-            return redirect("suggestions:detail", pk=suggestion.pk)
+    outcome = submit_form(form, lambda c: call(suggestion.pk, request.user, c))
+    if outcome.ok:
+        messages.success(request, _("Done: %(action)s.") % {"action": Action(action).label})
+        return redirect("suggestions:detail", pk=suggestion.pk)
     suggestion = _get(request, pk)
     context = _detail_context(request, suggestion, failed_action=action, failed_form=form)
-    return render(request, "suggestions/detail.html", context, status=status)
+    return render(request, "suggestions/detail.html", context, status=outcome.status)
 
 
 def action_view(action):
@@ -247,7 +225,7 @@ def similar(request):
     demands = _similar_demands(request.user, township, since)
     by_pk = {d.pk: d for d in demands}
     groups = []
-    for number, group in enumerate(similar_groups([(d.pk, f"{d.address} {d.content}") for d in demands]), start=1):
+    for number, group in enumerate(similar_groups([(d.pk, d.content, d.address) for d in demands]), start=1):
         members = [by_pk[k] for k in group.keys if k in by_pk]
         groups.append({
             "terms": group.terms,

@@ -42,10 +42,12 @@ class Command(BaseCommand):
         )
         if demands > 0 and not (if_empty and Demand.objects.exists()):
             t0 = time.monotonic()
-            written = generate_demands(demands)
+            # A full demo also has fresh reports of common problems for deputies to group; they count in N.
+            common = deputies_demo.common_problem_count() if demands >= 1000 else 0
+            written = generate_demands(demands - common)
             self.stdout.write(f"demands: {written} added in {time.monotonic() - t0:.1f} s")
             # The deputies' side of the demo follows the demands it cites.
-            duty = deputies_demo.seed_demo()
+            duty = deputies_demo.seed_demo(common_problems=common > 0)
             self.stdout.write(f"duty archive: {duty}")
             suggestions_demo.seed_demo()
             livelihood_demo.seed_demo()
