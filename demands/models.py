@@ -196,6 +196,15 @@ class Demand(models.Model):
     rating_comment = models.TextField(_("rating comment"), blank=True)
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # What the classifier suggested at intake, kept beside what the dispatcher chose.
+    suggested_type = models.CharField(_("suggested type"), max_length=20, choices=DemandType.choices, blank=True)
+    suggested_category = models.ForeignKey(
+        Category, verbose_name=_("suggested category"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    suggestion_confidence = models.FloatField(_("suggestion confidence"), null=True, blank=True)
+    # Reply-quality flags raised at resolve (against 程序空转), e.g. ["short", "boilerplate", "off_topic"].
+    reply_flags = models.JSONField(_("reply quality flags"), default=list, blank=True)
 
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now, db_index=True)

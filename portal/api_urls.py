@@ -13,6 +13,7 @@ urlpatterns = [
     path("participation/", deputies_duty_api.ParticipationApi.as_view(), name="participation"),
     path("suggestions/", include(("suggestions.api_urls", "suggestions"))),
     path("ballot/", include(("livelihood.api_urls", "livelihood"))),
+    path("dashboard/", include(("supervise.api_urls", "supervise"))),
     path("townships/", grids_api.TownshipListApi.as_view(), name="townships"),
     path("communities/", grids_api.CommunityListApi.as_view(), name="communities"),
     path("grids/", grids_api.GridListApi.as_view(), name="grids"),
