@@ -25,6 +25,7 @@ install: $(VENV)/.installed node_modules/.installed
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_bazhou --password "$(DEMO_PASSWORD)" --demands $(DEMO_DEMANDS) --if-empty
+	@test -f var/classifier.joblib || $(PY) manage.py train_classifier
 	@$(PY) manage.py demo_logins --password "$(DEMO_PASSWORD)" --url "http://$(HOST):$(PORT)/"
 	@echo "Celery worker and beat log to var/celery-worker.log and var/celery-beat.log"
 	@trap 'kill 0' EXIT INT TERM; \

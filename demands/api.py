@@ -23,6 +23,7 @@ from .filters import DemandFilterMethods
 from .forms import PHONE_RE
 from .models import Category, Channel, Demand, DemandAttachment, DemandEvent, DemandType, Outcome, Rating, Urgency
 from .permissions import can_see_personal_data
+from .quality import REPLY_FLAG_CHOICES
 from .states import Status
 from .templatetags.demand_tags import mask_name, mask_phone, public_note, public_phrase
 
@@ -52,6 +53,8 @@ class DemandSerializer(serializers.ModelSerializer):
     # Blank until resolved / rated; declared so the schema lists "" as a value.
     outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
     rating = serializers.ChoiceField(choices=Rating.choices, allow_blank=True, read_only=True)
+    # Reply-quality flags raised at resolve (demands.quality), cleared on reopen.
+    reply_flags = serializers.ListField(child=serializers.ChoiceField(choices=REPLY_FLAG_CHOICES), read_only=True)
 
     class Meta:
         model = Demand
@@ -59,7 +62,7 @@ class DemandSerializer(serializers.ModelSerializer):
             "id", "tracking_code", "external_id", "channel", "type", "category", "urgency", "content", "address", "lat",
             "lng", "township", "community", "grid", "contact_name", "contact_phone", "is_public", "status", "unit",
             "escalation_level", "overdue", "accept_deadline", "resolve_deadline", "outcome", "reply", "rating",
-            "return_count", "rework_count", "flagged", "created_at", "updated_at",
+            "return_count", "rework_count", "flagged", "reply_flags", "created_at", "updated_at",
         ]
         read_only_fields = fields
 
@@ -332,7 +335,10 @@ class ClassifyRequest(serializers.Serializer):
 
 
 class ClassifyApi(APIView):
-    """Suggest type and category for a text; the same suggestion the intake form shows."""
+    """Suggest type and category for a text; the same suggestion the intake form shows.
+
+    `category` is a sub-category code (null when the text matches none); `confidence` is the lower of
+    `type_confidence` and `category_confidence`, each in [0, 1]."""
 
     permission_classes = [permissions.AllowAny]
     throttle_classes = [SubmitThrottle]
@@ -340,8 +346,11 @@ class ClassifyApi(APIView):
     @extend_schema(
         request=ClassifyRequest,
         responses={200: inline_serializer("ClassifyResponse", {
-            "type": serializers.CharField(), "category": serializers.CharField(allow_null=True),
-            "confidence": serializers.FloatField()})},
+            "type": serializers.ChoiceField(choices=DemandType.choices),
+            "category": serializers.CharField(allow_null=True),
+            "confidence": serializers.FloatField(min_value=0, max_value=1),
+            "type_confidence": serializers.FloatField(min_value=0, max_value=1),
+            "category_confidence": serializers.FloatField(min_value=0, max_value=1)})},
     )
     def post(self, request):
         from .classify import suggest

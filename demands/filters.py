@@ -1,7 +1,8 @@
 """Workbench filters (django-filter): status, type, category, township, grid, unit and text search."""
 
 import django_filters
-from django.db.models import Q
+from django import forms
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -9,14 +10,25 @@ from deputies.models import Deputy
 from grids.models import Township
 
 from .forms import category_choices
-from .models import Demand, DemandType, Department
-from .states import HANDLING_STATES, Status
+from .models import Category, Channel, Demand, DemandType, Department, Outcome, Rating
+from .states import HANDLING_STATES, OPEN_STATES, Status
 
 
 def _unit_choices():
     departments = [(f"department:{d.pk}", d.name) for d in Department.objects.filter(is_active=True)]
     deputies = [(f"deputy:{d.pk}", str(d)) for d in Deputy.objects.filter(is_active=True).select_related("township")]
     return [(_("Departments"), departments), (_("Deputies"), deputies)]
+
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+
+
+def _category_filter_choices():
+    """Sub-categories under their top level, each group led by the whole top level (figures per top level link here)."""
+    groups = category_choices(_("All categories"))[1:]
+    tops = {c.name: c.pk for c in Category.objects.filter(is_active=True, parent__isnull=True)}
+    return [(name, [(str(tops[name]), _("%(category)s (all)") % {"category": name}), *subs]) if name in tops
+            else (name, subs) for name, subs in groups]
 
 
 def overdue_q() -> Q:
@@ -46,8 +58,45 @@ class DemandFilterMethods:
     def by_escalation(self, queryset, name, value):
         return queryset.filter(escalation_level__gte=int(value), status__in=list(HANDLING_STATES)) if value else queryset
 
+    def by_open(self, queryset, name, value):
+        if value in ("", None):
+            return queryset
+        open_q = Q(status__in=list(OPEN_STATES))
+        return queryset.filter(open_q) if value == "1" else queryset.exclude(open_q)
+
     def by_overdue(self, queryset, name, value):
         return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
+
+    # The dashboard's figures (supervise.figures) link to the list they count with these.
+    def by_located_in(self, queryset, name, value):
+        value = (value or "").strip().upper()
+        return queryset.filter(grid__code=value) if value else queryset
+
+    def by_rating(self, queryset, name, value):
+        if value == "rated":
+            return queryset.exclude(rating="")
+        if value == "positive":
+            return queryset.filter(rating__in=[Rating.SATISFIED, Rating.BASICALLY_SATISFIED])
+        return queryset.filter(rating=value) if value else queryset
+
+    def by_resolved(self, queryset, name, value):
+        if value == "on_time":
+            return queryset.filter(resolved_at__isnull=False, resolve_deadline__isnull=False,
+                                   resolved_at__lte=F("resolve_deadline"))
+        return queryset.filter(resolved_at__isnull=False) if value == "yes" else queryset
+
+    def by_reworked(self, queryset, name, value):
+        return queryset.filter(rework_count__gt=0) if value else queryset
+
+    def by_solved_locally(self, queryset, name, value):
+        return queryset.filter(resolved_by_grid=True, unit_department__isnull=True) if value else queryset
+
+    def by_level(self, queryset, name, value):
+        return queryset.filter(escalation_level=int(value), status__in=list(HANDLING_STATES)) if value else queryset
+
+
+LINK_ONLY = ["channel", "outcome", "rating", "resolved", "reworked", "solved_locally", "level", "located_in",
+             "overdue"]
 
 
 class WorkbenchFilter(DemandFilterMethods, django_filters.FilterSet):
@@ -63,16 +112,48 @@ class WorkbenchFilter(DemandFilterMethods, django_filters.FilterSet):
     escalation = django_filters.ChoiceFilter(
         label=_("Escalation"), method="by_escalation", empty_label=_("Any"),
         choices=[("1", _("warning or worse")), ("2", _("overdue or worse")), ("3", _("supervised"))])
+    # Received in a period and open/finished: the map and hotspot figures link here with these.
+    open = django_filters.ChoiceFilter(
+        label=_("Open or finished"), method="by_open", empty_label=_("Any"),
+        choices=[("1", _("still open")), ("0", _("finished (closed, rejected or merged)"))])
+    created_from = django_filters.DateFilter(label=_("Received from"), field_name="created_at",
+                                             lookup_expr="date__gte", widget=DATE_INPUT)
+    created_to = django_filters.DateFilter(label=_("Received until"), field_name="created_at",
+                                           lookup_expr="date__lte", widget=DATE_INPUT)
+    # Shown only when a link sets them (the dashboard's figures), so the list says what it is narrowed to.
+    channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices, empty_label=_("Any"))
+    outcome = django_filters.ChoiceFilter(label=_("Outcome"), choices=Outcome.choices, empty_label=_("Any"))
+    rating = django_filters.ChoiceFilter(
+        label=_("Rating"), method="by_rating", empty_label=_("Any"),
+        choices=[("rated", _("rated")), ("positive", _("satisfied or basically satisfied")), *Rating.choices])
+    resolved = django_filters.ChoiceFilter(
+        label=_("Result reported"), method="by_resolved", empty_label=_("Any"),
+        choices=[("yes", _("result reported")), ("on_time", _("result reported on time"))])
+    reworked = django_filters.ChoiceFilter(label=_("Re-handled"), method="by_reworked", empty_label=_("Any"),
+                                           choices=[("1", _("re-handled at least once"))])
+    solved_locally = django_filters.ChoiceFilter(
+        label=_("Handled by"), method="by_solved_locally", empty_label=_("Any"),
+        choices=[("1", _("a grid worker without a department"))])
+    level = django_filters.ChoiceFilter(
+        label=_("Escalation level"), method="by_level", empty_label=_("Any"),
+        choices=[("1", _("warning")), ("2", _("overdue")), ("3", _("supervised"))])
+    located_in = django_filters.CharFilter(label=_("Located in grid"), method="by_located_in")
+    overdue = django_filters.ChoiceFilter(label=_("Overdue"), method="by_overdue", empty_label=_("Any"),
+                                          choices=[("1", _("overdue now"))])
 
     class Meta:
         model = Demand
-        fields = ["q", "status", "type", "category", "township", "grid", "unit", "escalation"]
+        fields = ["q", "status", "type", "category", "township", "grid", "unit", "escalation", "open",
+                  "created_from", "created_to", *LINK_ONLY]
 
     def __init__(self, *args, viewer=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.viewer = viewer
-        self.filters["category"].extra["choices"] = category_choices(_("All categories"))[1:]
+        self.filters["category"].extra["choices"] = _category_filter_choices()
         self.filters["unit"].extra["choices"] = _unit_choices()
+        for name in LINK_ONLY:
+            if not self.data.get(name):
+                del self.filters[name]
         if viewer is not None and getattr(viewer, "township_id", None):
             self.filters["township"].queryset = Township.objects.filter(pk=viewer.township_id)
 
@@ -82,3 +163,12 @@ class WorkbenchFilter(DemandFilterMethods, django_filters.FilterSet):
             return queryset
         return queryset.filter(Q(content__icontains=value) | Q(address__icontains=value)
                                | Q(tracking_code__icontains=value.upper()) | Q(reply__icontains=value))
+
+
+def workbench_filterset(request) -> tuple[WorkbenchFilter, bool]:
+    """The workbench list a request asks for (tab and filters), shared by the page and its exports."""
+    from .selectors import demand_list
+
+    waiting_only = request.GET.get("tab", "waiting") != "all"
+    base = demand_list(viewer=request.user, waiting_only=waiting_only)
+    return WorkbenchFilter(request.GET or None, queryset=base, viewer=request.user), waiting_only

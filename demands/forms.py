@@ -192,7 +192,8 @@ class ClassifyForm(DemandActionForm):
     def __init__(self, *args, demand, **kwargs):
         super().__init__(*args, demand=demand, **kwargs)
         self.fields["type"].initial = demand.type
-        self.fields["category"].initial = demand.category_id
+        # The resident's choice first; else what the classifier suggested at intake.
+        self.fields["category"].initial = demand.category_id or demand.suggested_category_id
         self.fields["urgency"].initial = demand.urgency
         self.fields["grid"].initial = demand.grid_id
         grids = Grid.objects.select_related("township")

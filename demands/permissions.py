@@ -135,12 +135,17 @@ def can_reopen(actor, demand) -> bool:
     return actor is SYSTEM or is_supervisor_for(actor, demand)
 
 
+def can_classify_or_dispatch(actor, demand) -> bool:
+    # The system classifies and dispatches a confident, routable demand right after receive (demands.routing).
+    return actor is SYSTEM or is_dispatcher_for(actor, demand)
+
+
 CAN = {
     Action.RECEIVE: _anyone,
-    Action.CLASSIFY: is_dispatcher_for,
+    Action.CLASSIFY: can_classify_or_dispatch,
     Action.REJECT: is_dispatcher_for,
     Action.MERGE: is_dispatcher_for,
-    Action.DISPATCH: is_dispatcher_for,
+    Action.DISPATCH: can_classify_or_dispatch,
     Action.ACCEPT: is_unit_member,
     Action.RETURN: is_unit_member,
     Action.REASSIGN: is_dispatcher_for,

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -115,6 +115,10 @@ def demand_list(*, viewer, waiting_only: bool = False) -> QuerySet:
     qs = demands_visible_to(viewer)
     if waiting_only:
         qs = qs.filter(waiting_q(viewer))
+        if is_staff_user(viewer) and viewer.role == Role.SUPERVISOR:
+            # Resolved with a doubtful reply (demands.quality) first: those are the checks that matter.
+            doubtful = ExpressionWrapper(Q(status=Status.RESOLVED) & ~Q(reply_flags=[]), output_field=BooleanField())
+            qs = qs.annotate(doubtful_reply=doubtful).order_by("-doubtful_reply", *Demand._meta.ordering)
     return qs.select_related("category__parent", "township", "grid", "unit_grid", "unit_department", "unit_deputy")
 
 

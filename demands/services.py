@@ -16,6 +16,7 @@ from . import signals, sla, uploads
 from .codes import new_tracking_code
 from .models import Category, Demand, DemandAttachment, DemandEvent, DemandType, Outcome, Rating, SupervisionOrder, Urgency
 from .permissions import CAN, SYSTEM, ResidentActor, can_view, is_staff_user
+from .quality import reply_flags_for
 from .states import OPEN_STATES, TRANSITIONS, Action, Status, allowed_from, target_of
 
 
@@ -241,6 +242,10 @@ def demand_receive(
     if errors:
         raise InvalidInput(field_errors=errors)
     checked = [uploads.check_photo(f) for f in photos]
+    from . import routing  # imports the services back
+
+    # The classifier runs once, outside the transaction: no row is locked while it thinks.
+    suggestion = routing.intake_suggestion(content)
 
     now = timezone.now()
     for _attempt in range(5):
@@ -266,6 +271,7 @@ def demand_receive(
                     external_id=external_id,
                     station=station,
                     status=Status.RECEIVED,
+                    **routing.suggestion_fields(suggestion),
                     created_at=now,
                     updated_at=now,
                 )
@@ -275,6 +281,8 @@ def demand_receive(
                     uploads.store_photo(demand, photo, purpose=DemandAttachment.Purpose.SUBMISSION, event=event)
                 if deputy is not None:
                     _route_to_deputy(demand, deputy)
+                else:
+                    routing.auto_route(demand, suggestion)  # confident and routable: classified and dispatched now
                 return demand
         except IntegrityError:
             # A duplicate external id is the caller's to resolve; a tracking-code collision (astronomically rare)
@@ -504,9 +512,10 @@ def demand_resolve(*, demand_id, actor, outcome: str, reply: str, photos=()) -> 
         "reply": reply.strip(),
         "resolved_at": timezone.now(),
         "resolved_by_grid": demand.unit_grid_id is not None,
+        "reply_flags": reply_flags_for(demand, reply.strip()),
     }
     event = _transition(demand, actor=actor, action=Action.RESOLVE, changes=changes, note=reply.strip(),
-                        data={"outcome": outcome, "unit": str(demand.unit)})
+                        data={"outcome": outcome, "unit": str(demand.unit), "reply_flags": changes["reply_flags"]})
     for photo in checked:
         uploads.store_photo(demand, photo, purpose=DemandAttachment.Purpose.RESULT, event=event)
     policy = sla.policy_for(demand.type, demand.urgency)
@@ -538,7 +547,7 @@ def _reopen(demand, *, actor, reason: str, unit=None) -> None:
         **_unit_fields(unit),
         **_clock_fields(demand, timezone.now()),
         "rework_count": demand.rework_count + 1,
-        "outcome": "", "reply": "", "resolved_at": None, "resolved_by_grid": False,
+        "outcome": "", "reply": "", "reply_flags": [], "resolved_at": None, "resolved_by_grid": False,
         "verified_at": None, "rating_token": "", "rating": "", "rating_comment": "", "rated_at": None,
         "closed_at": None,
     }

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,16 +11,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from django.conf import settings
 
+from accounts.models import Role
 from portal.errors import ApplicationError, InvalidInput, NotFound
 from portal.pages import attach_errors, submit_form
 from portal.ratelimit import over_limit, too_many
 
-from . import selectors, services
-from .filters import WorkbenchFilter
+from . import selectors, services, similar
+from .filters import workbench_filterset
 from .actions import STAFF_ACTIONS
 from .forms import RateForm, SubmitForm, SupervisionAnswerForm, TrackForm
 from .models import DemandAttachment
-from .permissions import ResidentActor, can_see_personal_data, is_submitter
+from .permissions import ResidentActor, can_see_personal_data, is_staff_user, is_submitter
+from .quality import reply_flag_reasons
 from .states import Action
 
 
@@ -41,6 +43,8 @@ def submit_page(request, *, template="demands/submit.html", context=None, initia
                 addressed=None):
     """The resident's submit form: /submit/ and the QR landing pages, which add `addressed` (deputy= or
     station= for demand_receive) and their own template extending demands/submit.html."""
+    if request.method == "POST" and "suggest" in request.POST:
+        return suggested_fields(request)
     if request.method == "POST" and "refresh_places" in request.POST:
         # No-JavaScript path of the cascading selects: redisplay with narrowed lists, no errors yet.
         form = SubmitForm(initial=request.POST.dict())
@@ -65,6 +69,47 @@ def submit_page(request, *, template="demands/submit.html", context=None, initia
         form = SubmitForm(initial=initial or {})
     status = 400 if form.is_bound and form.errors else 200
     return render(request, template, {**(context or {}), "form": form}, status=status)
+
+
+def _left_to_suggestion(current: str, previous: str, default: str = "") -> bool:
+    # Still empty, the form's default or the last suggestion: the resident has not chosen this one themselves.
+    return current in ({"", previous} if previous else {"", default})
+
+
+def suggested_fields(request):
+    """htmx partial of the submit page: type and category with the classifier's suggestion pre-selected."""
+    from .models import DemandType
+    from .routing import intake_suggestion
+
+    if over_limit(request, "suggest", getattr(settings, "PAGE_SUGGEST_LIMIT", 600), 3600):
+        return HttpResponse(status=429)  # htmx leaves the fields as they were
+    data = request.POST
+    content = data.get("content", "")[:2000]
+    initial = {"type": data.get("type", ""), "category": data.get("category", "")}
+    suggestion = intake_suggestion(content) if len(content.strip()) >= 5 else None
+    context = {}
+    if suggestion is not None:
+        category_pk = str(suggestion.category.pk) if suggestion.category else ""
+        if _left_to_suggestion(initial["type"], data.get("suggested_type", ""), DemandType.HELP):
+            initial["type"] = suggestion.type
+        if category_pk and _left_to_suggestion(initial["category"], data.get("suggested_category", "")):
+            initial["category"] = category_pk
+        label = str(DemandType(suggestion.type).label)
+        context = {"suggestion_label": f"{label} · {suggestion.category}" if suggestion.category else label,
+                   "suggested_type": suggestion.type, "suggested_category": category_pk}
+    form = SubmitForm(initial={k: v for k, v in initial.items() if v})
+    return render(request, "demands/_suggested_fields.html", {"form": form, **context})
+
+
+@require_POST
+def similar_hint(request):
+    """htmx partial on the submit page: open demands nearby like the one being typed (no personal data)."""
+    if over_limit(request, "similar", getattr(settings, "PAGE_SIMILAR_LIMIT", 300), 3600):
+        return HttpResponse(status=429)  # htmx leaves the hint as it was
+    place = similar.hint_place(request.POST)
+    found = similar.similar_open_demands(content=request.POST.get("content", "")[:2000], **place,
+                                         limit=similar.HINT_LIMIT)
+    return render(request, "demands/_similar.html", {"similar": similar.hint_items(found)})
 
 
 def receipt(request, code):
@@ -146,17 +191,18 @@ def track_photo(request, code, token):
 
 @login_required
 def workbench(request):
-    waiting_only = request.GET.get("tab", "waiting") != "all"
-    base = selectors.demand_list(viewer=request.user, waiting_only=waiting_only)
-    filterset = WorkbenchFilter(request.GET or None, queryset=base, viewer=request.user)
+    filterset, waiting_only = workbench_filterset(request)
     page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    export_query = query.copy()
+    export_query["tab"] = "waiting" if waiting_only else "all"
     return render(request, "demands/workbench.html", {
         "filter": filterset,
         "page": page,
         "waiting_only": waiting_only,
         "query": query.urlencode(),
+        "export_query": export_query.urlencode(),
         "open_orders": selectors.open_supervision_orders(viewer=request.user)[:20],
     })
 
@@ -181,6 +227,9 @@ def _detail_context(request, demand, failed_action=None, failed_form=None):
         "answer_form": SupervisionAnswerForm(),
         "merged_demands": demand.merged_demands.all(),
         "is_submitter": is_submitter(request.user, demand),
+        "merge_candidates": similar.merge_candidates(viewer=request.user, demand=demand),
+        "reply_flag_reasons": reply_flag_reasons(demand.reply_flags) if is_staff_user(request.user)
+        and request.user.role != Role.RESIDENT else [],
     }
 
 

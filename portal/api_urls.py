@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from demands import api as demands_api
 from deputies import duty_api as deputies_duty_api
+from supervise import insight_api
 from grids import api as grids_api
 
 urlpatterns = [
@@ -13,6 +14,8 @@ urlpatterns = [
     path("participation/", deputies_duty_api.ParticipationApi.as_view(), name="participation"),
     path("suggestions/", include(("suggestions.api_urls", "suggestions"))),
     path("ballot/", include(("livelihood.api_urls", "livelihood"))),
+    path("dashboard/map/", insight_api.GridMapApi.as_view(), name="grid_map"),
+    path("dashboard/hotspots/", insight_api.HotspotsApi.as_view(), name="hotspots"),
     path("dashboard/", include(("supervise.api_urls", "supervise"))),
     path("townships/", grids_api.TownshipListApi.as_view(), name="townships"),
     path("communities/", grids_api.CommunityListApi.as_view(), name="communities"),

@@ -138,6 +138,12 @@ STATICFILES_DIRS = [
     ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
     ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
 ]
+# Intake: a confident suggestion plus the routing rules may classify and dispatch as the system (DESIGN §4).
+AUTO_DISPATCH_ENABLED = env_bool("AUTO_DISPATCH_ENABLED", True)
+AUTO_CLASSIFY_CONFIDENCE = float(os.environ.get("AUTO_CLASSIFY_CONFIDENCE", "0.85"))
+PAGE_SUGGEST_LIMIT = int(os.environ.get("PAGE_SUGGEST_LIMIT", "600"))  # anonymous classifier calls per hour
+PAGE_SIMILAR_LIMIT = int(os.environ.get("PAGE_SIMILAR_LIMIT", "300"))  # anonymous "similar demands" hints per hour
+
 # Map tiles: empty means no tile server (closed networks); the grid shapes still draw on a plain background.
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")

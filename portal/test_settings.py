@@ -13,3 +13,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed on
 # Tasks run in-process when enqueued (on commit), so tests see their effects; the worker tests use a real one.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# The suite walks demands through every state by hand; tests of automatic routing turn it on with `settings`.
+AUTO_DISPATCH_ENABLED = False

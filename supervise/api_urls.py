@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import api
+
+urlpatterns = [
+    path("", api.DashboardApi.as_view(), name="data"),
+]

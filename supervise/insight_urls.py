@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import insight_views
+
+urlpatterns = [
+    path("map/", insight_views.grid_map, name="map"),
+    path("hotspots/", insight_views.hotspot_list, name="hotspots"),
+]

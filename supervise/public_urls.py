@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import views
+
+urlpatterns = [
+    path("", views.stats_index, name="index"),
+    path("<str:code>/", views.stats_township, name="township"),
+]

@@ -1,0 +1,103 @@
+"""The dashboard's figures as CSV and Excel: the headline figures with their definitions, then one table per
+breakdown (township, department, category, channel, grid). Counts and rates only, never personal data."""
+
+import csv
+import io
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
+
+from . import figures
+from .selectors import breakdown_rows, period_demands
+
+BREAKDOWNS = ["township", "department", "category", "channel", "grid"]
+COLUMNS = [  # (key in a row of counts_as_dict, header)
+    ("received", N_("Received")), ("closed", N_("Closed")), ("closed_solved", N_("Closed and solved")),
+    ("resolution_rate", N_("Resolution rate (%)")), ("resolved", N_("Resolved")), ("on_time", N_("Resolved on time")),
+    ("on_time_rate", N_("On-time rate (%)")), ("rated", N_("Rated")),
+    ("satisfied", N_("Satisfied or basically satisfied")),
+    ("satisfaction", N_("Satisfaction (%)")), ("rating_coverage", N_("Rating coverage (%)")), ("solved", N_("Solved")),
+    ("solved_locally", N_("Solved locally")), ("local_resolution", N_("Local resolution (%)")),
+    ("reworked", N_("Re-handled")), ("rework_rate", N_("Rework rate (%)")),
+    ("mean_time_to_accept", N_("Mean time to accept (h)")), ("mean_time_to_resolve", N_("Mean time to resolve (h)")),
+]
+BREAKDOWN_TITLES = {"township": N_("By township"), "department": N_("By department"), "category": N_("By category"),
+                    "channel": N_("By channel"), "grid": N_("By grid (busiest 20)")}
+
+
+def _cell(item):
+    if "hours" in item:
+        return item["hours"]
+    if "display" in item:  # a rate: the share as a number, None when the denominator is zero
+        return None if item["value"] is None else round(item["value"] * 100, 1)
+    return item["value"]
+
+
+def _header(label: str) -> str:
+    return _(label)
+
+
+def tables(viewer, filters, report) -> list[tuple[str, list[list]]]:
+    """(title, rows) for each table; the first row of each is its header."""
+    head = [[_("Figure"), _("Value"), _("Definition")]]
+    names = {d["key"]: (d["name"], d["definition"]) for d in report["definitions"]}
+    for key, header in COLUMNS:
+        definition = names.get(key, ("", ""))[1]
+        head.append([_header(header), _cell(report["figures"][key]), str(definition)])
+    head.append([str(names["overdue"][0]), report["board"]["overdue"]["value"], str(names["overdue"][1])])
+    for level in report["board"]["levels"]:
+        head.append([f'{names["escalation"][0]}: {level["label"]}', level["value"], ""])
+    result = [(_("Figures %(start)s to %(end)s") % {"start": filters.date_from.isoformat(),
+                                                     "end": filters.date_to.isoformat()}, head)]
+    demands = period_demands(viewer, filters)
+    for by in BREAKDOWNS:
+        rows = breakdown_rows(by, figures.breakdown(demands, by=by), filters.link_params())
+        table = [[_("Name"), *(_header(h) for _k, h in COLUMNS)]]
+        table += [[row["label"], *(_cell(row[k]) for k, _h in COLUMNS)] for row in rows]
+        result.append((_(BREAKDOWN_TITLES[by]), table))
+    return result
+
+
+def _filename(filters, ext: str) -> str:
+    return f"dashboard-{filters.date_from.isoformat()}-{filters.date_to.isoformat()}.{ext}"
+
+
+def csv_response(viewer, filters, report) -> HttpResponse:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for title, rows in tables(viewer, filters, report):
+        writer.writerow([title])
+        writer.writerows(["" if v is None else v for v in row] for row in rows)
+        writer.writerow([])
+    # A byte-order mark so that Excel opens the Chinese text as UTF-8.
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(filters, "csv")}"'
+    return response
+
+
+def xlsx_response(viewer, filters, report) -> HttpResponse:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for index, (title, rows) in enumerate(tables(viewer, filters, report)):
+        sheet = book.create_sheet(title=_sheet_title(title, index))
+        for row in rows:
+            sheet.append(row)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.column_dimensions["A"].width = 28
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(filters, "xlsx")}"'
+    return response
+
+
+def _sheet_title(title: str, index: int) -> str:
+    cleaned = "".join(ch for ch in title if ch not in '[]:*?/\\')[:31]
+    return cleaned or f"Sheet{index + 1}"
+

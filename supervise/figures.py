@@ -1,0 +1,325 @@
+"""Demand figures (DESIGN §7), defined once and computed the same way for the dashboard page, its JSON API, the
+exports and the public statistics.
+
+Which demands count: those *received* in the period, i.e. whose ``created_at`` falls on a local day (Asia/Shanghai)
+from ``date_from`` to ``date_to`` inclusive, narrowed by the other filters and by what the viewer may see
+(``demands.selectors.scope_q``). Each count below is of those demands, in their state *now*.
+
+- received: every demand created in the period, whatever its state (rejected and merged included).
+- closed: status "closed" (rated, closed unrated after the rating window, or closed by a supervisor). Rejected and
+  merged demands are terminal but *not* closed.
+- 化解率 resolution rate = closed with outcome "solved" / closed.
+- resolved: a result has been reported (``resolved_at`` set): states resolved, verified and closed. A reopened
+  demand is not resolved until its handler reports again.
+- 按期办结率 on-time rate = resolved with ``resolved_at`` ≤ ``resolve_deadline`` / resolved (a resolved demand
+  without a deadline is not on time).
+- 满意率 satisfaction = (satisfied + basically satisfied) / rated, where rated means the resident chose a rating.
+  A demand closed unrated is not counted at all (never as satisfied); rating coverage = rated / closed is shown
+  beside it.
+- solved: the handler's reported outcome is "solved" (resolved, verified or closed).
+- 就地化解率 local resolution = solved by a grid worker with no department holding it (``resolved_by_grid`` and
+  no ``unit_department``) / solved.
+- 重办率 rework rate = resolved demands that were re-handled at least once (``rework_count`` > 0) / resolved. A
+  demand being re-handled right now counts again once it is resolved again, so the rate never exceeds 100 %.
+- mean time to accept = mean of ``accepted_at`` − ``dispatched_at`` over demands accepted (of their current
+  dispatch); mean time to resolve = mean of ``resolved_at`` − ``created_at`` over resolved demands.
+- overdue now and the escalation levels are a picture of *now*: open demands held by a unit (dispatched or
+  accepted) that are past their resolve deadline (``demands.filters.overdue_q``), and those at escalation level 1
+  warning / 2 overdue / 3 supervised. They ignore the period (a demand received last year may be overdue today)
+  but follow every other filter.
+
+A rate whose denominator is zero is None and shown as "—", never as 0 %.
+
+Trends put each demand in the day, ISO week (Monday) or month of its ``created_at``; "closed" and "solved" in a
+bucket are of the demands received in that bucket. Breakdown rows group the same demands by one key (township,
+department holding the demand, top-level category, channel or location grid).
+
+The headline, the trend and one breakdown come from ONE grouped query (bucket × breakdown key) summed in Python:
+the counts add up exactly, and the means are carried as sums and counts. The overdue board is a second small
+query over open demands only.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import connections, transaction
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from demands.filters import overdue_q
+from demands.models import Outcome, Rating
+from demands.states import HANDLING_STATES, Status
+
+HANDLING = list(HANDLING_STATES)
+POSITIVE_RATINGS = [Rating.SATISFIED, Rating.BASICALLY_SATISFIED]
+
+
+def _duration(end: str, start: str):
+    return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+
+
+# The counts every figure is made of: each is a conditional count over the filtered demands.
+COUNT_FILTERS = {
+    "received": Q(),
+    "closed": Q(status=Status.CLOSED),
+    "closed_solved": Q(status=Status.CLOSED, outcome=Outcome.SOLVED),
+    "resolved": Q(resolved_at__isnull=False),
+    "on_time": Q(resolved_at__isnull=False, resolve_deadline__isnull=False, resolved_at__lte=F("resolve_deadline")),
+    "rated": ~Q(rating=""),
+    "satisfied": Q(rating__in=POSITIVE_RATINGS),
+    "solved": Q(outcome=Outcome.SOLVED),
+    "solved_locally": Q(outcome=Outcome.SOLVED, resolved_by_grid=True, unit_department__isnull=True),
+    "reworked": Q(resolved_at__isnull=False, rework_count__gt=0),
+    "accepted": Q(accepted_at__isnull=False, dispatched_at__isnull=False),
+}
+COUNTS = {name: Count("created_at", filter=q) if q else Count("created_at") for name, q in COUNT_FILTERS.items()}
+# Means travel as sums so that groups add up; divided by their counts ("accepted", "resolved") at the end.
+SUMS = {
+    "accept_time": Sum(_duration("accepted_at", "dispatched_at"), filter=COUNT_FILTERS["accepted"]),
+    "resolve_time": Sum(_duration("resolved_at", "created_at"), filter=COUNT_FILTERS["resolved"]),
+}
+AGGREGATES = {**COUNTS, **SUMS}
+
+
+@dataclass(frozen=True)
+class Rate:
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+    @property
+    def display(self) -> str:
+        return "—" if self.value is None else f"{self.value * 100:.1f}%"
+
+    def __str__(self) -> str:
+        return self.display
+
+
+def _as_timedelta(value) -> dt.timedelta:
+    if value is None:
+        return dt.timedelta(0)
+    if isinstance(value, dt.timedelta):
+        return value
+    return dt.timedelta(microseconds=int(value))  # SQLite may hand back microseconds
+
+
+@dataclass
+class Counts:
+    """The raw counts of one group of demands; every figure derives from these."""
+
+    received: int = 0
+    closed: int = 0
+    closed_solved: int = 0
+    resolved: int = 0
+    on_time: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    solved: int = 0
+    solved_locally: int = 0
+    reworked: int = 0
+    accepted: int = 0
+    accept_time: dt.timedelta = field(default_factory=dt.timedelta)
+    resolve_time: dt.timedelta = field(default_factory=dt.timedelta)
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Counts":
+        values = {name: row.get(name) or 0 for name in COUNTS}
+        return cls(**values, **{name: _as_timedelta(row.get(name)) for name in SUMS})
+
+    def add(self, other: "Counts") -> None:
+        for name in COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in SUMS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    # ---- the figures (DESIGN §7)
+    @property
+    def resolution_rate(self) -> Rate:
+        return Rate(self.closed_solved, self.closed)
+
+    @property
+    def on_time_rate(self) -> Rate:
+        return Rate(self.on_time, self.resolved)
+
+    @property
+    def satisfaction(self) -> Rate:
+        return Rate(self.satisfied, self.rated)
+
+    @property
+    def rating_coverage(self) -> Rate:
+        return Rate(self.rated, self.closed)
+
+    @property
+    def local_resolution(self) -> Rate:
+        return Rate(self.solved_locally, self.solved)
+
+    @property
+    def rework_rate(self) -> Rate:
+        return Rate(self.reworked, self.resolved)
+
+    @property
+    def mean_time_to_accept(self) -> dt.timedelta | None:
+        return self.accept_time / self.accepted if self.accepted else None
+
+    @property
+    def mean_time_to_resolve(self) -> dt.timedelta | None:
+        return self.resolve_time / self.resolved if self.resolved else None
+
+
+@dataclass
+class Board:
+    """Open demands held by a unit now: overdue, and how many sit at each escalation level."""
+
+    overdue: int = 0
+    levels: dict = field(default_factory=lambda: {1: 0, 2: 0, 3: 0})
+    oldest: dict = field(default_factory=lambda: {1: [], 2: [], 3: []})
+
+
+# What each figure means, for the page ("definition at hand"), the API and the export.
+DEFINITIONS = {
+    "received": (_("Received"), _("Demands received in the period (by date received), whatever their state.")),
+    "closed": (_("Closed"), _("Received in the period and now closed: rated, closed unrated or closed by a "
+                              "supervisor. Rejected and merged demands are not closed.")),
+    "resolution_rate": (_("Resolution rate (化解率)"), _("Closed with the outcome “solved” ÷ closed.")),
+    "on_time_rate": (_("On-time rate (按期办结率)"), _("Resolved on or before the resolve deadline ÷ resolved (a "
+                                                      "result was reported).")),
+    "satisfaction": (_("Satisfaction (满意率)"), _("(Satisfied + basically satisfied) ÷ rated. Demands closed "
+                                                  "without a rating are left out.")),
+    "rating_coverage": (_("Rating coverage"), _("Rated ÷ closed.")),
+    "local_resolution": (_("Local resolution (就地化解率)"), _("Solved by a grid worker without a department ÷ "
+                                                              "solved.")),
+    "rework_rate": (_("Rework rate (重办率)"), _("Resolved demands that were re-handled at least once ÷ "
+                                                "resolved.")),
+    "mean_time_to_accept": (_("Mean time to accept"), _("Average time from dispatch to acceptance by the unit.")),
+    "mean_time_to_resolve": (_("Mean time to resolve"), _("Average time from receipt to the reported result.")),
+    "overdue": (_("Overdue now"), _("Open demands held by a unit past their resolve deadline, whenever they were "
+                                    "received.")),
+    "escalation": (_("Escalation levels"), _("Open demands held by a unit at each escalation level now: warning "
+                                             "(three quarters of the time spent), overdue, supervised.")),
+}
+LEVEL_LABELS = {1: _("warning"), 2: _("overdue"), 3: _("supervised")}
+
+
+def totals(queryset) -> Counts:
+    """Every count over `queryset` in one aggregate query."""
+    return Counts.from_row(queryset.aggregate(**AGGREGATES))
+
+
+# ---------------------------------------------------------------- trends and breakdowns
+
+GRANULARITIES = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+
+
+def auto_granularity(date_from: dt.date, date_to: dt.date) -> str:
+    days = (date_to - date_from).days + 1
+    return "day" if days <= 62 else "week" if days <= 190 else "month"
+
+
+def bucket_start(value, granularity: str) -> dt.date:
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if granularity == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if granularity == "month":
+        return day.replace(day=1)
+    return day
+
+
+def bucket_end(start: dt.date, granularity: str) -> dt.date:
+    if granularity == "day":
+        return start
+    if granularity == "week":
+        return start + dt.timedelta(days=6)
+    following = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return following - dt.timedelta(days=1)
+
+
+def buckets(date_from: dt.date, date_to: dt.date, granularity: str) -> list[dt.date]:
+    """Every bucket the period touches, so that empty days still show as zero."""
+    result, start = [], bucket_start(date_from, granularity)
+    while start <= date_to:
+        result.append(start)
+        start = bucket_end(start, granularity) + dt.timedelta(days=1)
+    return result
+
+
+# Breakdown keys: the column grouped on.
+BREAKDOWN_KEYS = {
+    "township": F("township_id"),
+    "department": F("unit_department_id"),
+    "category": Coalesce("category__parent_id", "category_id"),
+    "channel": F("channel"),
+    "grid": F("grid_id"),
+}
+
+
+@dataclass
+class Grouped:
+    total: Counts
+    trend: dict  # bucket start date -> Counts
+    rows: dict  # breakdown key -> Counts
+
+
+def grouped(queryset, *, granularity: str, by: str) -> Grouped:
+    """Headline, trend and one breakdown from ONE query grouped by (bucket, key)."""
+    trunc = GRANULARITIES[granularity]("created_at", tzinfo=timezone.get_current_timezone())
+    rows = (queryset.order_by().values(bucket=trunc, key=BREAKDOWN_KEYS[by]).annotate(**AGGREGATES)
+            .values_list("bucket", "key", *AGGREGATES))
+    rows = _without_jit(rows)
+    names = list(AGGREGATES)
+    total, trend, by_key = Counts(), {}, {}
+    for bucket, key, *values in rows:
+        counts = Counts.from_row(dict(zip(names, values)))
+        total.add(counts)
+        trend.setdefault(bucket_start(timezone.localtime(bucket) if isinstance(bucket, dt.datetime)
+                                      and timezone.is_aware(bucket) else bucket, granularity), Counts()).add(counts)
+        by_key.setdefault(key, Counts()).add(counts)
+    return Grouped(total=total, trend=trend, rows=by_key)
+
+
+def _without_jit(queryset) -> list:
+    """Run a year-wide aggregate without PostgreSQL's JIT: compiling it costs 70-100 ms, more than it saves on a
+    query of a few hundred milliseconds (bench/dashboard.py). SET LOCAL ends with the transaction."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return list(queryset)
+    with transaction.atomic(using=queryset.db):
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+        return list(queryset)
+
+
+def breakdown(queryset, *, by: str) -> dict:
+    """One breakdown on its own (exports): key -> Counts."""
+    rows = queryset.order_by().values(key=BREAKDOWN_KEYS[by]).annotate(**AGGREGATES).values_list("key", *AGGREGATES)
+    names = list(AGGREGATES)
+    return {key: Counts.from_row(dict(zip(names, values))) for key, *values in rows}
+
+
+# ---------------------------------------------------------------- overdue board
+
+OLDEST_PER_LEVEL = 10
+
+
+def board(queryset) -> Board:
+    """Open demands held by a unit (period ignored): overdue now, per escalation level, and the oldest ones."""
+    handling = queryset.filter(status__in=HANDLING)
+    counts = handling.aggregate(
+        overdue=Count("escalation_level", filter=overdue_q()),
+        **{f"level_{n}": Count("escalation_level", filter=Q(escalation_level=n)) for n in (1, 2, 3)},
+    )
+    result = Board(overdue=counts["overdue"] or 0, levels={n: counts[f"level_{n}"] or 0 for n in (1, 2, 3)})
+    for level in (1, 2, 3):
+        if result.levels[level]:
+            result.oldest[level] = list(
+                handling.filter(escalation_level=level)
+                .select_related("unit_grid", "unit_department", "unit_deputy", "township")
+                .only("pk", "tracking_code", "resolve_deadline", "status", "escalation_level", "township__name",
+                      "unit_grid__name", "unit_department__short_name", "unit_department__name",
+                      "unit_deputy__name", "unit_deputy__level")
+                .order_by("resolve_deadline", "pk")[:OLDEST_PER_LEVEL])
+    return result

@@ -1,0 +1,307 @@
+"""What the dashboard counts: the demands a viewer may see, narrowed by the dashboard's filters."""
+
+import datetime as dt
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+from demands.models import Category, Channel, Demand, Department
+from demands.permissions import is_staff_user
+from demands.selectors import scope_q
+from grids.models import Grid, Township
+
+from . import figures
+
+
+def may_view_dashboard(user) -> bool:
+    """Dispatchers and supervisors (a township's or the district's) and superusers."""
+    return is_staff_user(user) and (user.is_superuser or user.role in (Role.DISPATCHER, Role.SUPERVISOR))
+
+
+def require_dashboard_viewer(user) -> None:
+    if not may_view_dashboard(user):
+        raise Http404
+
+
+def local_day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    date_from: dt.date
+    date_to: dt.date
+    township: Township | None = None
+    grid: Grid | None = None
+    department: Department | None = None
+    category: Category | None = None
+    channel: str = ""
+
+    @classmethod
+    def default(cls) -> "DashboardFilters":
+        today = timezone.localdate()
+        return cls(date_from=today.replace(month=1, day=1), date_to=today)
+
+    def place_q(self) -> Q:
+        """Every filter but the period."""
+        q = Q()
+        if self.township is not None:
+            q &= Q(township_id=self.township.pk)
+        if self.grid is not None:
+            q &= Q(grid_id=self.grid.pk)
+        if self.department is not None:
+            q &= Q(unit_department_id=self.department.pk)
+        if self.category is not None:
+            q &= Q(category_id=self.category.pk) | Q(category__parent_id=self.category.pk)
+        if self.channel:
+            q &= Q(channel=self.channel)
+        return q
+
+    def period_q(self) -> Q:
+        return Q(created_at__gte=local_day_start(self.date_from),
+                 created_at__lt=local_day_start(self.date_to + dt.timedelta(days=1)))
+
+    def link_params(self, *, period: bool = True) -> dict:
+        """The same filters as workbench query parameters (demands.filters.WorkbenchFilter)."""
+        params = {"tab": "all"}
+        if period:
+            params["created_from"] = self.date_from.isoformat()
+            params["created_to"] = self.date_to.isoformat()
+        if self.township is not None:
+            params["township"] = self.township.pk
+        if self.grid is not None:
+            params["located_in"] = self.grid.code
+        if self.department is not None:
+            params["unit"] = f"department:{self.department.pk}"
+        if self.category is not None:
+            params["category"] = self.category.pk
+        if self.channel:
+            params["channel"] = self.channel
+        return params
+
+
+def scoped_demands(viewer) -> QuerySet:
+    return Demand.objects.filter(scope_q(viewer))
+
+
+def period_demands(viewer, filters: DashboardFilters) -> QuerySet:
+    """Demands the figures count: received in the period, within the viewer's scope and the filters."""
+    return scoped_demands(viewer).filter(filters.period_q()).filter(filters.place_q())
+
+
+def board_demands(viewer, filters: DashboardFilters) -> QuerySet:
+    """Demands the overdue board looks at: the same filters without the period."""
+    return scoped_demands(viewer).filter(filters.place_q())
+
+
+# ---------------------------------------------------------------- the dashboard's report
+# One structure for the page, the JSON API and the exports: numbers, what they mean, and where they link.
+
+# Workbench parameters that list exactly what each count counts (on top of the dashboard's own filters).
+COUNT_LINKS = {
+    "received": {},
+    "closed": {"status": "closed"},
+    "closed_solved": {"status": "closed", "outcome": "solved"},
+    "resolved": {"resolved": "yes"},
+    "on_time": {"resolved": "on_time"},
+    "rated": {"rating": "rated"},
+    "satisfied": {"rating": "positive"},
+    "solved": {"outcome": "solved"},
+    "solved_locally": {"outcome": "solved", "solved_locally": "1"},
+    "reworked": {"resolved": "yes", "reworked": "1"},
+}
+# rate name -> (numerator count, denominator count)
+RATES = {
+    "resolution_rate": ("closed_solved", "closed"),
+    "on_time_rate": ("on_time", "resolved"),
+    "satisfaction": ("satisfied", "rated"),
+    "rating_coverage": ("rated", "closed"),
+    "local_resolution": ("solved_locally", "solved"),
+    "rework_rate": ("reworked", "resolved"),
+}
+def workbench_url(params: dict) -> str:
+    return f"{reverse('demands:workbench')}?{urlencode(params)}"
+
+
+def hours(value) -> float | None:
+    return None if value is None else round(value.total_seconds() / 3600, 1)
+
+
+def hours_display(value) -> str:
+    return "—" if value is None else _("%(hours)s h") % {"hours": f"{value.total_seconds() / 3600:.1f}"}
+
+
+def _count(counts, name, base: dict) -> dict:
+    return {"value": getattr(counts, name), "link": workbench_url({**base, **COUNT_LINKS[name]})}
+
+
+def _rate(counts, name, base: dict | None) -> dict:
+    numerator, denominator = RATES[name]
+    rate = getattr(counts, name)
+    result = {"value": rate.value, "display": rate.display, "numerator": rate.numerator,
+              "denominator": rate.denominator}
+    if base is not None:
+        result["numerator_link"] = workbench_url({**base, **COUNT_LINKS[numerator]})
+        result["denominator_link"] = workbench_url({**base, **COUNT_LINKS[denominator]})
+    return result
+
+
+def counts_as_dict(counts: figures.Counts, base: dict | None) -> dict:
+    """The main figures of one group of demands; `base` holds the workbench parameters selecting that group
+    (None: no list can select it, so no links)."""
+    row = {}
+    for name in COUNT_LINKS:
+        row[name] = _count(counts, name, base) if base is not None else {"value": getattr(counts, name)}
+    for name in RATES:
+        row[name] = _rate(counts, name, base)
+    row["mean_time_to_accept"] = {"hours": hours(counts.mean_time_to_accept),
+                                  "display": hours_display(counts.mean_time_to_accept)}
+    row["mean_time_to_resolve"] = {"hours": hours(counts.mean_time_to_resolve),
+                                   "display": hours_display(counts.mean_time_to_resolve)}
+    return row
+
+
+def _breakdown_labels(by: str, keys) -> dict:
+    ids = [k for k in keys if k is not None]
+    if by == "township":
+        return {t.pk: (t.name, {"township": t.pk}) for t in Township.objects.filter(pk__in=ids)}
+    if by == "department":
+        return {d.pk: (str(d), {"unit": f"department:{d.pk}"}) for d in Department.objects.filter(pk__in=ids)}
+    if by == "category":
+        return {c.pk: (c.name, {"category": c.pk}) for c in Category.objects.filter(pk__in=ids)}
+    if by == "grid":
+        return {g.pk: (g.name, {"located_in": g.code}) for g in Grid.objects.filter(pk__in=ids)}
+    return {value: (str(label), {"channel": value}) for value, label in Channel.choices}
+
+
+GRID_ROWS = 20
+
+
+def breakdown_rows(by: str, rows: dict, base: dict) -> list[dict]:
+    labels = _breakdown_labels(by, rows)
+    ordered = sorted(rows.items(), key=lambda kv: (-kv[1].received, str(kv[0])))
+    if by == "grid":
+        ordered = ordered[:GRID_ROWS]  # the busiest grids; the others are in the total
+    result = []
+    for key, counts in ordered:
+        label, params = labels.get(key, (_("Not set"), None))
+        result.append({"key": key, "label": label, **counts_as_dict(counts, {**base, **params} if params else None)})
+    return result
+
+
+def _bucket_label(start: dt.date, granularity: str) -> str:
+    if granularity == "month":
+        return start.strftime("%Y-%m")
+    if granularity == "week":
+        iso = start.isocalendar()
+        return f"{iso[0]}-W{iso[1]:02d}"
+    return start.isoformat()
+
+
+def trend_rows(trend: dict, filters: DashboardFilters, granularity: str, base: dict) -> list[dict]:
+    result = []
+    for start in figures.buckets(filters.date_from, filters.date_to, granularity):
+        counts = trend.get(start, figures.Counts())
+        first, last = max(start, filters.date_from), min(figures.bucket_end(start, granularity), filters.date_to)
+        params = {**base, "created_from": first.isoformat(), "created_to": last.isoformat()}
+        result.append({"bucket": start.isoformat(), "label": _bucket_label(start, granularity),
+                       "received": _count(counts, "received", params), "closed": _count(counts, "closed", params),
+                       "solved": _count(counts, "solved", params)})
+    return result
+
+
+def board_as_dict(board: figures.Board, base: dict) -> dict:
+    return {
+        "overdue": {"value": board.overdue, "link": workbench_url({**base, "overdue": "1"})},
+        "levels": [{
+            "level": level, "label": str(figures.LEVEL_LABELS[level]), "value": board.levels[level],
+            "link": workbench_url({**base, "level": str(level)}),
+            "oldest": [{
+                "tracking_code": d.tracking_code,
+                "url": reverse("demands:detail", args=[d.pk]),
+                "unit": str(d.unit) if d.unit else "",
+                "township": d.township.name if d.township_id else "",
+                "resolve_deadline": timezone.localtime(d.resolve_deadline).isoformat() if d.resolve_deadline else None,
+                "deadline_display": (timezone.localtime(d.resolve_deadline).strftime("%Y-%m-%d %H:%M")
+                                     if d.resolve_deadline else "—"),
+            } for d in board.oldest[level]],
+        } for level in (1, 2, 3)],
+    }
+
+
+def definitions() -> list[dict]:
+    return [{"key": key, "name": str(name), "definition": str(text)}
+            for key, (name, text) in figures.DEFINITIONS.items()]
+
+
+def dashboard_report(viewer, filters: DashboardFilters, *, granularity: str, by: str) -> dict:
+    """Everything the dashboard shows, for the page, the API and the exports (a constant number of queries)."""
+    grouped = figures.grouped(period_demands(viewer, filters), granularity=granularity, by=by)
+    board = figures.board(board_demands(viewer, filters))
+    base = filters.link_params()
+    return {
+        "period": {"date_from": filters.date_from.isoformat(), "date_to": filters.date_to.isoformat(),
+                   "granularity": granularity, "by": by},
+        "definitions": definitions(),
+        "figures": counts_as_dict(grouped.total, base),
+        "trend": trend_rows(grouped.trend, filters, granularity, base),
+        "breakdown": {"by": by, "rows": breakdown_rows(by, grouped.rows, base)},
+        "board": board_as_dict(board, filters.link_params(period=False)),
+    }
+
+
+# ---------------------------------------------------------------- public statistics
+# Counts and rates only: no names, phones, content or tracking codes ever reach these pages.
+
+PUBLIC_TOP_CATEGORIES = 5
+
+
+def _public_figures(counts: figures.Counts) -> dict:
+    return {"received": counts.received, "closed": counts.closed,
+            "resolution_rate": counts.resolution_rate.display, "on_time_rate": counts.on_time_rate.display,
+            "satisfaction": counts.satisfaction.display, "rating_coverage": counts.rating_coverage.display}
+
+
+def _periods() -> dict:
+    today = timezone.localdate()
+    return {"year": DashboardFilters(date_from=today.replace(month=1, day=1), date_to=today),
+            "recent": DashboardFilters(date_from=today - dt.timedelta(days=29), date_to=today)}
+
+
+def district_stats() -> dict:
+    periods = _periods()
+    year = Demand.objects.filter(periods["year"].period_q())
+    recent = Demand.objects.filter(periods["recent"].period_q())
+    by_township = figures.breakdown(year, by="township")
+    townships = [{"code": t.code, "name": t.name, **_public_figures(by_township.get(t.pk, figures.Counts()))}
+                 for t in Township.objects.order_by("sort", "code")]
+    return {"scope": None, "year": periods["year"], "recent_period": periods["recent"],
+            "this_year": _public_figures(figures.totals(year)), "recent": _public_figures(figures.totals(recent)),
+            "townships": townships}
+
+
+def township_stats(township: Township) -> dict:
+    periods = _periods()
+    year = Demand.objects.filter(periods["year"].period_q(), township_id=township.pk)
+    recent = Demand.objects.filter(periods["recent"].period_q(), township_id=township.pk)
+    by_category = figures.breakdown(year, by="category")
+    names = dict(Category.objects.filter(pk__in=[k for k in by_category if k]).values_list("pk", "name"))
+    top = sorted(((names[k], c.received) for k, c in by_category.items() if k in names), key=lambda x: -x[1])
+    today = timezone.localdate()
+    first_month = (today.replace(day=1) - dt.timedelta(days=335)).replace(day=1)  # this month and the 11 before
+    months = figures.grouped(
+        Demand.objects.filter(DashboardFilters(date_from=first_month, date_to=today).period_q(),
+                              township_id=township.pk), granularity="month", by="channel").trend
+    trend = [{"month": start.strftime("%Y-%m"), "received": months.get(start, figures.Counts()).received,
+              "closed": months.get(start, figures.Counts()).closed}
+             for start in figures.buckets(first_month, today, "month")]
+    return {"scope": township.name, "township_code": township.code, "year": periods["year"],
+            "recent_period": periods["recent"], "this_year": _public_figures(figures.totals(year)),
+            "recent": _public_figures(figures.totals(recent)), "top_categories": top[:PUBLIC_TOP_CATEGORIES],
+            "trend": trend}
