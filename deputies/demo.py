@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from demands.models import DemandEvent
-from demands.states import Action
 
 from .models import Deputy, DutyRecord, Reception, Station, Term
 from .receivers import TITLES

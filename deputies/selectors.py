@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from demands.models import Demand
 from demands.states import HANDLING_STATES, Status
 from portal.errors import NotFound
+from portal.rates import Rate
 
 from . import permissions
 from .models import Deputy, DutyRecord, Reception, Station, Term
@@ -98,12 +99,11 @@ class Participation:
 
     @property
     def rate(self) -> float | None:
-        return self.participating / self.deputies if self.deputies else None
+        return Rate(self.participating, self.deputies).value
 
     @property
     def percent(self) -> str:
-        # No deputies means no rate, not 0 %.
-        return "—" if self.rate is None else f"{self.rate * 100:.1f}%"
+        return Rate(self.participating, self.deputies).display
 
 
 def participation(*, start: dt.date, end: dt.date, viewer, township=None, level: str = "") -> dict:

@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from demands.models import Rating
+from portal.rates import Rate
 
 from .models import ReplyClass, Suggestion
 from .states import REPLIED_STATES
@@ -36,23 +37,6 @@ COUNTS = {
     "evaluated": Count("pk", filter=~Q(result="")),
     "satisfied": Count("pk", filter=Q(result__in=[Rating.SATISFIED, Rating.BASICALLY_SATISFIED])),
 }
-
-
-@dataclass(frozen=True)
-class Rate:
-    numerator: int
-    denominator: int
-
-    @property
-    def value(self) -> float | None:
-        return self.numerator / self.denominator if self.denominator else None
-
-    @property
-    def display(self) -> str:
-        return "—" if self.value is None else f"{self.value * 100:.1f}%"
-
-    def __str__(self) -> str:
-        return self.display
 
 
 @dataclass(frozen=True)

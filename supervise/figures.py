@@ -51,6 +51,7 @@ from django.utils.translation import gettext_lazy as _
 from demands.filters import overdue_q
 from demands.models import Outcome, Rating
 from demands.states import HANDLING_STATES, Status
+from portal.rates import Rate
 
 HANDLING = list(HANDLING_STATES)
 POSITIVE_RATINGS = [Rating.SATISFIED, Rating.BASICALLY_SATISFIED]
@@ -81,23 +82,6 @@ SUMS = {
     "resolve_time": Sum(_duration("resolved_at", "created_at"), filter=COUNT_FILTERS["resolved"]),
 }
 AGGREGATES = {**COUNTS, **SUMS}
-
-
-@dataclass(frozen=True)
-class Rate:
-    numerator: int
-    denominator: int
-
-    @property
-    def value(self) -> float | None:
-        return self.numerator / self.denominator if self.denominator else None
-
-    @property
-    def display(self) -> str:
-        return "—" if self.value is None else f"{self.value * 100:.1f}%"
-
-    def __str__(self) -> str:
-        return self.display
 
 
 def _as_timedelta(value) -> dt.timedelta:

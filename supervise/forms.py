@@ -1,6 +1,5 @@
 """The dashboard's filter form: period, place, department, category and channel, within the viewer's scope."""
 
-import datetime as dt
 
 from django import forms
 from django.utils import timezone

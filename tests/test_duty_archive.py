@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from demands.models import Channel, Demand
+from demands.models import Channel
 from demands.states import Status
 from deputies import selectors, services
 from deputies.models import DutyRecord, Reception, Station, Term

@@ -18,7 +18,7 @@ from demands.states import Status
 from deputies.models import Deputy, Station
 
 from .conftest import PASSWORD
-from .factories import DeputyFactory, GridFactory, UserFactory
+from .factories import DeputyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
