@@ -118,6 +118,11 @@ def can_see_personal_data(viewer, demand) -> bool:
     return is_dispatcher_for(viewer, demand) or is_unit_member(viewer, demand) or is_submitter(viewer, demand)
 
 
+def can_see_system_checks(user) -> bool:
+    """The classifier's suggestion and the reply-quality flags are for staff, not for the resident who asked."""
+    return is_staff_user(user) and user.role != Role.RESIDENT
+
+
 def _system(actor, demand) -> bool:
     return actor is SYSTEM
 

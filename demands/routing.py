@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from portal.errors import ApplicationError
 
+from .classify import auto_threshold
 from .models import Category, Channel, Department, Urgency
 
 logger = logging.getLogger(__name__)
@@ -62,10 +63,6 @@ class Decision:
 
 def enabled() -> bool:
     return bool(getattr(settings, "AUTO_DISPATCH_ENABLED", True))
-
-
-def threshold() -> float:
-    return float(getattr(settings, "AUTO_CLASSIFY_CONFIDENCE", 0.85))
 
 
 def intake_suggestion(content: str) -> Suggestion | None:
@@ -128,7 +125,7 @@ def decide(demand, suggestion: Suggestion | None) -> Decision:
         return Decision(None, "no_grid")
     if suggestion is None or suggestion.category is None or not suggestion.category.parent_id:
         return Decision(None, "unsure")
-    if min(suggestion.type_confidence, suggestion.category_confidence) < threshold():
+    if min(suggestion.type_confidence, suggestion.category_confidence) < auto_threshold():
         return Decision(None, "unsure")
     if demand.category_id and demand.category_id != suggestion.category.pk:
         return Decision(None, "disagrees")

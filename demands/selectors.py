@@ -83,8 +83,8 @@ def demand_get_for(*, viewer, pk) -> Demand:
     try:
         return (
             demands_visible_to(viewer)
-            .select_related("category__parent", "township", "community", "grid", "unit_grid", "unit_department",
-                            "unit_deputy", "merged_into")
+            .select_related("category__parent", "suggested_category__parent", "township", "community", "grid",
+                            "unit_grid", "unit_department", "unit_deputy", "merged_into")
             .get(pk=pk)
         )
     except (Demand.DoesNotExist, ValueError, TypeError):

@@ -100,22 +100,20 @@ def public_excerpt(demand, length: int = 40) -> str:
 HINT_LIMIT = 3
 
 
-def _pk(value):
-    value = str(value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 10 else None
-
-
 def hint_place(data) -> dict:
     """township / community / grid from the submit form's values; a choice that does not belong to the one
     above it is dropped, as the form itself would refuse it."""
     from grids.models import Community, Grid, Township
 
-    township = Township.objects.filter(pk=_pk(data.get("township"))).first() if _pk(data.get("township")) else None
+    from .selectors import valid_pk
+
+    ids = {name: str(data.get(name) or "").strip() for name in ("township", "community", "grid")}
+    township = Township.objects.filter(pk=ids["township"]).first() if valid_pk(ids["township"]) else None
     community = grid = None
-    if township is not None and _pk(data.get("community")):
-        community = Community.objects.filter(pk=_pk(data.get("community")), township=township).first()
-    if community is not None and _pk(data.get("grid")):
-        grid = Grid.objects.filter(pk=_pk(data.get("grid")), community=community).first()
+    if township is not None and valid_pk(ids["community"]):
+        community = Community.objects.filter(pk=ids["community"], township=township).first()
+    if community is not None and valid_pk(ids["grid"]):
+        grid = Grid.objects.filter(pk=ids["grid"], community=community).first()
     return {"township": township, "community": community, "grid": grid}
 
 

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from django.conf import settings
 
-from accounts.models import Role
 from portal.errors import ApplicationError, InvalidInput, NotFound
 from portal.pages import attach_errors, submit_form
 from portal.ratelimit import over_limit, too_many
@@ -21,7 +20,7 @@ from .filters import workbench_filterset
 from .actions import STAFF_ACTIONS
 from .forms import RateForm, SubmitForm, SupervisionAnswerForm, TrackForm
 from .models import DemandAttachment
-from .permissions import ResidentActor, can_see_personal_data, is_staff_user, is_submitter
+from .permissions import ResidentActor, can_see_personal_data, can_see_system_checks, is_submitter
 from .quality import reply_flag_reasons
 from .states import Action
 
@@ -204,6 +203,7 @@ def workbench(request):
         "query": query.urlencode(),
         "export_query": export_query.urlencode(),
         "open_orders": selectors.open_supervision_orders(viewer=request.user)[:20],
+        "show_system_checks": can_see_system_checks(request.user),
     })
 
 
@@ -228,8 +228,8 @@ def _detail_context(request, demand, failed_action=None, failed_form=None):
         "merged_demands": demand.merged_demands.all(),
         "is_submitter": is_submitter(request.user, demand),
         "merge_candidates": similar.merge_candidates(viewer=request.user, demand=demand),
-        "reply_flag_reasons": reply_flag_reasons(demand.reply_flags) if is_staff_user(request.user)
-        and request.user.role != Role.RESIDENT else [],
+        "show_system_checks": can_see_system_checks(request.user),
+        "reply_flag_reasons": reply_flag_reasons(demand.reply_flags) if can_see_system_checks(request.user) else [],
     }
 
 

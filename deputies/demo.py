@@ -3,14 +3,13 @@
 import datetime as dt
 import random
 
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
 from demands.models import DemandEvent
 
 from .models import Deputy, DutyRecord, Reception, Station, Term
-from .receivers import TITLES
+from .receivers import TITLES, demand_detail
 from .schedule import next_reception_dates
 
 TERMS = [
@@ -81,7 +80,7 @@ def _records_from_demand_events() -> int:
         rows.append(DutyRecord(
             deputy_id=deputy_of[e.actor_id], kind=DutyRecord.Kind.DEMAND, occurred_on=timezone.localdate(e.created_at),
             title=str(TITLES[e.action](e.demand.tracking_code)),
-            detail=f"{e.demand.category or ''} {e.demand.content[:120]}".strip(),
+            detail=demand_detail(e.demand),
             source="demand_event", source_id=e.pk, created_at=e.created_at,
         ))
     DutyRecord.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
@@ -165,7 +164,6 @@ def seed_terms() -> None:
         Term.objects.update_or_create(name=name, defaults={"starts_on": starts_on, "ends_on": ends_on})
 
 
-@transaction.atomic
 def common_problem_count() -> int:
     from grids.models import Township
 

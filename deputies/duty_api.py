@@ -2,13 +2,14 @@
 
 import django_filters
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api import SafeSlugRelatedField
-from portal.errors import NotFound, NotPermitted
+from portal.errors import NotPermitted
 
 from . import permissions, selectors, services
 from .models import Deputy, DutyRecord, Reception, Station
@@ -46,15 +47,6 @@ class DutyRecordFilter(django_filters.FilterSet):
         fields = []
 
 
-def _archive_scope(user):
-    if permissions.is_deputy(user):
-        return DutyRecord.objects.filter(deputy_id=user.deputy_id)
-    if permissions.is_supervisor(user):
-        qs = DutyRecord.objects.all()
-        return qs if user.is_superuser or user.township_id is None else qs.filter(deputy__township_id=user.township_id)
-    return DutyRecord.objects.none()
-
-
 class DutyRecordListCreateApi(generics.ListCreateAPIView):
     """A deputy's own archive, or every archive the supervision office oversees; add meetings and inspections."""
 
@@ -62,20 +54,15 @@ class DutyRecordListCreateApi(generics.ListCreateAPIView):
     filterset_class = DutyRecordFilter
 
     def get_queryset(self):
-        return _archive_scope(self.request.user).select_related("deputy")
+        return selectors.duty_records_visible_to(self.request.user).select_related("deputy")
 
     @extend_schema(request=DutyRecordCreateSerializer, responses={201: DutyRecordSerializer})
     def post(self, request, *args, **kwargs):
         payload = DutyRecordCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         c = payload.validated_data
-        deputy = c.get("deputy") or getattr(request.user, "deputy", None)
-        if deputy is None:
-            raise NotPermitted()
-        if not permissions.can_read_archive(request.user, deputy):
-            raise NotFound()
-        record = services.duty_record_write(actor=request.user, deputy=deputy, kind=c["kind"], title=c["title"],
-                                            occurred_on=c["occurred_on"], detail=c["detail"])
+        record = services.duty_record_write(actor=request.user, deputy=c.get("deputy"), kind=c["kind"],
+                                            title=c["title"], occurred_on=c["occurred_on"], detail=c["detail"])
         return Response(DutyRecordSerializer(record).data, status=status.HTTP_201_CREATED)
 
 
@@ -128,7 +115,7 @@ class ParticipationQuery(serializers.Serializer):
         end = attrs.get("end") or timezone.localdate()
         start = attrs.get("start") or end.replace(month=1, day=1)
         if start > end:
-            raise serializers.ValidationError({"start": "起始日期不能晚于截止日期。"})
+            raise serializers.ValidationError({"start": _("The start of the period must not be after its end.")})
         return {**attrs, "start": start, "end": end}
 
 

@@ -22,6 +22,11 @@ TITLES = {
 }
 
 
+def demand_detail(demand) -> str:
+    """What a demand's duty record says of it: its category and the start of what the resident wrote."""
+    return f"{demand.category or ''} {demand.content[:120]}".strip()
+
+
 @receiver(signals.demand_event_committed, dispatch_uid="deputies.duty_from_demand")
 def on_demand_event(sender, *, event_id, action=None, **kwargs):
     if action is not None and action not in TITLES:
@@ -36,7 +41,7 @@ def on_demand_event(sender, *, event_id, action=None, **kwargs):
         duty_record_add(
             deputy=deputy, kind=DutyRecord.Kind.DEMAND, occurred_on=timezone.localdate(event.created_at),
             title=TITLES[event.action](demand.tracking_code),
-            detail=f"{demand.category or ''} {demand.content[:120]}".strip(),
+            detail=demand_detail(demand),
             source="demand_event", source_id=event.pk,
         )
     except Exception:

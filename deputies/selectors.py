@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from demands.models import Demand
+from demands.selectors import valid_pk
 from demands.states import HANDLING_STATES, Status
 from portal.errors import NotFound
 from portal.rates import Rate
@@ -39,6 +40,24 @@ def deputy_get_for(*, viewer, code: str) -> Deputy:
     return deputy
 
 
+def duty_records_visible_to(user) -> QuerySet:
+    """A deputy's own archive; a supervisor's every archive of their township (all of them for the district)."""
+    if permissions.is_deputy(user):
+        return DutyRecord.objects.filter(deputy_id=user.deputy_id)
+    if permissions.is_supervisor(user):
+        qs = DutyRecord.objects.all()
+        return qs if user.is_superuser or user.township_id is None else qs.filter(deputy__township_id=user.township_id)
+    return DutyRecord.objects.none()
+
+
+def draft_suggestions(deputy: Deputy, limit: int = 20) -> list:
+    """The deputy's suggestions still in draft: evidence can be added to them only then."""
+    from suggestions.models import Suggestion
+    from suggestions.states import Status as SuggestionStatus
+
+    return list(Suggestion.objects.filter(deputies=deputy, status=SuggestionStatus.DRAFT).order_by("-id")[:limit])
+
+
 def stations_of(user) -> QuerySet:
     if permissions.is_deputy(user):
         return Station.objects.filter(members=user.deputy_id, is_active=True).select_related("township")
@@ -55,7 +74,7 @@ def receptions_visible_to(user) -> QuerySet:
 
 
 def reception_get_for(*, viewer, pk) -> Reception:
-    reception = receptions_visible_to(viewer).filter(pk=pk).first() if str(pk).isdigit() else None
+    reception = receptions_visible_to(viewer).filter(pk=pk).first() if valid_pk(pk) else None
     if reception is None:
         raise NotFound()
     return reception

@@ -51,7 +51,11 @@ def duty_record_write(*, actor, kind: str, title: str, occurred_on: dt.date | No
                       deputy: Deputy | None = None) -> DutyRecord:
     """A hand-written entry: meetings and inspections. The other kinds are written by the actions themselves."""
     deputy = deputy or getattr(actor, "deputy", None)
-    if deputy is None or not permissions.can_write_duty(actor, deputy):
+    if deputy is None:
+        raise NotPermitted()
+    if not permissions.can_read_archive(actor, deputy):
+        raise NotFound()  # another's archive: as if it did not exist
+    if not permissions.can_write_duty(actor, deputy):
         raise NotPermitted()
     if kind not in MANUAL_KINDS:
         raise InvalidInput(field_errors={"kind": [_("Only meetings and inspections are recorded by hand; "

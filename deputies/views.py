@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from demands import services as demand_services
-from demands.selectors import demand_get_for
+from demands.selectors import demand_get_for, valid_pk
 from portal.errors import ApplicationError, NotFound
 from portal.pages import submit_form
 
@@ -44,16 +44,8 @@ def home(request):
         "answer_form": AnswerForm(),
         "forward_form": ForwardForm(),
         "recent_duties": deputy.duty_records.all()[:5],
-        "drafts": _draft_suggestions(deputy),
+        "drafts": selectors.draft_suggestions(deputy),
     })
-
-
-def _draft_suggestions(deputy):
-    from suggestions.models import Suggestion
-    from suggestions.states import Status as SuggestionStatus
-
-    # Evidence can be added while a suggestion is still a draft.
-    return list(Suggestion.objects.filter(deputies=deputy, status=SuggestionStatus.DRAFT).order_by("-id")[:20])
 
 
 def _demand_step(request, pk, run, form_class=None):
@@ -109,7 +101,7 @@ def demand_link(request, pk):
     from suggestions.services import suggestion_link_demand
 
     suggestion_id = request.POST.get("suggestion", "")
-    if not suggestion_id.isdigit():
+    if not valid_pk(suggestion_id):
         messages.error(request, _("Choose one of your draft suggestions."))
         return redirect("deputies:home")
     return _demand_step(request, pk, lambda d, c: suggestion_link_demand(

@@ -11,6 +11,7 @@ from demands.models import Department
 from grids.models import Township
 
 from .models import Candidate, Evaluation, Proposal
+from .states import ProposalStatus
 
 
 class ProposalForm(forms.Form):
@@ -55,7 +56,7 @@ class CandidateForm(forms.Form):
 
     def __init__(self, *args, round_, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["proposals"].queryset = Proposal.objects.filter(round=round_, status="submitted")
+        self.fields["proposals"].queryset = Proposal.objects.filter(round=round_, status=ProposalStatus.SUBMITTED)
 
 
 class MergeForm(forms.Form):

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from demands.selectors import valid_pk
 from deputies.models import Deputy
 from portal.errors import NotFound, TransitionNotAllowed
 
@@ -133,7 +134,7 @@ def project_list(*, year=None):
 
 def project_get(*, pk) -> Project:
     project = (Project.objects.select_related("round", "department", "candidate").filter(pk=pk).first()
-               if isinstance(pk, int) and 0 < pk < 2**63 else None)
+               if valid_pk(pk) else None)
     if project is None:
         raise NotFound(_("No such project."))
     return project

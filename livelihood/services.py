@@ -15,6 +15,7 @@ from accounts.models import Role, User
 from demands.forms import PHONE_RE
 from demands.models import Department
 from demands.permissions import is_staff_user
+from demands.selectors import valid_pk
 from deputies.models import DutyRecord
 from deputies.services import duty_record_add
 from grids.models import Township
@@ -23,9 +24,6 @@ from portal.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAll
 from . import permissions, selectors
 from .models import Candidate, Evaluation, Project, ProjectProgress, ProjectReport, Proposal, Round, VoterRecord
 from .states import PROPOSAL_TRANSITIONS, ROUND_ALLOWS, ProposalAction, RoundAction
-
-MAX_ID = 2**63 - 1
-
 
 def _require(round_: Round, action: str, message: str) -> None:
     if round_.status not in ROUND_ALLOWS[action]:
@@ -40,7 +38,8 @@ def _locked_round(round_id) -> Round:
 
 
 def _is_id(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+    # Ids reach the services as ints (forms, JSON): a string or a bool is not one.
+    return isinstance(value, int) and not isinstance(value, bool) and valid_pk(value)
 
 
 def _text(value, limit) -> str:

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from demands.permissions import is_staff_user
+from demands.selectors import MAX_PK
 from portal.errors import InvalidInput, NotFound
 
 from . import figures, selectors, services
@@ -22,8 +23,6 @@ from .serializers import (
     SuggestionSerializer,
 )
 from .states import Action, Status
-
-MAX_PK = 2**63 - 1
 
 
 class SuggestionFilter(django_filters.FilterSet):

@@ -7,20 +7,26 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from demands.codes import normalize_code
-from portal.fields import SafeDateField
 from demands.forms import CategoryField
-from demands.models import Demand, Department, Rating
+from demands.models import Department, Rating
+from demands.selectors import MAX_PK, valid_pk
 from deputies.models import Deputy
 from grids.models import Township
+from portal.fields import SafeDateField
 
 from .models import ReplyClass
 from .permissions import assignment_of
+from .selectors import demand_ids_by_code
+
+
+def _is_id(value) -> bool:
+    """Digits only (no sign, space, fraction or boolean) and an id a row could have."""
+    return str(value).isdigit() and valid_pk(value)
 
 
 class DeputyChoiceField(forms.ModelMultipleChoiceField):
     def clean(self, value):
-        if isinstance(value, (list, tuple)) and any(not (str(v).isdigit() and 0 < int(v) < 2**63) for v in value):
+        if isinstance(value, (list, tuple)) and not all(_is_id(v) for v in value):
             raise forms.ValidationError(_("Choose deputies from the list."))
         return super().clean(value)
 
@@ -36,38 +42,25 @@ class DemandCodesField(forms.CharField):
 
     def clean(self, value):
         value = super().clean(value) or ""
-        ids, unknown = [], []
-        for chunk in re.split(r"[\s,，;；、]+", value.strip()):
-            if not chunk:
-                continue
-            code = normalize_code(chunk)
-            pk = Demand.objects.filter(tracking_code=code).values_list("pk", flat=True).first() if code else None
-            if pk is None:
-                unknown.append(chunk[:40])
-            elif pk not in ids:
-                ids.append(pk)
+        ids, unknown = demand_ids_by_code([chunk for chunk in re.split(r"[\s,，;；、]+", value.strip()) if chunk])
         if unknown:
             raise forms.ValidationError(_("No demand you may cite has the tracking code %(codes)s."),
                                         params={"codes": "、".join(unknown)})
         return ids
 
 
-MAX_PK = 2**63 - 1
-
-
 class DepartmentField(forms.ModelChoiceField):
     """An id that cannot be a row (too large for the database, not a number) is an invalid choice."""
 
     def to_python(self, value):
-        if value not in self.empty_values and not (str(value).isdigit() and 0 < int(value) <= MAX_PK):
+        if value not in self.empty_values and not _is_id(value):
             raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().to_python(value)
 
 
 class DepartmentsField(forms.ModelMultipleChoiceField):
     def clean(self, value):
-        if isinstance(value, (list, tuple)) and any(
-                not (str(v).isdigit() and 0 < int(v) <= MAX_PK) for v in value):
+        if isinstance(value, (list, tuple)) and not all(_is_id(v) for v in value):
             raise forms.ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
                                         params={"pk": ""})
         return super().clean(value)
@@ -130,16 +123,15 @@ class LinkForm(SuggestionActionForm):
                                                                   "autocomplete": "off"}))
 
     def clean_tracking_code(self):
-        code = normalize_code(self.cleaned_data["tracking_code"])
-        pk = Demand.objects.filter(tracking_code=code).values_list("pk", flat=True).first() if code else None
-        if pk is None:
+        ids, unknown = demand_ids_by_code([self.cleaned_data["tracking_code"]])
+        if unknown:
             raise forms.ValidationError(_("No demand you may cite has the tracking code %(codes)s."),
-                                        params={"codes": self.cleaned_data["tracking_code"][:40]})
-        return pk
+                                        params={"codes": unknown[0]})
+        return ids[0]
 
 
 class UnlinkForm(SuggestionActionForm):
-    demand = forms.IntegerField(label=_("Demand"), min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+    demand = forms.IntegerField(label=_("Demand"), min_value=1, max_value=MAX_PK, widget=forms.HiddenInput)
 
 
 class ReasonForm(SuggestionActionForm):
@@ -223,7 +215,7 @@ class DraftFromGroupForm(forms.Form):
 
     def clean_demand_ids(self):
         raw = self.cleaned_data["demand_ids"]
-        ids = [int(x) for x in raw.split(",") if x.strip().isdigit() and 0 < int(x) < 2**63]
+        ids = [int(x) for x in (x.strip() for x in raw.split(",")) if _is_id(x)]
         if not ids:
             raise forms.ValidationError(_("Choose the demands to cite."))
         return ids

@@ -4,6 +4,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from demands.codes import normalize_code
 from demands.models import Demand
 from demands.permissions import is_staff_user
 from demands.selectors import scope_q as demand_scope_q
@@ -49,7 +50,7 @@ def suggestions_visible_to(user) -> QuerySet:
 
 
 def _with_related(qs: QuerySet) -> QuerySet:
-    return qs.select_related("category__parent", "assignment__lead_department", "reply").prefetch_related(
+    return qs.select_related("category__parent", "assignment__lead_department", "reply__department").prefetch_related(
         Prefetch("proposers", queryset=SuggestionProposer.objects.select_related("deputy__township")),
         "assignment__co_departments",
     )
@@ -81,6 +82,22 @@ def citable_demands(user) -> QuerySet:
     if not is_staff_user(user) or user.role != Role.DEPUTY or user.deputy_id is None:
         return Demand.objects.none()
     return Demand.objects.filter(demand_scope_q(user) | Q(township_id=user.deputy.township_id))
+
+
+def demand_ids_by_code(codes) -> tuple[list[int], list[str]]:
+    """(ids of the demands with these tracking codes, in order and once each; the codes matching none), in one query.
+    Any existing demand: the services decide which ones a deputy may cite."""
+    normalized = [(raw, normalize_code(raw)) for raw in codes]
+    found = dict(Demand.objects.filter(tracking_code__in={c for _raw, c in normalized if c})
+                 .values_list("tracking_code", "pk"))
+    ids, unknown = [], []
+    for raw, code in normalized:
+        pk = found.get(code)
+        if pk is None:
+            unknown.append(raw[:40])
+        elif pk not in ids:
+            ids.append(pk)
+    return ids, unknown
 
 
 def linked_demands(suggestion) -> QuerySet:

@@ -5,16 +5,15 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from demands.codes import normalize_code
-from demands.models import Category, Demand, Rating
+from demands.models import Category, Rating
+from demands.selectors import MAX_PK
 from portal.api import SafeSlugRelatedField
 
 from . import services
 from .models import ReplyClass, Suggestion
 from .permissions import assignment_of, reply_of
+from .selectors import demand_ids_by_code
 from .states import Action, Status
-
-MAX_PK = 2**63 - 1
 
 
 class SuggestionDepartmentRefSerializer(serializers.Serializer):
@@ -153,14 +152,7 @@ class SuggestionCreateSerializer(serializers.Serializer):
         return value
 
     def validate_demands(self, codes):
-        ids, unknown = [], []
-        for raw in codes:
-            code = normalize_code(raw)
-            pk = Demand.objects.filter(tracking_code=code).values_list("pk", flat=True).first() if code else None
-            if pk is None:
-                unknown.append(raw[:40])
-            elif pk not in ids:
-                ids.append(pk)
+        ids, unknown = demand_ids_by_code(codes)
         if unknown:
             raise serializers.ValidationError(_("No demand you may cite has the tracking code %(codes)s.")
                                               % {"codes": "、".join(unknown)})

@@ -8,6 +8,7 @@ tells the people concerned.
 import contextlib
 import contextvars
 import datetime as dt
+from collections import Counter
 
 from django.conf import settings
 from django.db import transaction
@@ -17,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from demands.models import Category, Department, Rating
+from demands.models import Category, Demand, Department, Rating
 from demands.permissions import is_staff_user
 from deputies.models import Deputy, DutyRecord
 from deputies.services import duty_record_add
@@ -246,8 +247,6 @@ def _citable(actor, demand_ids) -> list[int]:
     allowed = set(selectors.citable_demands(actor).filter(pk__in=ids).values_list("pk", flat=True))
     refused = [pk for pk in ids if pk not in allowed]
     if refused:
-        from demands.models import Demand
-
         codes = list(Demand.objects.filter(pk__in=refused).values_list("tracking_code", flat=True))
         # Same words whether the demand is missing or outside what the deputy may cite.
         message = _("You may cite only demands of your township or demands you handle or follow.")
@@ -284,6 +283,32 @@ def suggestion_draft(*, actor, title: str, content: str = "", category=None, joi
     _record(suggestion, actor=actor, action=Action.DRAFT, from_status="",
             data={"joint": [d.pk for d in joint], "demands": demand_ids})
     return suggestion
+
+
+def _grounds(demands, terms) -> str:
+    dates = sorted(d.created_at for d in demands)
+    return _("Grounds: from %(first)s to %(last)s residents of %(township)s raised %(n)s demands about "
+             "%(terms)s (%(codes)s).\nProposal: ") % {
+        "first": timezone.localtime(dates[0]).date().isoformat(),
+        "last": timezone.localtime(dates[-1]).date().isoformat(),
+        "township": demands[0].township.name if demands[0].township_id else "—",
+        "n": len(demands), "terms": "、".join(terms[:3]) or "—",
+        "codes": "、".join(d.tracking_code for d in demands),
+    }
+
+
+@transaction.atomic
+def suggestion_draft_from_demands(*, actor, title: str, demand_ids, terms=()) -> Suggestion:
+    """A draft citing a group of alike demands (the similar-demands page): its category is the one most of them
+    have, its content the grounds they give, for the deputy to complete with the proposal."""
+    if not can_draft(actor):
+        raise NotPermitted(_("Only deputies draft suggestions."))
+    ids = _citable(actor, demand_ids)  # before reading them: nothing is read of a demand the deputy may not cite
+    demands = list(Demand.objects.filter(pk__in=ids).select_related("township", "category"))
+    categories = Counter(d.category for d in demands if d.category_id and d.category.is_active)
+    category = categories.most_common(1)[0][0] if categories else None
+    content = _grounds(sorted(demands, key=lambda d: d.created_at), list(terms)) if demands else ""
+    return suggestion_draft(actor=actor, title=title, category=category, demand_ids=ids, content=content)
 
 
 @transaction.atomic

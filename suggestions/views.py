@@ -1,7 +1,6 @@
 """Suggestion pages (phone-first: deputies use phones). Thin: each validates a form and calls one service."""
 
 import datetime as dt
-from collections import Counter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from demands.models import Demand
 from demands.permissions import is_staff_user
 from demands.states import Status as DemandStatus
 from portal.errors import ApplicationError, NotFound
@@ -191,18 +189,6 @@ def _proposed_title(terms, township) -> str:
     return _("On %(terms)s in %(township)s") % {"terms": "、".join(terms[:3]), "township": township.name}
 
 
-def _grounds(demands, terms) -> str:
-    dates = sorted(d.created_at for d in demands)
-    return _("Grounds: from %(first)s to %(last)s residents of %(township)s raised %(n)s demands about "
-             "%(terms)s (%(codes)s).\nProposal: ") % {
-        "first": timezone.localtime(dates[0]).date().isoformat(),
-        "last": timezone.localtime(dates[-1]).date().isoformat(),
-        "township": demands[0].township.name if demands[0].township_id else "—",
-        "n": len(demands), "terms": "、".join(terms[:3]) or "—",
-        "codes": "、".join(d.tracking_code for d in demands),
-    }
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def similar(request):
@@ -247,15 +233,10 @@ def _draft_from_group(request):
         messages.error(request, _("Choose the demands to cite and give a title."))
         return redirect("suggestions:similar")
     ids = form.cleaned_data["demand_ids"]
-    demands = list(Demand.objects.filter(pk__in=ids).select_related("township", "category"))
-    # The most common category of the cited demands is the suggestion's first guess.
-    categories = Counter(d.category for d in demands if d.category_id and d.category.is_active)
-    category = categories.most_common(1)[0][0] if categories else None
     terms = [t for t in form.cleaned_data["terms"].split("、") if t]
     try:
-        suggestion = services.suggestion_draft(
-            actor=request.user, title=form.cleaned_data["title"], category=category, demand_ids=ids,
-            content=_grounds(sorted(demands, key=lambda d: d.created_at), terms) if demands else "")
+        suggestion = services.suggestion_draft_from_demands(
+            actor=request.user, title=form.cleaned_data["title"], demand_ids=ids, terms=terms)
     except ApplicationError as error:
         messages.error(request, " ".join(str(m) for ms in error.field_errors.values() for m in ms) or error.message)
         return redirect("suggestions:similar")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from demands.models import Category, Channel, Department
 from grids.models import Grid, Township
+from portal.fields import SafeDateField
 
 from .figures import BREAKDOWN_KEYS, GRANULARITIES
 from .selectors import DashboardFilters
@@ -27,8 +28,8 @@ def category_options():
 
 
 class DashboardForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), required=False, widget=DATE_INPUT)
-    date_to = forms.DateField(label=_("To"), required=False, widget=DATE_INPUT)
+    date_from = SafeDateField(label=_("From"), required=False, widget=DATE_INPUT)
+    date_to = SafeDateField(label=_("To"), required=False, widget=DATE_INPUT)
     township = forms.ModelChoiceField(label=_("Township"), queryset=Township.objects.all(), required=False,
                                       empty_label=_("All townships"))
     grid = forms.ModelChoiceField(label=_("Grid"), queryset=Grid.objects.all(), to_field_name="code",

@@ -15,11 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
 
 from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +26,9 @@ from demands.selectors import scope_q
 from demands.text import top_terms
 from grids.models import Grid, Township
 from portal.errors import InvalidInput
+
+from . import selectors
+from .selectors import local_day_start
 
 MIN_CURRENT = 3
 ROW_LIMIT = 20
@@ -78,12 +79,12 @@ class Period:
 
     @property
     def since(self) -> dt.datetime:
-        return _midnight(self.start)
+        return local_day_start(self.start)
 
     @property
     def until(self) -> dt.datetime:
         """The first moment after the period (exclusive bound)."""
-        return _midnight(self.end + dt.timedelta(days=1))
+        return local_day_start(self.end + dt.timedelta(days=1))
 
     def q(self, prefix: str = "") -> Q:
         return Q(**{f"{prefix}created_at__gte": self.since, f"{prefix}created_at__lt": self.until})
@@ -93,10 +94,6 @@ class Period:
         return {"created_from": self.start.isoformat(), "created_to": self.end.isoformat()}
 
 
-def _midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_current_timezone())
-
-
 def rising_score(current: int, previous: int) -> float:
     """How far the current count sits above the previous one, in Poisson standard deviations (module docstring)."""
     return (current - previous) / math.sqrt(previous + 1)
@@ -104,8 +101,7 @@ def rising_score(current: int, previous: int) -> float:
 
 def workbench_url(**params) -> str:
     """A link to the workbench list of everything the viewer may see, narrowed by `params` (demands.filters)."""
-    query = {"tab": "all", **{k: v for k, v in params.items() if v not in (None, "")}}
-    return f"{reverse('demands:workbench')}?{urlencode(query)}"
+    return selectors.workbench_url({"tab": "all", **{k: v for k, v in params.items() if v not in (None, "")}})
 
 
 @dataclass

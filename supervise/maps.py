@@ -14,15 +14,14 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from accounts.models import Role
 from demands.filters import overdue_q
 from demands.models import Category, Demand
-from demands.permissions import is_staff_user
 from demands.selectors import scope_q
 from demands.states import OPEN_STATES
 from grids.models import Grid
 
 from .hotspots import Period, workbench_url
+from .selectors import may_view_dashboard
 
 MEASURES = ("open", "received", "overdue_share")
 TABLE_LIMIT = 50
@@ -31,8 +30,8 @@ SHARE_BREAKS = [0.1, 0.25, 0.5]
 
 
 def can_open_insight(user) -> bool:
-    """The map and hotspots are for dispatchers, supervisors and superusers."""
-    return is_staff_user(user) and (user.is_superuser or user.role in (Role.DISPATCHER, Role.SUPERVISOR))
+    """The map and hotspots are for those who may view the dashboard: dispatchers, supervisors and superusers."""
+    return may_view_dashboard(user)
 
 
 def grids_visible_to(user):

@@ -157,3 +157,28 @@ def test_the_system_may_classify_and_dispatch_but_gains_no_other_right(world, wa
     demand = walk(Status.RECEIVED)
     assert CAN[Action.CLASSIFY](SYSTEM, demand) and CAN[Action.DISPATCH](SYSTEM, demand)
     assert not CAN[Action.REJECT](SYSTEM, demand) and not CAN[Action.REASSIGN](SYSTEM, demand)
+
+
+def test_the_suggestion_on_the_demand_page_costs_no_extra_query(world, grid_worker, dispatcher, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    suggested = receive(world, VAGUE)
+    plain = receive(world, VAGUE)
+    suggested.suggested_category = world.category  # a sub-category: its name shows with its parent's
+    suggested.save(update_fields=["suggested_category"])
+    client.force_login(dispatcher)
+    counts = []
+    for demand in (plain, suggested):
+        with CaptureQueriesContext(connection) as captured:
+            assert "suggestion" in client.get(f"/staff/demands/{demand.pk}/").content.decode()
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
+
+
+def test_the_resident_who_submitted_does_not_see_the_suggestion(world, resident, client):
+    demand = services.demand_receive(actor=resident, type="help", content=GARBAGE, township=world.township)
+    assert demand.suggestion_confidence is not None
+    client.force_login(resident)
+    page = client.get(f"/staff/demands/{demand.pk}/").content.decode()
+    assert demand.tracking_code in page and 'class="suggestion"' not in page

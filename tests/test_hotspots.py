@@ -5,23 +5,20 @@ import datetime as dt
 
 import pytest
 from django.test import Client
-from django.urls import include, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from demands import services
 from demands.models import Demand
 from demands.text import STOP_WORDS
 from supervise.hotspots import rising_score
-from supervise.insight_api import HotspotsApi
 
 from .conftest import PASSWORD
 from .factories import CategoryFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 
-# Until the lead mounts the API in portal/api_urls.py, these tests mount it in front of the site's own URLs.
 HOTSPOTS_API = "/api/v1/dashboard/hotspots/"
-urlpatterns = [path(HOTSPOTS_API.lstrip("/"), HotspotsApi.as_view()), path("", include("portal.urls"))]
 
 # The default period is the last 30 days (today included); the previous one the 30 days before.
 CURRENT, PREVIOUS = 3, 40  # days ago

@@ -6,22 +6,19 @@ import re
 
 import pytest
 from django.test import Client
-from django.urls import include, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
 from demands.models import Demand
 from demands.states import Status
-from supervise.insight_api import GridMapApi
 
 from .conftest import PASSWORD
 from .factories import UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 
-# Until the lead mounts the API in portal/api_urls.py, these tests mount it in front of the site's own URLs.
 MAP_API = "/api/v1/dashboard/map/"
-urlpatterns = [path(MAP_API.lstrip("/"), GridMapApi.as_view()), path("", include("portal.urls"))]
 
 RECTANGLE = {"type": "Polygon", "coordinates": [[[106.70, 31.80], [106.72, 31.80], [106.72, 31.82], [106.70, 31.82],
                                                  [106.70, 31.80]]]}

@@ -92,6 +92,26 @@ def test_flagged_replies_come_first_in_the_supervisors_waiting_list(walk, staff)
     assert 'class="tag flagged reply-flag"' in page
 
 
+def test_the_supervisors_waiting_list_costs_no_query_per_row(walk, staff, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.login(username=staff.supervisor.username, password=PASSWORD)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            client.get(reverse("demands:workbench"))
+        return len(captured)
+
+    resolved(walk, staff, "已处理", content=LAMP)
+    few = queries()
+    for _ in range(3):
+        resolved(walk, staff, "已处理", content=LAMP)
+        resolved(walk, staff, GOOD_LAMP_REPLY, content=LAMP)
+    assert queries() == few
+
+
 def test_reopen_clears_the_flags(walk, staff):
     demand = resolved(walk, staff, "已处理", content=LAMP)
     assert demand.reply_flags

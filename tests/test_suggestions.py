@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection, connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -26,7 +27,7 @@ from suggestions.selectors import tracked_into
 from suggestions.states import Status
 
 from .conftest import PASSWORD
-from .factories import DepartmentFactory, DeputyFactory, UserFactory
+from .factories import CategoryFactory, DepartmentFactory, DeputyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -516,6 +517,32 @@ def test_the_similar_page_groups_near_duplicate_demands_and_drafts_from_a_group(
     assert all(d.tracking_code in s.content for d in lamps)
 
 
+def test_a_draft_from_a_group_takes_the_category_most_of_its_demands_have(staff, world):
+    water = CategoryFactory(code="water.supply", name="供水", parent=world.category.parent)
+    cited = [demand_services.demand_receive(actor=None, type=DemandType.COMPLAINT, township=world.township,
+                                            content=LAMPS[i], category=category)
+             for i, category in enumerate([world.category, water, water])]
+    s = services.suggestion_draft_from_demands(actor=staff.deputy, title="关于路灯的建议",
+                                               demand_ids=[d.pk for d in cited], terms=["路灯"])
+    assert s.category == water
+    assert set(s.demands.values_list("pk", flat=True)) == {d.pk for d in cited}
+    assert "路灯" in s.content and all(d.tracking_code in s.content for d in cited)
+
+
+def test_pasted_tracking_codes_link_each_demand_once_and_name_the_unknown_ones(staff, world, walk):
+    evidence = walk("dispatched")
+    deputy = login(staff.deputy)
+    bad = "ABC-DEF-GHJ-KMN-PQR-STV"
+    response = deputy.post(reverse("suggestions:new"), {
+        "title": "关于垃圾清运的建议", "demands": f"{evidence.tracking_code}，{bad}"})
+    assert response.status_code == 400 and bad in response.content.decode()
+    assert not Suggestion.objects.exists()
+    response = deputy.post(reverse("suggestions:new"), {
+        "title": "关于垃圾清运的建议", "demands": f"{evidence.tracking_code}\n{evidence.tracking_code.lower()}"})
+    assert response.status_code == 302
+    assert list(Suggestion.objects.get().demands.all()) == [evidence]
+
+
 def test_the_similar_page_is_for_deputies(staff, world):
     assert login(staff.supervisor).get(reverse("suggestions:similar")).status_code == 403
 
@@ -542,6 +569,24 @@ def test_the_detail_page_offers_only_what_this_user_may_do_now(staff, world):
     assert reverse("suggestions:reply", args=[s.pk]) not in supervisor_page
     deputy_page = login(staff.deputy).get(reverse("suggestions:detail", args=[s.pk])).content.decode()
     assert 'action="/staff/suggestions/' not in deputy_page
+
+
+def test_lists_read_the_same_number_of_rows_for_one_suggestion_or_many(staff, world, joint):
+    def queries(client, url):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    def all_lists():
+        return {user.username: (queries(login(user), reverse("suggestions:list")),
+                                queries(api(user), "/api/v1/suggestions/"))
+                for user in (staff.supervisor, staff.deputy, staff.handler)}
+
+    walk(staff, world, Status.REPLIED, joint=joint)
+    one = all_lists()
+    for _ in range(3):
+        walk(staff, world, Status.REPLIED, joint=joint)
+    assert all_lists() == one
 
 
 def test_pages_ask_anonymous_visitors_to_log_in(world):
