@@ -247,6 +247,12 @@ class Grouped:
     trend: dict  # bucket start date -> Counts
     rows: dict  # breakdown key -> Counts
 
+    def add(self, other: "Grouped") -> None:
+        self.total.add(other.total)
+        for mine, theirs in ((self.trend, other.trend), (self.rows, other.rows)):
+            for key, counts in theirs.items():
+                mine.setdefault(key, Counts()).add(counts)
+
 
 def grouped(queryset, *, granularity: str, by: str) -> Grouped:
     """Headline, trend and one breakdown from ONE query grouped by (bucket, key)."""

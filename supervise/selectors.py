@@ -1,7 +1,7 @@
 """What the dashboard counts: the demands a viewer may see, narrowed by the dashboard's filters."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
@@ -16,7 +16,7 @@ from demands.permissions import is_staff_user
 from demands.selectors import scope_q
 from grids.models import Grid, Township
 
-from . import figures
+from . import figures, rollup
 
 
 def may_view_dashboard(user) -> bool:
@@ -240,9 +240,52 @@ def definitions() -> list[dict]:
             for key, (name, text) in figures.DEFINITIONS.items()]
 
 
+def _ledger_township(viewer, filters: DashboardFilters):
+    """(True, township id or None) when the monthly ledger can answer for this viewer and these filters."""
+    if filters.grid or filters.department or filters.category or filters.channel:
+        return False, None
+    if viewer.is_superuser or viewer.township_id is None:
+        return True, filters.township.pk if filters.township else None
+    if filters.township is not None and filters.township.pk != viewer.township_id:
+        return False, None  # an empty intersection: the demands query says so at once
+    return True, viewer.township_id
+
+
+def _whole_months(filters: DashboardFilters) -> tuple[dt.date, dt.date] | None:
+    """The first and last month the ledger may answer whole: inside the period, or the current month up to now
+    (no demand is received after today)."""
+    first = figures.bucket_start(filters.date_from, "month")
+    if first < filters.date_from:
+        first = figures.bucket_end(first, "month") + dt.timedelta(days=1)
+    last = figures.bucket_start(filters.date_to, "month")
+    if figures.bucket_end(last, "month") > filters.date_to and filters.date_to < timezone.localdate():
+        last = figures.bucket_start(last - dt.timedelta(days=1), "month")
+    return (first, last) if first <= last else None
+
+
+def period_grouped(viewer, filters: DashboardFilters, *, granularity: str, by: str) -> figures.Grouped:
+    """Headline, trend and breakdown for the period. A monthly trend over the district or a township reads
+    whole months from the ledger (supervise.rollup) and only the partial edge months from the demands."""
+    eligible, township_id = _ledger_township(viewer, filters)
+    months = _whole_months(filters) if eligible and granularity == "month" else None
+    if months is None:
+        return figures.grouped(period_demands(viewer, filters), granularity=granularity, by=by)
+    first, last = months
+    result = rollup.grouped(first_month=first, last_month=last, township_id=township_id, by=by)
+    edges = []
+    if filters.date_from < first:
+        edges.append(replace(filters, date_to=first - dt.timedelta(days=1)))
+    after = figures.bucket_end(last, "month") + dt.timedelta(days=1)
+    if after <= filters.date_to:
+        edges.append(replace(filters, date_from=after))
+    for edge in edges:
+        result.add(figures.grouped(period_demands(viewer, edge), granularity=granularity, by=by))
+    return result
+
+
 def dashboard_report(viewer, filters: DashboardFilters, *, granularity: str, by: str) -> dict:
     """Everything the dashboard shows, for the page, the API and the exports (a constant number of queries)."""
-    grouped = figures.grouped(period_demands(viewer, filters), granularity=granularity, by=by)
+    grouped = period_grouped(viewer, filters, granularity=granularity, by=by)
     board = figures.board(board_demands(viewer, filters))
     base = filters.link_params()
     return {

@@ -10,11 +10,12 @@ from demands.demo import generate_demands
 from demands.models import Demand
 from demands.seed import seed_categories, seed_departments, seed_sla_policy
 from deputies import demo as deputies_demo
-from livelihood import demo as livelihood_demo
-from suggestions import demo as suggestions_demo
 from deputies.seed import seed_deputies, seed_stations
 from grids.models import Grid, MicroGrid, Township
 from grids.seed import seed_places
+from livelihood import demo as livelihood_demo
+from suggestions import demo as suggestions_demo
+from supervise import rollup
 
 
 class Command(BaseCommand):
@@ -51,4 +52,5 @@ class Command(BaseCommand):
             self.stdout.write(f"duty archive: {duty}")
             suggestions_demo.seed_demo()
             livelihood_demo.seed_demo()
+            self.stdout.write(f"monthly figures: {rollup.compact()} ledger rows")
         self.stdout.write(self.style.SUCCESS(f"seed_bazhou done in {time.monotonic() - started:.1f} s"))
