@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from portal.admin import LogAdmin, ReadOnlyInline
 
@@ -83,4 +85,15 @@ class DemandAttachmentAdmin(admin.ModelAdmin):
     list_filter = ["purpose", "content_type"]
     search_fields = ["demand__tracking_code", "original_name"]
     raw_id_fields = ["demand", "event"]
-    readonly_fields = ["token", "extension", "content_type", "size", "width", "height", "created_at"]
+    # Files come in only through demands.uploads (decoded, re-encoded) and go out only through the checked view.
+    exclude = ["file"]
+    readonly_fields = ["photo", "token", "extension", "content_type", "size", "width", "height", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("photo"))
+    def photo(self, attachment):
+        from .photos import photo_url
+
+        return format_html('<a href="{}">{}</a>', photo_url(attachment), attachment.original_name)

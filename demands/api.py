@@ -4,6 +4,7 @@ import hashlib
 import json
 
 import django_filters
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -129,6 +130,9 @@ class DemandCreateSerializer(ShallowFieldsMixin, serializers.Serializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
+    # Blank on the receive event: the demand had no state before it.
+    from_status = serializers.ChoiceField(choices=Status.choices, allow_blank=True, read_only=True)
+
     class Meta:
         model = DemandEvent
         fields = ["id", "action", "from_status", "to_status", "actor_kind", "actor_label", "note", "data", "public",
@@ -137,10 +141,20 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="The photo itself, for the same viewers as the demand.")
+
     class Meta:
         model = DemandAttachment
-        fields = ["token", "purpose", "original_name", "content_type", "size", "width", "height", "created_at"]
+        fields = ["token", "url", "purpose", "original_name", "content_type", "size", "width", "height",
+                  "created_at"]
         read_only_fields = fields
+
+    def get_url(self, attachment) -> str:
+        from .photos import photo_url
+
+        path = photo_url(attachment)
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
 
 class DemandFilter(DemandFilterMethods, django_filters.FilterSet):
@@ -214,7 +228,7 @@ class DemandEventsApi(generics.ListAPIView):
 
 
 class AttachmentUploadSerializer(serializers.Serializer):
-    photos = serializers.ListField(child=serializers.FileField(), max_length=3)
+    photos = serializers.ListField(child=serializers.FileField(), max_length=settings.MAX_PHOTOS)
 
 
 class DemandAttachmentsApi(generics.ListAPIView):
@@ -228,7 +242,8 @@ class DemandAttachmentsApi(generics.ListAPIView):
     def post(self, request, pk):
         files = request.FILES.getlist("photos") if hasattr(request.FILES, "getlist") else []
         stored = services.demand_attach_photos(demand_id=pk, actor=request.user, photos=files)
-        return Response(AttachmentSerializer(stored, many=True).data, status=status.HTTP_201_CREATED)
+        return Response(AttachmentSerializer(stored, many=True, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

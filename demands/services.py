@@ -69,8 +69,8 @@ def available_actions(actor, demand) -> list[str]:
 def actor_label(actor) -> str:
     if actor is SYSTEM:
         return str(SYSTEM.label)
-    if isinstance(actor, ResidentActor):
-        return _("resident")
+    if isinstance(actor, ResidentActor) or not is_staff_user(actor):
+        return _("resident")  # an anonymous web submission too, never "AnonymousUser"
     return str(actor)
 
 

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,7 +19,6 @@ from . import selectors, services, similar
 from .filters import workbench_filterset
 from .actions import STAFF_ACTIONS
 from .forms import RateForm, SubmitForm, SupervisionAnswerForm, TrackForm
-from .models import DemandAttachment
 from .permissions import ResidentActor, can_see_personal_data, can_see_system_checks, is_submitter
 from .quality import reply_flag_reasons
 from .states import Action
@@ -165,25 +164,6 @@ def rate(request, token):
                   status=400 if form.is_bound and form.errors else 200)
 
 
-def _serve(attachment):
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'"
-    return response
-
-
-def track_photo(request, code, token):
-    try:
-        demand = selectors.demand_get_by_code(code)
-    except NotFound as error:
-        _not_found(error)
-    attachment = DemandAttachment.objects.filter(demand=demand, token=token).first()
-    if attachment is None:
-        raise Http404
-    return _serve(attachment)
-
-
 # ---------------------------------------------------------------- staff pages
 # Demand pages answer 404 to anonymous visitors too: a login redirect would confirm the id exists.
 
@@ -281,14 +261,3 @@ def supervision_answer(request, pk, order_id):
     else:
         messages.error(request, _("Write the answer to the supervisors."))
     return redirect("demands:detail", pk=demand.pk)
-
-
-def staff_photo(request, pk, token):
-    try:
-        demand = selectors.demand_get_for(viewer=request.user, pk=pk)
-    except NotFound as error:
-        _not_found(error)
-    attachment = DemandAttachment.objects.filter(demand=demand, token=token).first()
-    if attachment is None:
-        raise Http404
-    return _serve(attachment)

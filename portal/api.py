@@ -5,11 +5,12 @@ import time
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, pagination, serializers, status, throttling
+from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import ApplicationError
+from .ratelimit import AnonClientThrottle
 
 DRF_CODES = {
     status.HTTP_400_BAD_REQUEST: "invalid",
@@ -42,7 +43,12 @@ def exception_handler(exc, context):
     if response is None:
         return None
     code = DRF_CODES.get(response.status_code, "error")
-    if isinstance(exc, exceptions.ValidationError):
+    if isinstance(exc, exceptions.Throttled):
+        # DRF's own text mixes languages ("… Expected available in N seconds."); one message, wait in a header.
+        wait = int(exc.wait or 0)
+        response.data = error_body(code, _("Too many requests. Please try again in %(seconds)s seconds.")
+                                   % {"seconds": wait} if wait else _("Too many requests. Please try again later."))
+    elif isinstance(exc, exceptions.ValidationError):
         data = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         fields = {k: v if isinstance(v, list) else [v] for k, v in data.items()}
         response.data = error_body(code, _("Please correct the errors below."), fields)
@@ -61,11 +67,11 @@ class Pagination(pagination.CursorPagination):
     ordering = ("-created_at", "-id")
 
 
-class SubmitThrottle(throttling.AnonRateThrottle):
+class SubmitThrottle(AnonClientThrottle):
     scope = "anon_submit"
 
 
-class TrackThrottle(throttling.AnonRateThrottle):
+class TrackThrottle(AnonClientThrottle):
     scope = "anon_track"
 
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "integrations",
     "open311",
     "portal",
+    "axes",
 ]
 if env_bool("BENCH_CEILING", False):
     INSTALLED_APPS.append("bench.ceiling")  # bench/intake.py's baseline endpoint, never in production
@@ -61,6 +62,7 @@ if env_bool("BENCH_CEILING", False):
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.DefaultLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "portal.audit.AuditMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -165,23 +169,97 @@ MAX_PHOTO_BYTES = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 
+# ---- Abuse limits: login lockout, throttles, client address behind proxies ----
+# How many reverse proxies append to X-Forwarded-For in front of the app; 0 trusts only the socket address.
+# portal.ratelimit.client_ip reads it for the page limits, DRF throttles and the login lockout alike.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LockoutBackend",  # refuses locked-out (username, address) pairs before the password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")) / 60  # hours, as django-axes reads a number
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "portal.ratelimit.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False  # portal.audit writes the one line per failure and lockout
+# Login attempts per client address and 15 minutes, whatever the usernames (a shared office NAT stays usable).
+LOGIN_IP_LIMIT = int(os.environ.get("LOGIN_IP_LIMIT", "30"))
+CSRF_FAILURE_VIEW = "portal.csrf.csrf_failure"
+# ---- end abuse limits ----
+
+# ---- Security headers, CSP, cookies, production hardening ----
+# Production is DEBUG off outside the test suite: HTTPS only, secure cookies, HSTS. `make run` (DEBUG=1) and
+# the tests stay on plain http. Each default can be overridden from the environment.
+PRODUCTION = not DEBUG and not env_bool("PORTAL_TESTING", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container health check calls it over plain http
+# Behind a TLS-terminating proxy that sets it: SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https
+SECURE_PROXY_SSL_HEADER = tuple(env_list("SECURE_PROXY_SSL_HEADER", "")) or None
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Tracking codes live in URLs: no Referer leaves the site (map tiles included).
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not env_bool("PORTAL_TESTING", False))
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+
+def _tile_source(url: str) -> str | None:
+    """The CSP source for the map tile server: its origin, `{s}` subdomains as a wildcard."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return None  # a path on this site: 'self' covers it
+    host = parts.netloc.replace("{s}", "*")
+    return f"{parts.scheme}://{host}" if "{" not in host else f"{parts.scheme}:"
+
+
+# Scripts only from /static/ (or with the per-request nonce); no inline style attributes or eval anywhere.
+# Leaflet and ECharts position elements through the CSSOM, which style-src does not restrict.
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", *filter(None, [_tile_source(MAP_TILE_URL)])],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "upgrade-insecure-requests": SECURE_SSL_REDIRECT,
+        "report-uri": os.environ.get("CSP_REPORT_URI") or None,
+    },
+}
+# ---- end security headers ----
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "integrations.auth.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "portal.csrf.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "portal.api.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon_submit": os.environ.get("THROTTLE_ANON_SUBMIT", "20/hour"),
         "anon_track": os.environ.get("THROTTLE_ANON_TRACK", "120/hour"),
@@ -191,7 +269,9 @@ REST_FRAMEWORK = {
 PAGE_SUBMIT_LIMIT = int(os.environ.get("PAGE_SUBMIT_LIMIT", "20"))
 PAGE_TRACK_LIMIT = int(os.environ.get("PAGE_TRACK_LIMIT", "120"))
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    # Short timeouts: a hung Redis must not hold requests (the limits fail open, portal.ratelimit).
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}
     if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
@@ -205,7 +285,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"DemandStatusEnum": "demands.states.Status",
-                            "SuggestionStatusEnum": "suggestions.states.Status"},
+                            "SuggestionStatusEnum": "suggestions.states.Status",
+                            # Named once, so `check --deploy` (which builds the schema) stays warning-free.
+                            "DemandTypeEnum": "demands.models.DemandType",
+                            "RatingEnum": "demands.models.Rating",
+                            "RoundStatusEnum": "livelihood.states.RoundStatus"},
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "portal.api.add_error_responses"],
 }
 
@@ -231,6 +315,7 @@ CELERY_BEAT_SCHEDULE = {
     "rating-sweep": {"task": "demands.rating_sweep", "schedule": SWEEP_INTERVAL_SECONDS * 5},
     "outbound-sweep": {"task": "notifications.outbound_sweep", "schedule": SWEEP_INTERVAL_SECONDS},
     "callback-sweep": {"task": "integrations.callback_sweep", "schedule": SWEEP_INTERVAL_SECONDS},
+    "compact-figures": {"task": "supervise.compact_figures", "schedule": SWEEP_INTERVAL_SECONDS * 5},
 }
 
 SITE_NAME = _("Minsheng Portal")

@@ -4,11 +4,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import views as accounts_views
+
 from . import views
 
 accounts_patterns = (
     [
-        path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+        path("login/", accounts_views.LoginView.as_view(), name="login"),
         path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     ],
     "accounts",

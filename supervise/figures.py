@@ -287,7 +287,17 @@ def breakdown(queryset, *, by: str) -> dict:
     """One breakdown on its own (exports): key -> Counts."""
     rows = queryset.order_by().values(key=BREAKDOWN_KEYS[by]).annotate(**AGGREGATES).values_list("key", *AGGREGATES)
     names = list(AGGREGATES)
-    return {key: Counts.from_row(dict(zip(names, values))) for key, *values in rows}
+    return {key: Counts.from_row(dict(zip(names, values))) for key, *values in _without_jit(rows)}
+
+
+def grouped_in_bucket(queryset, *, bucket: dt.date, by: str) -> Grouped:
+    """grouped() for demands known to lie in one trend bucket: grouped by the key alone, no truncation per row."""
+    rows = breakdown(queryset, by=by)
+    total, in_bucket = Counts(), Counts()
+    for counts in rows.values():
+        total.add(counts)
+        in_bucket.add(counts)
+    return Grouped(total=total, trend={bucket: in_bucket} if total.received else {}, rows=rows)
 
 
 # ---------------------------------------------------------------- overdue board

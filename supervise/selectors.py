@@ -278,8 +278,9 @@ def period_grouped(viewer, filters: DashboardFilters, *, granularity: str, by: s
     after = figures.bucket_end(last, "month") + dt.timedelta(days=1)
     if after <= filters.date_to:
         edges.append(replace(filters, date_from=after))
-    for edge in edges:
-        result.add(figures.grouped(period_demands(viewer, edge), granularity=granularity, by=by))
+    for edge in edges:  # each lies within one month
+        result.add(figures.grouped_in_bucket(period_demands(viewer, edge), by=by,
+                                             bucket=figures.bucket_start(edge.date_from, "month")))
     return result
 
 

@@ -142,11 +142,14 @@ def test_anonymous_submission_is_throttled_with_a_429(world, settings):
 
     SubmitThrottle.THROTTLE_RATES = {**SubmitThrottle.THROTTLE_RATES, "anon_submit": "2/hour"}
     try:
-        codes = [intake(None).status_code for _ in range(3)]
+        responses = [intake(None) for _ in range(3)]
     finally:
         SubmitThrottle.THROTTLE_RATES = {**SubmitThrottle.THROTTLE_RATES, "anon_submit": "20/hour"}
-    assert codes == [201, 201, 429]
+    assert [r.status_code for r in responses] == [201, 201, 429]
     assert Demand.objects.count() == 2
+    refused = responses[-1]
+    assert refused.json()["code"] == "throttled" and refused.json()["detail"].startswith("请求过于频繁，请")
+    assert "Expected" not in refused.json()["detail"] and int(refused["Retry-After"]) > 0
 
 
 def test_classify_suggests_a_category_with_confidence():

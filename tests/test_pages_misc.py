@@ -116,3 +116,17 @@ def test_api_docs_are_served_from_local_static_files():
     page = response.content.decode()
     assert "/static/drf_spectacular_sidecar/" in page and "cdn" not in page.lower()
     assert Client().get("/api/schema/").status_code == 200
+
+
+def test_an_anonymous_web_submission_shows_as_a_resident_in_the_timeline(world, staff):
+    from django.contrib.auth.models import AnonymousUser
+
+    from demands import services
+
+    demand = services.demand_receive(actor=AnonymousUser(), type="help", content="东城街道莲花社区路灯不亮了",
+                                     township=world.township)
+    client = Client()
+    client.force_login(staff.dispatcher)
+    page = client.get(reverse("demands:detail", args=[demand.pk])).content.decode()
+    assert DemandEvent.objects.get(demand=demand).actor_label == "群众"
+    assert "群众" in page and "AnonymousUser" not in page

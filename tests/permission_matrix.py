@@ -1,0 +1,421 @@
+"""Who may open or use every URL of the portal: one row per URL pattern, the exact set of actors allowed.
+
+The world these rows speak of is built by tests/test_permission_matrix.py: a demand of township A / grid A1 held
+by department D1, and actors who are mostly of ANOTHER grid, department or township. A URL pattern without a row
+here fails the test, and so does a row whose pattern is gone.
+
+Outcomes: an allowed actor gets 2xx, or 3xx not to a login page, or 400/409 (allowed, but the input or the state
+was not right); a refused actor gets exactly the refusal named for them:
+  LOGIN  302 to the login page           401 / 403 / 404  that status
+  NOOP   the page answers (2xx/3xx, usually a redirect with a message) but nothing changed
+"""
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+ANON, RES = "anonymous", "resident"
+GW, GW2 = "gridworker_a1", "gridworker_a2"  # the demand lies in grid A1; A2 is the next grid of township A
+H, H2 = "handler_d1", "handler_d2"  # D1 holds the demand
+DSP, DSP2 = "dispatcher_a", "dispatcher_b"  # township A's centre; township B's
+SUP = "supervisor"  # district supervisor
+DEP = "deputy"  # a deputy of township A no demand is addressed to, proposer of nothing
+ODEP = "owner_deputy"  # the deputy a demand is addressed to, lead proposer of the suggestions, station member
+INT, INT2 = "integration_a", "integration_b"  # hotline clients scoped to township A / to township B only
+
+ACTORS = (ANON, RES, GW, GW2, H, H2, DSP, DSP2, SUP, DEP, ODEP, INT, INT2)
+INTEGRATIONS = frozenset({INT, INT2})
+ANON_LIKE = frozenset({ANON}) | INTEGRATIONS  # pages have no token login: an integration is anonymous there
+LOGGED_IN = frozenset(ACTORS) - ANON_LIKE
+ALL = frozenset(ACTORS)
+AUTHENTICATED = frozenset(ACTORS) - {ANON}  # the API: session or token
+DASHBOARD = frozenset({DSP, DSP2, SUP})
+DEPUTIES = frozenset({DEP, ODEP})
+NONE = frozenset()
+
+LOGIN, NOOP = "login", "noop"
+
+# Who may see the world's objects at all (for 403 "yours to see, not to do" against 404 "not yours").
+SEES_DEMAND = frozenset({GW, H, DSP, SUP})  # demand: township A, grid A1, held by D1
+SEES_DISPATCHED = frozenset({GW, DSP, SUP})  # held by grid A1
+SEES_RECEIVED = frozenset({DSP, SUP})  # township A, no grid yet
+SEES_ASSIGNED = frozenset({ODEP, SUP, H})  # suggestion assigned to D1 as lead
+# Those handling the demand see name and phone; everyone else sees them masked.
+PERSONAL = frozenset({H, DSP})
+
+
+def page(default=404, **override):
+    """Staff pages: no session means the login page; a signed-in outsider gets `default`."""
+
+    def deny(actor):
+        if actor in override:
+            return override[actor]
+        return LOGIN if actor in ANON_LIKE else default
+
+    return deny
+
+
+def page_scoped(sees, *, anonymous=LOGIN):
+    """A page about one object: 403 for those who see it but may not act, 404 for those who may not see it."""
+
+    def deny(actor):
+        if actor in ANON_LIKE:
+            return anonymous
+        return 403 if actor in sees else 404
+
+    return deny
+
+
+def demand_page(sees=frozenset()):
+    """Staff demand pages answer 404 to anonymous visitors too: a login redirect would confirm that the id exists."""
+    return page_scoped(sees, anonymous=404)
+
+
+def api(default=403, **override):
+    def deny(actor):
+        if actor in override:
+            return override[actor]
+        return 401 if actor == ANON else default
+
+    return deny
+
+
+def api_scoped(sees):
+    def deny(actor):
+        if actor == ANON:
+            return 401
+        return 403 if actor in sees else 404
+
+    return deny
+
+
+def everyone(status):
+    return lambda actor: status
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request made by every actor. `url` and `data` take the world."""
+
+    url: Callable
+    allow: frozenset
+    deny: Callable = field(default=page())
+    method: str = "GET"
+    data: Callable | None = None
+    as_json: bool = False
+    open311: bool = False  # integrations send their key as api_key, as Open311 clients do
+    label: str = ""
+    # ((world -> text), actors): a list shows the text to exactly these actors among those let in.
+    reveals: tuple = ()
+
+
+@dataclass(frozen=True)
+class Row:
+    route: str
+    cases: tuple
+    optional: bool = False  # mounted only with some settings (DEBUG's static files, the benchmark)
+
+
+def row(route, *cases, optional=False):
+    return Row(route, tuple(cases), optional)
+
+
+def get(url, allow, deny=None, **kw):
+    return Case(url=url, allow=frozenset(allow), deny=deny or page(), **kw)
+
+
+def post(url, allow, deny=None, data=None, **kw):
+    return Case(url=url, allow=frozenset(allow), deny=deny or page(), method="POST", data=data, **kw)
+
+
+def api_get(url, allow, deny=None, **kw):
+    return Case(url=url, allow=frozenset(allow), deny=deny or api(), **kw)
+
+
+def api_post(url, allow, deny=None, data=None, **kw):
+    return Case(url=url, allow=frozenset(allow), deny=deny or api(), method="POST", data=data, as_json=True, **kw)
+
+
+TODAY_PLUS_7 = "2099-12-31"
+
+
+def _demand_actions(on_page):
+    """Five actions, each on a demand in a state that allows it, so that only the actor's right decides.
+    (action, which demand, form data, allowed, who sees that demand). Page forms prefix fields with the action."""
+
+    def fields(action, values):
+        return {(f"{action}-{k}" if on_page else k): v for k, v in values.items()}
+
+    return [
+        ("note", "demand", lambda w: fields("note", {"text": "已联系环卫所，明天上午清运。", "public": "on"}),
+         {H}, SEES_DEMAND),
+        ("urge", "demand", lambda w: fields("urge", {"note": "请三日内办结并回复。", "due_date": TODAY_PLUS_7}),
+         {SUP}, SEES_DEMAND),
+        ("reassign", "demand", lambda w: fields("reassign", {"unit": f"department:{w.d2.pk}", "note": "改派"}),
+         {DSP}, SEES_DEMAND),
+        ("accept", "dispatched", lambda w: {}, {GW}, SEES_DISPATCHED),
+        ("classify", "received", lambda w: fields("classify", {
+            "type": "help", "category": str(w.category.pk), "urgency": "normal", "grid": str(w.grid_a1.pk)}),
+         {DSP}, SEES_RECEIVED),
+    ]
+
+
+def _data(d):
+    return d if callable(d) else (lambda w, d=d: d)
+
+
+def _page_action_cases():
+    return [post(lambda w, a=a, o=o: f"/staff/demands/{getattr(w, o).pk}/{a}/", allow,
+                 demand_page(frozenset(sees) - frozenset(allow)), data=d, label=a)
+            for a, o, d, allow, sees in _demand_actions(True)]
+
+
+def _api_action_cases():
+    return [api_post(lambda w, a=a, o=o: f"/api/v1/demands/{getattr(w, o).pk}/{a}/", allow,
+                     api_scoped((frozenset(sees) | {INT}) - frozenset(allow)), data=d, label=a)
+            for a, o, d, allow, sees in _demand_actions(False)]
+
+
+SUGGESTION_PAGE_ACTIONS = [
+    # (action, which suggestion, form data, allowed, who sees that suggestion)
+    ("link", "s_draft", lambda w: {"link-tracking_code": w.demand.tracking_code}, {ODEP}, {ODEP}),
+    ("unlink", "s_draft", lambda w: {"unlink-demand": str(w.deputy_demand.pk)}, {ODEP}, {ODEP}),
+    ("submit", "s_draft", {}, {ODEP}, {ODEP}),
+    ("withdraw", "s_draft", {"withdraw-reason": "合并到另一件建议"}, {ODEP}, {ODEP}),
+    ("assign", "s_assigned", lambda w: {"assign-lead_department": str(w.d1.pk), "assign-reply_due": TODAY_PLUS_7},
+     {SUP}, SEES_ASSIGNED),
+    ("reply", "s_assigned", {"reply-reply_class": "A", "reply-text": "已纳入年度计划并完成。"}, {H}, SEES_ASSIGNED),
+    ("opinion", "s_assigned", {"opinion-text": "同意牵头单位意见。"}, NONE, SEES_ASSIGNED),
+    ("evaluate", "s_replied", {"evaluate-rating": "satisfied"}, {ODEP}, SEES_ASSIGNED),
+    ("close", "s_replied", {"close-note": "办结"}, {SUP}, SEES_ASSIGNED),
+    ("follow_up", "s_replied", {"follow_up-note": "项目已开工。", "follow_up-resolved": ""}, {H}, SEES_ASSIGNED),
+]
+
+
+def _suggestion_rows():
+    rows = []
+    for action, which, data, allow, sees in SUGGESTION_PAGE_ACTIONS:
+        rows.append(row(f"staff/suggestions/<int:pk>/{action}/", post(
+            lambda w, which=which, action=action: f"/staff/suggestions/{getattr(w, which).pk}/{action}/",
+            allow, page_scoped(frozenset(sees) - frozenset(allow)), data=_data(data), label=action)))
+    return rows
+
+
+def _demand_url(name, suffix=""):
+    return lambda w: f"/staff/demands/{getattr(w, name).pk}/{suffix}"
+
+
+# Rows in the order of portal/urls.py.
+ROWS = [
+    row("", get(lambda w: "/", ALL)),
+    row("healthz", get(lambda w: "/healthz", ALL)),
+    row("accounts/login/", get(lambda w: "/accounts/login/", ALL)),
+    row("accounts/logout/", post(lambda w: "/accounts/logout/", ALL)),
+    row("i18n/setlang/", post(lambda w: "/i18n/setlang/", ALL, data=_data({"language": "zh-hans", "next": "/"}))),
+    row("places/communities/", get(lambda w: f"/places/communities/?township={w.t_a.pk}", ALL)),
+    row("places/grids/", get(lambda w: f"/places/grids/?community={w.grid_a1.community_id}", ALL)),
+    row("admin/", get(lambda w: "/admin/", NONE, everyone(LOGIN), label="index"),
+        get(lambda w: "/admin/login/", ALL, label="login")),
+    # ---------------------------------------------------------------- API
+    row("api/v1/deputies/", api_get(lambda w: "/api/v1/deputies/", ALL)),
+    row("api/v1/deputies/stations/", api_get(lambda w: "/api/v1/deputies/stations/", ALL)),
+    row("api/v1/duty-records/",
+        api_get(lambda w: "/api/v1/duty-records/", AUTHENTICATED),
+        # Another deputy's archive does not exist for a deputy; the supervision office writes in every archive.
+        api_post(lambda w: "/api/v1/duty-records/", {ODEP, SUP}, api(404), label="for owner_deputy",
+                 data=lambda w: {"deputy": w.odep.code, "kind": "meeting", "occurred_on": "2025-03-01",
+                                 "title": "参加区人大常委会会议"}),
+        api_post(lambda w: "/api/v1/duty-records/", DEPUTIES, label="own archive",
+                 data=lambda w: {"kind": "meeting", "occurred_on": "2025-03-01", "title": "参加代表小组活动"})),
+    row("api/v1/receptions/",
+        api_get(lambda w: "/api/v1/receptions/", AUTHENTICATED),
+        api_post(lambda w: "/api/v1/receptions/", {ODEP, SUP},
+                 data=lambda w: {"station": w.station.code, "held_on": "2025-03-06", "deputies": [w.odep.code],
+                                 "visitor_count": 3, "topics": "村道路灯不亮"})),
+    row("api/v1/participation/", api_get(lambda w: "/api/v1/participation/", {SUP})),
+    row("api/v1/suggestions/",
+        api_get(lambda w: "/api/v1/suggestions/", AUTHENTICATED,
+                reveals=((lambda w: w.s_assigned.title, SEES_ASSIGNED), (lambda w: w.s_draft.title, {ODEP}))),
+        api_post(lambda w: "/api/v1/suggestions/", DEPUTIES, data=_data({"title": "关于加强农村道路养护的建议",
+                                                                         "content": "多条村道破损。"}))),
+    row("api/v1/suggestions/figures/", api_get(lambda w: "/api/v1/suggestions/figures/", AUTHENTICATED)),
+    row("api/v1/suggestions/<int:pk>/",
+        api_get(lambda w: f"/api/v1/suggestions/{w.s_assigned.pk}/", SEES_ASSIGNED, api(404)),
+        api_get(lambda w: f"/api/v1/suggestions/{w.s_draft.pk}/", {ODEP}, api(404), label="draft")),
+    row("api/v1/suggestions/<int:pk>/<str:action>/",
+        api_post(lambda w: f"/api/v1/suggestions/{w.s_assigned.pk}/reply/", {H}, api_scoped(SEES_ASSIGNED - {H}),
+                 data=_data({"reply_class": "A", "text": "已完成。"}), label="reply"),
+        api_post(lambda w: f"/api/v1/suggestions/{w.s_assigned.pk}/assign/", {SUP},
+                 api_scoped(SEES_ASSIGNED - {SUP}), data=lambda w: {"lead_department": w.d1.pk}, label="assign"),
+        api_post(lambda w: f"/api/v1/suggestions/{w.s_draft.pk}/submit/", {ODEP}, api(404), label="submit")),
+    row("api/v1/ballot/rounds/", api_get(lambda w: "/api/v1/ballot/rounds/", ALL)),
+    row("api/v1/ballot/rounds/<int:year>/", api_get(lambda w: f"/api/v1/ballot/rounds/{w.round.year}/", ALL)),
+    row("api/v1/ballot/rounds/<int:year>/proposals/",
+        api_post(lambda w: f"/api/v1/ballot/rounds/{w.round.year}/proposals/", ALL,
+                 data=lambda w: {"title": "修缮村活动室", "content": "活动室漏雨。", "township": w.t_a.code})),
+    row("api/v1/ballot/rounds/<int:year>/ballot/",
+        api_post(lambda w: f"/api/v1/ballot/rounds/{w.round.year}/ballot/", DEPUTIES, data=_data({"candidates": []}))),
+    row("api/v1/ballot/rounds/<int:year>/results/",
+        api_get(lambda w: f"/api/v1/ballot/rounds/{w.past_round.year}/results/", ALL)),
+    row("api/v1/ballot/projects/", api_get(lambda w: "/api/v1/ballot/projects/", ALL)),
+    row("api/v1/dashboard/map/", api_get(lambda w: "/api/v1/dashboard/map/", DASHBOARD, api(404))),
+    row("api/v1/dashboard/hotspots/", api_get(lambda w: "/api/v1/dashboard/hotspots/", DASHBOARD, api(404))),
+    row("api/v1/dashboard/", api_get(lambda w: "/api/v1/dashboard/", DASHBOARD, api(404))),
+    row("api/v1/townships/", api_get(lambda w: "/api/v1/townships/", ALL)),
+    row("api/v1/communities/", api_get(lambda w: "/api/v1/communities/", ALL)),
+    row("api/v1/grids/", api_get(lambda w: "/api/v1/grids/", ALL)),
+    row("api/v1/micro-grids/", api_get(lambda w: "/api/v1/micro-grids/", ALL)),
+    row("api/v1/locate/", api_get(lambda w: "/api/v1/locate/?lat=31.87&lng=106.75", ALL)),
+    row("api/v1/categories/", api_get(lambda w: "/api/v1/categories/", ALL)),
+    row("api/v1/departments/", api_get(lambda w: "/api/v1/departments/", ALL)),
+    row("api/v1/demands/",
+        api_get(lambda w: "/api/v1/demands/", AUTHENTICATED,
+                reveals=((lambda w: w.demand.tracking_code, SEES_DEMAND | {INT}),)),
+        api_post(lambda w: "/api/v1/demands/", ALL, label="intake",
+                 data=lambda w: {"type": "help", "content": "路灯坏了一周了。", "township": w.t_a.code})),
+    row("api/v1/demands/<int:pk>/", api_get(lambda w: f"/api/v1/demands/{w.demand.pk}/", SEES_DEMAND | {INT},
+                                            api(404))),
+    row("api/v1/demands/<int:pk>/events/",
+        api_get(lambda w: f"/api/v1/demands/{w.demand.pk}/events/", SEES_DEMAND | {INT}, api(404))),
+    row("api/v1/demands/<int:pk>/attachments/",
+        api_get(lambda w: f"/api/v1/demands/{w.demand.pk}/attachments/", SEES_DEMAND | {INT}, api(404)),
+        Case(url=lambda w: f"/api/v1/demands/{w.demand.pk}/attachments/", allow=frozenset({H}), method="POST",
+             deny=api_scoped(SEES_DEMAND - {H} | {INT}), data="photos", label="upload")),
+    row("api/v1/demands/<int:pk>/<str:action>/", *_api_action_cases()),
+    row("api/v1/track/<str:code>/", api_get(lambda w: f"/api/v1/track/{w.demand.tracking_code}/", ALL)),
+    row("api/v1/classify/", api_post(lambda w: "/api/v1/classify/", ALL, data=_data({"content": "垃圾没人清运"}))),
+    row("api/schema/", api_get(lambda w: "/api/schema/", ALL)),
+    row("api/docs/", api_get(lambda w: "/api/docs/", ALL)),
+    # ---------------------------------------------------------------- inbox
+    row("inbox/", get(lambda w: "/inbox/", LOGGED_IN, reveals=((lambda w: w.notification.title, {H}),))),
+    row("inbox/<int:pk>/read/", post(lambda w: f"/inbox/{w.notification.pk}/read/", {H})),
+    row("inbox/read-all/", post(lambda w: "/inbox/read-all/", LOGGED_IN)),
+    # ---------------------------------------------------------------- Open311 (api_key, never a session)
+    row(r"open311/^discovery\.(?P<fmt>[A-Za-z0-9]+)$", get(lambda w: "/open311/discovery.json", ALL, open311=True)),
+    row(r"open311/^v2/services\.(?P<fmt>[A-Za-z0-9]+)$",
+        get(lambda w: "/open311/v2/services.json", ALL, open311=True)),
+    row(r"open311/^v2/services/(?P<service_code>[\w.-]+)\.(?P<fmt>[A-Za-z0-9]+)$",
+        get(lambda w: f"/open311/v2/services/{w.category.code}.json", ALL, open311=True)),
+    row(r"open311/^v2/requests\.(?P<fmt>[A-Za-z0-9]+)$",
+        get(lambda w: "/open311/v2/requests.json", ALL, open311=True, label="list",
+            reveals=((lambda w: w.demand.tracking_code, {INT}),)),
+        post(lambda w: "/open311/v2/requests.json", INTEGRATIONS, everyone(403), open311=True, label="create",
+             data=lambda w: {"service_code": w.category.code, "description": "井盖丢失，夜间危险。",
+                             "lat": "31.87", "long": "106.75"})),
+    row(r"open311/^v2/requests/(?P<service_request_id>[^/]+)\.(?P<fmt>[A-Za-z0-9]+)$",
+        get(lambda w: f"/open311/v2/requests/{w.demand.tracking_code}.json", {INT}, everyone(404), open311=True)),
+    row(r"open311/^v2/tokens/(?P<token>[^/]+)\.(?P<fmt>[A-Za-z0-9]+)$",
+        get(lambda w: f"/open311/v2/tokens/{w.demand.tracking_code}.json", ALL, open311=True)),
+    # ---------------------------------------------------------------- the deputy's workbench
+    row("staff/deputy/", get(lambda w: "/staff/deputy/", DEPUTIES | {SUP})),
+    row("staff/deputy/demands/<int:pk>/take/", post(lambda w: f"/staff/deputy/demands/{w.deputy_demand.pk}/take/",
+                                                    {ODEP})),
+    row("staff/deputy/demands/<int:pk>/answer/",
+        post(lambda w: f"/staff/deputy/demands/{w.deputy_demand.pk}/answer/", {ODEP},
+             data=_data({"reply": "已答复：下周一前修好。", "outcome": "explained"}))),
+    row("staff/deputy/demands/<int:pk>/forward/",
+        post(lambda w: f"/staff/deputy/demands/{w.deputy_demand.pk}/forward/", {ODEP},
+             data=_data({"note": "需要部门办理"}))),
+    row("staff/deputy/demands/<int:pk>/link/",
+        post(lambda w: f"/staff/deputy/demands/{w.deputy_demand.pk}/link/", {ODEP},
+             data=lambda w: {"suggestion": str(w.s_draft.pk)})),
+    row("staff/deputy/duties/", get(lambda w: "/staff/deputy/duties/", DEPUTIES)),
+    row("staff/deputy/book/<str:code>/", get(lambda w: f"/staff/deputy/book/{w.odep.code}/", {ODEP, SUP})),
+    row("staff/deputy/participation/", get(lambda w: "/staff/deputy/participation/", {SUP})),
+    row("staff/deputy/receptions/", get(lambda w: "/staff/deputy/receptions/", {ODEP, SUP})),
+    row("staff/deputy/receptions/new/", get(lambda w: "/staff/deputy/receptions/new/", {ODEP, SUP})),
+    row("staff/deputy/receptions/<int:pk>/", get(lambda w: f"/staff/deputy/receptions/{w.reception.pk}/",
+                                                 {ODEP, SUP})),
+    # ---------------------------------------------------------------- suggestions
+    row("staff/suggestions/", get(lambda w: "/staff/suggestions/", LOGGED_IN, reveals=(
+        (lambda w: w.s_assigned.title, SEES_ASSIGNED), (lambda w: w.s_draft.title, {ODEP})))),
+    row("staff/suggestions/new/", get(lambda w: "/staff/suggestions/new/", DEPUTIES, page(403))),
+    row("staff/suggestions/figures/", get(lambda w: "/staff/suggestions/figures/", LOGGED_IN)),
+    row("staff/suggestions/similar/", get(lambda w: "/staff/suggestions/similar/", DEPUTIES, page(403))),
+    row("staff/suggestions/<int:pk>/",
+        get(lambda w: f"/staff/suggestions/{w.s_assigned.pk}/", SEES_ASSIGNED),
+        get(lambda w: f"/staff/suggestions/{w.s_draft.pk}/", {ODEP}, label="draft")),
+    row("staff/suggestions/<int:pk>/edit/", get(lambda w: f"/staff/suggestions/{w.s_draft.pk}/edit/", {ODEP})),
+    *_suggestion_rows(),
+    # ---------------------------------------------------------------- dashboard and insight
+    row("staff/dashboard/", get(lambda w: "/staff/dashboard/", DASHBOARD)),
+    row("staff/dashboard/export.csv", get(lambda w: "/staff/dashboard/export.csv", DASHBOARD)),
+    row("staff/dashboard/export.xlsx", get(lambda w: "/staff/dashboard/export.xlsx", DASHBOARD)),
+    row("staff/insight/map/", get(lambda w: "/staff/insight/map/", DASHBOARD)),
+    row("staff/insight/hotspots/", get(lambda w: "/staff/insight/hotspots/", DASHBOARD)),
+    row("stats/", get(lambda w: "/stats/", ALL)),
+    row("stats/<str:code>/", get(lambda w: f"/stats/{w.t_a.code}/", ALL)),
+    # ---------------------------------------------------------------- public QR pages
+    row("d/<slug:code>/", get(lambda w: f"/d/{w.odep.code}/", ALL)),
+    row("d/<slug:code>/qr.<qrfmt:fmt>", get(lambda w: f"/d/{w.odep.code}/qr.svg", ALL)),
+    row("s/<slug:code>/", get(lambda w: f"/s/{w.station.code}/", ALL)),
+    row("s/<slug:code>/qr.<qrfmt:fmt>", get(lambda w: f"/s/{w.station.code}/qr.png", ALL)),
+    row("s/<slug:code>/print/", get(lambda w: f"/s/{w.station.code}/print/", ALL)),
+    row("g/<slug:code>/", get(lambda w: f"/g/{w.grid_a1.code}/", ALL)),
+    row("g/<slug:code>/qr.<qrfmt:fmt>", get(lambda w: f"/g/{w.grid_a1.code}/qr.svg", ALL)),
+    row("g/<slug:code>/print/", get(lambda w: f"/g/{w.grid_a1.code}/print/", ALL)),
+    row("stations/", get(lambda w: "/stations/", ALL)),
+    # ---------------------------------------------------------------- ballot
+    row("ballot/", get(lambda w: "/ballot/", ALL)),
+    row("ballot/<int:year>/", get(lambda w: f"/ballot/{w.round.year}/", ALL)),
+    row("ballot/<int:year>/propose/",
+        post(lambda w: f"/ballot/{w.round.year}/propose/", ALL,
+             data=lambda w: {"title": "修缮村活动室", "content": "活动室漏雨。", "township": str(w.t_a.pk)})),
+    row("ballot/<int:year>/results/", get(lambda w: f"/ballot/{w.past_round.year}/results/", ALL)),
+    row("ballot/projects/<int:pk>/", get(lambda w: f"/ballot/projects/{w.project.pk}/", ALL)),
+    row("ballot/projects/<int:pk>/evaluate/",
+        post(lambda w: f"/ballot/projects/{w.project.pk}/evaluate/", ANON_LIKE | {RES} | DEPUTIES,
+             everyone(403), data=_data({"rating": "satisfied"}))),
+    row("staff/ballot/", get(lambda w: "/staff/ballot/", LOGGED_IN - {RES})),
+    row("staff/ballot/<int:year>/", get(lambda w: f"/staff/ballot/{w.round.year}/", LOGGED_IN - {RES})),
+    row("staff/ballot/<int:year>/vote/", get(lambda w: f"/staff/ballot/{w.round.year}/vote/", DEPUTIES)),
+    row("staff/ballot/<int:year>/candidates/",
+        post(lambda w: f"/staff/ballot/{w.round.year}/candidates/", {SUP}, page(403, **{RES: 404}),
+             data=lambda w: {"candidate-title": "农村道路硬化", "candidate-description": "硬化村道。",
+                             "candidate-budget": "300", "candidate-department": str(w.d1.pk)})),
+    row("staff/ballot/<int:year>/proposals/<int:pk>/merge/",
+        post(lambda w: f"/staff/ballot/{w.round.year}/proposals/{w.proposal.pk}/merge/", {SUP}, page(NOOP),
+             data=lambda w: {"merge-candidate": str(w.candidate.pk)})),
+    row("staff/ballot/<int:year>/proposals/<int:pk>/decline/",
+        post(lambda w: f"/staff/ballot/{w.round.year}/proposals/{w.proposal.pk}/decline/", {SUP}, page(NOOP),
+             data=_data({"decline-reason": "不属于民生实事范围"}))),
+    row("staff/ballot/<int:year>/screen/", post(lambda w: f"/staff/ballot/{w.round.year}/screen/", {SUP},
+                                                page(NOOP))),
+    row("staff/ballot/<int:year>/publish/", post(lambda w: f"/staff/ballot/{w.round.year}/publish/", {SUP},
+                                                 page(NOOP))),
+    row("staff/ballot/projects/<int:pk>/", get(lambda w: f"/staff/ballot/projects/{w.project.pk}/", {H, SUP})),
+    row("staff/ballot/projects/<int:pk>/progress/",
+        post(lambda w: f"/staff/ballot/projects/{w.project.pk}/progress/", {H, SUP},
+             data=_data({"progress-month": "2025-03-01", "progress-percent": "30", "progress-note": "已开工"}))),
+    row("staff/ballot/projects/<int:pk>/report/",
+        post(lambda w: f"/staff/ballot/projects/{w.project.pk}/report/", {H, SUP},
+             data=_data({"report-year": "2089", "report-quarter": "1", "report-summary": "完成三成",
+                         "report-spent": "100"}))),
+    # ---------------------------------------------------------------- residents' pages
+    row("submit/", get(lambda w: "/submit/", ALL)),
+    row("submit/similar/", post(lambda w: "/submit/similar/", ALL,
+                                data=lambda w: {"content": "垃圾没人清运", "township": str(w.t_a.pk)})),
+    row("track/", get(lambda w: "/track/", ALL)),
+    row("track/<str:code>/", get(lambda w: f"/track/{w.demand.tracking_code}/", ALL)),
+    row("track/<str:code>/receipt/", get(lambda w: f"/track/{w.demand.tracking_code}/receipt/", ALL)),
+    row("track/<str:code>/photos/<str:token>/",
+        get(lambda w: f"/track/{w.demand.tracking_code}/photos/{w.photo.token}/", ALL)),
+    # The tracking code is the credential here; /photos/ checks the viewer's scope (session or API token).
+    row("photos/<str:token>/", get(lambda w: f"/photos/{w.photo.token}/", SEES_DEMAND | {INT}, demand_page())),
+    row("rate/<str:token>/", get(lambda w: f"/rate/{w.verified.rating_token}/", ALL)),
+    # ---------------------------------------------------------------- staff demand pages
+    row("staff/", get(lambda w: "/staff/?tab=all", LOGGED_IN,
+                      reveals=((lambda w: w.demand.tracking_code, SEES_DEMAND),))),
+    row("staff/export.csv", get(lambda w: "/staff/export.csv?tab=all", LOGGED_IN,
+                                reveals=((lambda w: w.demand.tracking_code, SEES_DEMAND),))),
+    row("staff/export.xlsx", get(lambda w: "/staff/export.xlsx?tab=all", LOGGED_IN)),
+    row("staff/demands/<int:pk>/", get(_demand_url("demand"), SEES_DEMAND, demand_page())),
+    row("staff/demands/<int:pk>/photos/<str:token>/",
+        get(lambda w: f"/staff/demands/{w.demand.pk}/photos/{w.photo.token}/", SEES_DEMAND | {INT}, demand_page())),
+    row("staff/demands/<int:pk>/orders/<int:order_id>/answer/",
+        post(lambda w: f"/staff/demands/{w.demand.pk}/orders/{w.order.pk}/answer/", {H},
+             lambda a: NOOP if a in SEES_DEMAND else 404, data=_data({"answer": "已安排清运，明日完成。"}))),
+    row("staff/demands/<int:pk>/<str:action>/", *_page_action_cases()),
+    # ---------------------------------------------------------------- only with DEBUG=1 / BENCH_CEILING=1
+    row(r"^static/(?P<path>.*)$", get(lambda w: "/static/robots.txt", ALL), optional=True),
+    row("bench/ping/", post(lambda w: "/bench/ping/", ALL, data=_data({"value": 1})), optional=True),
+]
