@@ -3,6 +3,7 @@
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from drf_spectacular.authentication import SessionScheme as SpectacularSessionScheme
 from rest_framework import authentication, exceptions
 
 
@@ -10,8 +11,8 @@ def csrf_failure(request, reason=""):
     """CSRF_FAILURE_VIEW: the form was posted without a valid token (expired page, another site's form)."""
     request.audit_reason = "csrf"
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "csrf_failed", "detail": _("Security check failed: reload the page and try again.")},
-                            status=403)
+        return JsonResponse(
+            {"code": "csrf_failed", "detail": _("Security check failed: reload the page and try again.")}, status=403)
     return render(request, "403_csrf.html", status=403)
 
 
@@ -26,12 +27,7 @@ class SessionAuthentication(authentication.SessionAuthentication):
             raise exceptions.PermissionDenied(_("Security check failed: reload the page and try again.")) from None
 
 
-try:
-    from drf_spectacular.authentication import SessionScheme as _SpectacularSessionScheme
+class SessionScheme(SpectacularSessionScheme):
+    """Documents the subclass above as the same cookie authentication."""
 
-    class SessionScheme(_SpectacularSessionScheme):
-        """Documents the subclass above as the same cookie authentication."""
-
-        target_class = "portal.csrf.SessionAuthentication"
-except ImportError:  # the schema tools are optional at run time
-    pass
+    target_class = "portal.csrf.SessionAuthentication"

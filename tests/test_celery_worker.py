@@ -82,13 +82,16 @@ def test_real_worker_escalates_an_overdue_demand_and_writes_its_notifications(wa
     Demand.objects.filter(pk=demand.pk).update(warn_at=past, resolve_deadline=past, supervise_at=past)
 
     # A producer of our own on the same Redis, as the beat process would be.
-    with Celery("producer", broker=worker.broker_url) as producer:
+    # Not the current app: later tests' .delay() must keep running eagerly on the suite's own app.
+    with Celery("producer", broker=worker.broker_url, set_as_current=False) as producer:
         producer.send_task(escalation_sweep_task.name)
 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         done = DemandEvent.objects.filter(demand=demand, action="escalate").count() == 3
-        delivered = OutboundMessage.objects.filter(subject__contains=demand.tracking_code, status="sent").exists()
+        messages = OutboundMessage.objects.filter(subject__contains=demand.tracking_code)
+        # Every message of the three levels sent, not just the first one (they are delivered one task each).
+        delivered = messages.exists() and not messages.filter(status="pending").exists()
         if done and delivered:
             break
         assert worker.poll() is None, worker.stdout.read()
