@@ -121,3 +121,18 @@ def test_the_dashboard_reads_whole_months_from_the_ledger_and_edges_from_demands
                               granularity="month", by="department").total.received == 21
         # Day and week trends count demands too.
         assert period_grouped(staff.supervisor, filters, granularity="week", by="department").total.received == 21
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_load_without_triggers_is_rebuilt_and_the_triggers_come_back(walk, world, staff):
+    year = timezone.localdate().year
+    filters = DashboardFilters(date_from=dt.date(year, 1, 1), date_to=dt.date(year, 12, 31))
+    with rollup.suspended():
+        loaded = walk(Status.ACCEPTED)
+        assert not MonthlyFigures.objects.exists()  # nothing followed the load row by row
+    assert_ledger_matches(staff.supervisor, filters)
+    # The triggers are back: a change after the load moves the ledger again.
+    services.demand_resolve(demand_id=loaded.pk, actor=staff.handler, outcome=Outcome.SOLVED, reply=REPLY)
+    assert_ledger_matches(staff.supervisor, filters)
+    assert rollup.grouped(first_month=dt.date(year, 1, 1), last_month=dt.date(year, 12, 1), township_id=None,
+                          by="department").total.resolved == 1
