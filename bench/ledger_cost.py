@@ -41,7 +41,7 @@ def main() -> None:
 
     from accounts.models import Role, User
     from demands import services
-    from demands.models import Category, Department, DemandType, Outcome, Urgency
+    from demands.models import Category, DemandType, Department, Outcome, Urgency
     from grids.models import Grid
     from supervise import rollup
 
