@@ -244,6 +244,8 @@ def _ledger_township(viewer, filters: DashboardFilters):
     """(True, township id or None) when the monthly ledger can answer for this viewer and these filters."""
     if filters.grid or filters.department or filters.category or filters.channel:
         return False, None
+    if not may_view_dashboard(viewer):
+        return False, None  # other scopes (a department, a grid) are not what the ledger is keyed by
     if viewer.is_superuser or viewer.township_id is None:
         return True, filters.township.pk if filters.township else None
     if filters.township is not None and filters.township.pk != viewer.township_id:

@@ -115,6 +115,9 @@ def test_the_dashboard_reads_whole_months_from_the_ledger_and_edges_from_demands
         partial = DashboardFilters(date_from=dt.date(2026, 9, 15), date_to=TODAY)
         grouped = period_grouped(staff.supervisor, partial, granularity="month", by="department")
         assert grouped.total.received == 21 - 7 + 100  # September's 7 lie before the 15th; October's +100
+        # A viewer whose scope is not a township (a department's handler) counts demands only.
+        assert period_grouped(staff.handler, filters, granularity="month", by="department").total.received == (
+            figures.totals(period_demands(staff.handler, filters)).received)
         # A filter the ledger cannot answer (a channel) counts demands only.
         assert period_grouped(staff.supervisor, DashboardFilters(date_from=dt.date(2026, 9, 1), date_to=TODAY,
                                                                  channel="web"),
