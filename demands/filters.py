@@ -1,13 +1,13 @@
 """Workbench filters (django-filter): status, type, category, township, grid, unit and text search."""
 
 import django_filters
-from django import forms
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from deputies.models import Deputy
 from grids.models import Township
+from portal.fields import DateInput
 
 from .forms import category_choices
 from .models import Category, Channel, Demand, DemandType, Department, Outcome, Rating
@@ -20,7 +20,7 @@ def _unit_choices():
     return [(_("Departments"), departments), (_("Deputies"), deputies)]
 
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+DATE_INPUT = DateInput()
 
 
 def _category_filter_choices():

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from deputies.models import Deputy
 from grids.models import Community, Grid, Township
-from portal.fields import SafeDateField
+from portal.fields import DateInput, SafeDateField
 
 from .codes import normalize_code
 from .models import Category, Demand, DemandType, Department, Outcome, Rating, Urgency
@@ -260,7 +260,7 @@ class ReopenForm(DemandActionForm):
 
 class UrgeForm(DemandActionForm):
     note = forms.CharField(label=_("Supervision note"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
-    due_date = SafeDateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = SafeDateField(label=_("Due date"), widget=DateInput())
 
 
 class SupervisionAnswerForm(forms.Form):

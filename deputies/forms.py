@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from demands.forms import PhoneField
-from portal.fields import SafeDateField
+from portal.fields import DateInput, SafeDateField
 from demands.models import DemandType, Outcome
 from grids.models import Township
 
@@ -25,7 +25,7 @@ class ForwardForm(forms.Form):
 
 class DutyRecordForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=[(k, DutyRecord.Kind(k).label) for k in MANUAL_KINDS])
-    occurred_on = SafeDateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}),
+    occurred_on = SafeDateField(label=_("Date"), widget=DateInput(),
                                   initial=timezone.localdate)
     title = forms.CharField(label=_("Title"), max_length=200)
     detail = forms.CharField(label=_("Detail"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -41,7 +41,7 @@ class CodesField(forms.CharField):
 
 class ReceptionForm(forms.Form):
     station = forms.ModelChoiceField(label=_("Station"), queryset=Station.objects.none())
-    held_on = SafeDateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate)
+    held_on = SafeDateField(label=_("Date"), widget=DateInput(), initial=timezone.localdate)
     deputies = forms.ModelMultipleChoiceField(label=_("Deputies receiving"), queryset=Deputy.objects.none(),
                                               widget=forms.CheckboxSelectMultiple)
     visitor_count = forms.IntegerField(label=_("Number of visitors"), min_value=0, max_value=10000, initial=0)
@@ -69,8 +69,8 @@ class ReceptionDemandForm(forms.Form):
 
 
 class ParticipationForm(forms.Form):
-    start = SafeDateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = SafeDateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = SafeDateField(label=_("From"), required=False, widget=DateInput())
+    end = SafeDateField(label=_("To"), required=False, widget=DateInput())
     township = forms.ModelChoiceField(label=_("Township"), queryset=Township.objects.all(), required=False)
     level = forms.ChoiceField(label=_("Level"), choices=[("", _("All levels")), *Deputy.Level.choices], required=False)
 

@@ -5,6 +5,15 @@ import datetime as dt
 from django import forms
 
 
+class DateInput(forms.DateInput):
+    """A browser date picker: its value must be ISO (yyyy-mm-dd) whatever the language's display format."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
 class SafeDateField(forms.DateField):
     """A date from a form or from JSON: a number or a list is refused with a message, not a server error."""
 

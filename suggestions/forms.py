@@ -12,7 +12,7 @@ from demands.models import Department, Rating
 from demands.selectors import MAX_PK, valid_pk
 from deputies.models import Deputy
 from grids.models import Township
-from portal.fields import SafeDateField
+from portal.fields import DateInput, SafeDateField
 
 from .models import ReplyClass
 from .permissions import assignment_of
@@ -152,7 +152,7 @@ class AssignForm(SuggestionActionForm):
                                                     widget=forms.CheckboxSelectMultiple)
     is_key = forms.BooleanField(label=_("Key supervision (重点督办)"), required=False)
     reply_due = SafeDateField(label=_("Reply due (default: three months from today)"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
+                                widget=DateInput())
 
     def __init__(self, *args, suggestion, **kwargs):
         super().__init__(*args, suggestion=suggestion, **kwargs)

@@ -11,13 +11,13 @@ from django.views.decorators.gzip import gzip_page
 from demands.models import Category
 from grids.models import Township
 from portal.errors import InvalidInput
-from portal.fields import SafeDateField
+from portal.fields import DateInput, SafeDateField
 from portal.pages import attach_errors
 
 from . import maps
 from .hotspots import MIN_CURRENT, TERM_SAMPLE, Period, hotspots
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+DATE_INPUT = DateInput()
 
 
 def category_choices():

@@ -130,3 +130,11 @@ def test_an_anonymous_web_submission_shows_as_a_resident_in_the_timeline(world, 
     page = client.get(reverse("demands:detail", args=[demand.pk])).content.decode()
     assert DemandEvent.objects.get(demand=demand).actor_label == "群众"
     assert "群众" in page and "AnonymousUser" not in page
+
+
+def test_date_pickers_carry_iso_values_in_chinese_pages(world, staff):
+    # A browser date input only accepts yyyy-mm-dd; the Chinese display format (2026/11/23) leaves it blank.
+    client = Client()
+    client.force_login(staff.dispatcher)
+    page = client.get(reverse("demands:workbench"), {"tab": "all", "created_from": "2026-11-03"}).content.decode()
+    assert 'type="date"' in page and 'value="2026-11-03"' in page and "2026/11/03" not in page
