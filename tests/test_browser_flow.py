@@ -126,7 +126,10 @@ def test_a_demand_goes_round_the_loop_in_a_real_browser(world, dispatcher, handl
         zh("Your demand was assigned to %(unit)s.", unit=str(world.department)))
     photo = phone.locator(".photos img")
     expect(photo).to_have_count(1)
-    assert photo.evaluate("img => img.complete && img.naturalWidth") == 320  # the resident's own photo, served back
+    # The resident's own photo, served back: wait until the browser has it (a broken image never gets a width).
+    phone.wait_for_function("() => { const img = document.querySelector('.photos img');"
+                            " return img && img.complete && img.naturalWidth > 0; }")
+    assert photo.evaluate("img => img.naturalWidth") == 320
     if violations := axe_violations(phone):
         found_a11y["track-dispatched"] = violations
 
