@@ -14,7 +14,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from .codes import normalize_code
 from .models import DemandAttachment
-from .selectors import demands_visible_to
+from .permissions import can_view
 
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 # Served inline only as these types; anything else (none is stored today) is a download.
@@ -47,7 +47,7 @@ def may_see(request, attachment, *, code=None) -> bool:
     if code is not None:
         return normalize_code(code) == demand.tracking_code
     viewer = _viewer(request)
-    return viewer is not None and demands_visible_to(viewer).filter(pk=demand.pk).exists()
+    return viewer is not None and can_view(viewer, demand)
 
 
 @require_safe

@@ -21,8 +21,9 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.db.models import Max
+from django.db.models import Max, Sum
 
+from .figures import Counts, Grouped
 from .models import MonthlyFigures
 
 TABLE = MonthlyFigures._meta.db_table
@@ -240,10 +241,6 @@ def _key(by: str, value: str):
 
 def grouped(*, first_month: dt.date, last_month: dt.date, township_id: int | None, by: str, using="default"):
     """figures.Grouped (trend by month) for the whole months first_month..last_month, from the ledger."""
-    from django.db.models import Sum
-
-    from .figures import Counts, Grouped
-
     # Every demand is in each dimension once: a township breakdown may sum any of them.
     dim = by if by in DIMENSIONS else "channel"
     key = "township_id" if by == "township" else "value"

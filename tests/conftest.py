@@ -124,9 +124,9 @@ def staff(dispatcher, township_dispatcher, grid_worker, other_grid_worker, handl
     return s
 
 
-def png_bytes(size=(8, 8), color=(200, 30, 30)) -> bytes:
+def png_bytes(size=(8, 8), color=(200, 30, 30), mode="RGB", pnginfo=None) -> bytes:
     buf = io.BytesIO()
-    Image.new("RGB", size, color).save(buf, "PNG")
+    Image.new(mode, size, color if mode == "RGB" else None).save(buf, "PNG", pnginfo=pnginfo)
     return buf.getvalue()
 
 

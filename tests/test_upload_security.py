@@ -21,7 +21,7 @@ from demands.states import Status
 from integrations.models import ApiToken
 from integrations.services import integration_create
 
-from .conftest import PASSWORD, photo
+from .conftest import PASSWORD, photo, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -51,12 +51,6 @@ def gps_jpeg() -> bytes:
     data = jpeg_bytes(exif=exif)
     assert Image.open(io.BytesIO(data)).getexif().get_ifd(ExifTags.IFD.GPSInfo)  # the test photo does carry GPS
     return data
-
-
-def png_bytes(mode="RGB", size=(16, 16), pnginfo=None) -> bytes:
-    buf = io.BytesIO()
-    Image.new(mode, size).save(buf, "PNG", pnginfo=pnginfo)
-    return buf.getvalue()
 
 
 def gif_html_polyglot() -> bytes:
