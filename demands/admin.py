@@ -39,35 +39,57 @@ class AttachmentInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class PublicNumberSearch:
+    """Search by the public number (BZ-2026-004213); the tracking code is neither shown nor searchable here."""
+
+    public_no_path = "demand"
+
+    def get_search_results(self, request, queryset, search_term):
+        from .selectors import public_no_q
+
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        q = public_no_q(search_term)
+        if q is not None:
+            prefix = f"{self.public_no_path}__" if self.public_no_path else ""
+            results |= queryset.filter(**{f"{prefix}{k}": v for k, v in q.children})
+        return results, may_have_duplicates
+
+
 @admin.register(Demand)
-class DemandAdmin(admin.ModelAdmin):
+class DemandAdmin(PublicNumberSearch, admin.ModelAdmin):
     """Workflow fields are read-only here: state changes go through the workbench and its services."""
 
-    list_display = ["tracking_code", "status", "type", "category", "township", "channel", "created_at"]
+    list_display = ["public_no", "status", "type", "category", "township", "channel", "created_at"]
     list_filter = ["status", "type", "channel", "urgency", "township", "flagged"]
-    search_fields = ["tracking_code", "content", "external_id"]
+    search_fields = ["content", "external_id"]
+    public_no_path = ""
     date_hierarchy = "created_at"
     list_select_related = ["category__parent", "township"]
     raw_id_fields = ["category", "township", "community", "grid", "submitted_by"]
     readonly_fields = [
-        "tracking_code", "status", "unit_grid", "unit_department", "unit_deputy", "accepted_by", "at_district_centre",
+        "public_no", "status", "unit_grid", "unit_department", "unit_deputy", "accepted_by", "at_district_centre",
         "return_count", "rework_count", "dissatisfied_count", "flagged", "merged_into", "dispatched_at",
         "accept_deadline", "resolve_deadline", "extension_used", "extension_requested_days", "accepted_at",
         "resolved_at", "resolved_by_grid", "outcome", "reply", "verified_at", "rating", "rating_comment", "rated_at",
         "closed_at", "created_at", "updated_at",
     ]
-    exclude = ["rating_token"]
+    # Both are the resident's credentials.
+    exclude = ["rating_token", "tracking_code"]
     inlines = [EventInline, AttachmentInline]
 
     def has_add_permission(self, request):
         return False
 
+    @admin.display(description=_("demand number"), ordering="pk")
+    def public_no(self, obj):
+        return obj.public_no
+
 
 @admin.register(DemandEvent)
-class DemandEventAdmin(LogAdmin):
+class DemandEventAdmin(PublicNumberSearch, LogAdmin):
     list_display = ["demand", "action", "from_status", "to_status", "actor_label", "created_at"]
     list_filter = ["action", "actor_kind"]
-    search_fields = ["demand__tracking_code"]
+    search_fields = ["actor_label"]
     list_select_related = ["demand"]
 
 
@@ -80,10 +102,10 @@ class SupervisionOrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(DemandAttachment)
-class DemandAttachmentAdmin(admin.ModelAdmin):
+class DemandAttachmentAdmin(PublicNumberSearch, admin.ModelAdmin):
     list_display = ["original_name", "demand", "purpose", "content_type", "size", "created_at"]
     list_filter = ["purpose", "content_type"]
-    search_fields = ["demand__tracking_code", "original_name"]
+    search_fields = ["original_name"]
     raw_id_fields = ["demand", "event"]
     # Files come in only through demands.uploads (decoded, re-encoded) and go out only through the checked view.
     exclude = ["file"]

@@ -1,11 +1,7 @@
 """REST API for demands (DESIGN §8). Thin: serializers and the page forms validate, the services act."""
 
-import hashlib
-import json
-
 import django_filters
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
@@ -13,17 +9,18 @@ from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import Role
 from grids.models import Community, Grid, Township
-from portal.api import CachedSlugRelatedField, SafeSlugRelatedField, ShallowFieldsMixin, SubmitThrottle, TrackThrottle, error_body
+from portal.api import CachedSlugRelatedField, SafeSlugRelatedField, ShallowFieldsMixin, SubmitThrottle, TrackThrottle
 from portal.errors import InvalidInput, NotFound
-from portal.models import IdempotencyRecord
+from portal.idempotency import idempotent
 
 from . import selectors, services
 from .actions import STAFF_ACTIONS
 from .filters import DemandFilterMethods
 from .forms import PHONE_RE
 from .models import Category, Channel, Demand, DemandAttachment, DemandEvent, DemandType, Outcome, Rating, Urgency
-from .permissions import can_see_personal_data
+from .permissions import can_see_personal_data, can_see_system_checks, is_staff_user, sees_internal_history
 from .quality import REPLY_FLAG_CHOICES
 from .states import Status
 from .templatetags.demand_tags import mask_name, mask_phone, public_note, public_phrase
@@ -55,12 +52,13 @@ class DemandSerializer(serializers.ModelSerializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
     rating = serializers.ChoiceField(choices=Rating.choices, allow_blank=True, read_only=True)
     # Reply-quality flags raised at resolve (demands.quality), cleared on reopen.
-    reply_flags = serializers.ListField(child=serializers.ChoiceField(choices=REPLY_FLAG_CHOICES), read_only=True)
+    reply_flags = serializers.SerializerMethodField()
+    public_no = serializers.CharField(read_only=True, help_text="The demand's public number, e.g. BZ-2026-004213.")
 
     class Meta:
         model = Demand
         fields = [
-            "id", "tracking_code", "external_id", "channel", "type", "category", "urgency", "content", "address", "lat",
+            "id", "public_no", "external_id", "channel", "type", "category", "urgency", "content", "address", "lat",
             "lng", "township", "community", "grid", "contact_name", "contact_phone", "is_public", "status", "unit",
             "escalation_level", "overdue", "accept_deadline", "resolve_deadline", "outcome", "reply", "rating",
             "return_count", "rework_count", "flagged", "reply_flags", "created_at", "updated_at",
@@ -73,6 +71,11 @@ class DemandSerializer(serializers.ModelSerializer):
 
     def get_overdue(self, demand) -> bool:
         return demand.is_overdue
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=REPLY_FLAG_CHOICES)))
+    def get_reply_flags(self, demand):
+        # The system's doubts about a reply are for staff, not for the resident who asked.
+        return demand.reply_flags if can_see_system_checks(self.context["request"].user) else []
 
     def _personal(self, demand) -> bool:
         return can_see_personal_data(self.context["request"].user, demand)
@@ -89,7 +92,10 @@ class DemandReceiptSerializer(ShallowFieldsMixin, serializers.Serializer):
     ModelSerializer's fields costs more than the whole insert."""
 
     id = serializers.IntegerField()
-    tracking_code = serializers.CharField()
+    public_no = serializers.CharField()
+    tracking_code = serializers.CharField(
+        required=False, help_text="Only to a resident submitting for themselves: the credential to follow and rate "
+                                  "the demand. Client systems never receive it; the resident gets it by SMS.")
     external_id = serializers.CharField()
     channel = serializers.CharField()
     status = serializers.CharField()
@@ -206,7 +212,10 @@ class DemandListCreateApi(generics.ListCreateAPIView):
         return Response(self._out(demand), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def _out(self, demand):
-        return DemandReceiptSerializer(demand).data
+        data = DemandReceiptSerializer(demand).data
+        if is_staff_user(self.request.user) and self.request.user.role != Role.RESIDENT:
+            del data["tracking_code"]  # the code is the resident's credential, not the client's
+        return data
 
 
 class DemandDetailApi(generics.RetrieveAPIView):
@@ -225,6 +234,13 @@ class DemandEventsApi(generics.ListAPIView):
             return DemandEvent.objects.none()
         demand = selectors.demand_get_for(viewer=self.request.user, pk=self.kwargs["pk"])
         return demand.events.order_by("created_at", "id")
+
+    def list(self, request, *args, **kwargs):
+        if sees_internal_history(request.user):
+            return super().list(request, *args, **kwargs)
+        # A registered resident gets their demand's public timeline, as on the tracking page.
+        demand = selectors.demand_get_for(viewer=request.user, pk=self.kwargs["pk"])
+        return Response([_public_event(e) for e in selectors.public_events(demand)])
 
 
 class AttachmentUploadSerializer(serializers.Serializer):
@@ -252,11 +268,6 @@ class DemandAttachmentsApi(generics.ListAPIView):
         return demand.attachments.all()
 
 
-def _request_hash(request) -> str:
-    body = json.dumps(request.data if isinstance(request.data, dict) else {}, sort_keys=True, default=str)
-    return hashlib.sha256(f"{request.path}|{body}".encode()).hexdigest()
-
-
 class DemandActionApi(APIView):
     """POST /api/v1/demands/{id}/{action}/ — every lifecycle action, through the same services as the pages.
 
@@ -270,17 +281,8 @@ class DemandActionApi(APIView):
         parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=sorted(STAFF_ACTIONS)),
                     OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
     )
+    @idempotent
     def post(self, request, pk, action):
-        key = request.headers.get("Idempotency-Key", "")[:200]
-        digest = _request_hash(request) if key else ""
-        if key:
-            record = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
-            if record is not None:
-                if record.request_hash != digest:
-                    return Response(error_body("idempotency_key_reused",
-                                               _("This Idempotency-Key was used with a different request.")),
-                                    status=422)
-                return Response(record.response_body, status=record.response_status)
         demand = selectors.demand_get_for(viewer=request.user, pk=pk)
         if action not in STAFF_ACTIONS:
             raise NotFound(_("No such action."))
@@ -291,16 +293,7 @@ class DemandActionApi(APIView):
             raise InvalidInput(field_errors={k: [str(m) for m in v] for k, v in form.errors.items()})
         call(demand.pk, request.user, form.cleaned_data)
         demand = selectors.demand_get_for(viewer=request.user, pk=pk)
-        body = DemandSerializer(demand, context={"request": request}).data
-        if key:
-            try:
-                with transaction.atomic():
-                    IdempotencyRecord.objects.create(user=request.user, key=key, request_hash=digest,
-                                                     response_status=200, response_body=json.loads(
-                                                         json.dumps(body, default=str)))
-            except IntegrityError:
-                pass  # a concurrent duplicate stored the same answer first
-        return Response(body)
+        return Response(DemandSerializer(demand, context={"request": request}).data)
 
 
 class TrackEventSerializer(serializers.Serializer):
@@ -309,8 +302,13 @@ class TrackEventSerializer(serializers.Serializer):
     note = serializers.CharField(allow_blank=True)
 
 
+def _public_event(event) -> dict:
+    return {"at": event.created_at, "text": public_phrase(event), "note": public_note(event)}
+
+
 class TrackSerializer(serializers.Serializer):
     tracking_code = serializers.CharField()
+    public_no = serializers.CharField()
     status = serializers.CharField()
     status_label = serializers.CharField()
     type = serializers.CharField()
@@ -333,6 +331,7 @@ class TrackApi(APIView):
         followed = demand.merged_into or demand
         return Response({
             "tracking_code": demand.tracking_code,
+            "public_no": demand.public_no,
             "status": followed.status,
             "status_label": str(Status(followed.status).label),
             "type": demand.type,
@@ -340,8 +339,7 @@ class TrackApi(APIView):
             "township": demand.township.name if demand.township_id else None,
             "created_at": demand.created_at,
             "reply": followed.reply,
-            "timeline": [{"at": e.created_at, "text": public_phrase(e), "note": public_note(e)}
-                         for e in selectors.public_events(demand)],
+            "timeline": [_public_event(e) for e in selectors.public_events(demand)],
         })
 
 

@@ -1,5 +1,6 @@
 """Tracking codes: 17 random symbols (≈83 bits) plus a check symbol, read aloud in groups of three."""
 
+import re
 import secrets
 
 # No 0/O, 1/I/L or U: nothing a resident could misread on a receipt or mishear on the phone.
@@ -35,3 +36,25 @@ def normalize_code(text: str) -> str | None:
     if _check_symbol(raw[:-1]) != raw[-1]:
         return None
     return format_code(raw)
+
+
+# The public number staff, integrations and Open311 use to refer to a demand. It names the receipt year and the
+# row, so it grants nothing: every lookup by it goes through the viewer's scope. The tracking code stays the
+# resident's credential and is shown to nobody else.
+PUBLIC_PREFIX = "BZ"
+_PUBLIC_RE = re.compile(r"^\s*(?:BZ)?[-\s]?(\d{4})[-\s]?(\d{1,12})\s*$", re.IGNORECASE)
+
+
+def public_number(pk: int, year: int) -> str:
+    return f"{PUBLIC_PREFIX}-{year}-{pk:06d}"
+
+
+def parse_public_number(text: str) -> tuple[int, int] | None:
+    """(year, pk) of a public number such as BZ-2026-004213, or None if it cannot be one."""
+    match = _PUBLIC_RE.match(text or "")
+    if match is None:
+        return None
+    year, pk = int(match.group(1)), int(match.group(2))
+    if not (2000 <= year <= 2999) or not (0 < pk < 2**63):
+        return None
+    return year, pk

@@ -10,6 +10,7 @@ from grids.models import Township
 from portal.fields import DateInput
 
 from .forms import category_choices
+from .selectors import public_no_q
 from .models import Category, Channel, Demand, DemandType, Department, Outcome, Rating
 from .states import HANDLING_STATES, OPEN_STATES, Status
 
@@ -162,7 +163,7 @@ class WorkbenchFilter(DemandFilterMethods, django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(content__icontains=value) | Q(address__icontains=value)
-                               | Q(tracking_code__icontains=value.upper()) | Q(reply__icontains=value))
+                               | (public_no_q(value) or Q(pk__in=[])) | Q(reply__icontains=value))
 
 
 def workbench_filterset(request) -> tuple[WorkbenchFilter, bool]:

@@ -205,14 +205,15 @@ class ReasonForm(DemandActionForm):
 
 
 class MergeForm(DemandActionForm):
-    into = forms.CharField(label=_("Tracking code of the demand to merge into"), max_length=40)
+    into = forms.CharField(label=_("Number of the demand to merge into"), max_length=40,
+                           help_text=_("For example BZ-2026-004213."))
 
     def clean_into(self):
-        code = normalize_code(self.cleaned_data["into"])
-        target = Demand.objects.filter(tracking_code=code).first() if code else None
-        if target is None:
-            raise forms.ValidationError(_("No demand has this tracking code."))
-        return target
+        # None for a number that names nothing: the service answers it and an out-of-scope one with the same words.
+        from .selectors import public_no_q
+
+        q = public_no_q(self.cleaned_data["into"])
+        return Demand.objects.filter(q).first() if q is not None else None
 
 
 class UnitForm(DemandActionForm):

@@ -246,7 +246,15 @@ class Demand(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.tracking_code
+        # Never the tracking code: __str__ ends up in admin pages, logs and messages.
+        return self.public_no if self.pk else "—"
+
+    @property
+    def public_no(self) -> str:
+        """What staff, integrations and Open311 call the demand (BZ-2026-004213); not a credential."""
+        from .codes import public_number
+
+        return public_number(self.pk, timezone.localtime(self.created_at).year)
 
     @property
     def unit(self):

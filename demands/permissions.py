@@ -24,9 +24,10 @@ SYSTEM = SystemActor()
 
 @dataclass(frozen=True)
 class ResidentActor:
-    """Whoever holds a demand's tracking code or its private rating link."""
+    """Whoever holds a demand's tracking code or its private rating link; `via` says which (kept on a rating)."""
 
     demand_id: int
+    via: str = "tracking_code"
     kind = "resident"
 
 
@@ -80,6 +81,19 @@ def is_submitter(actor, demand) -> bool:
     return is_staff_user(actor) and demand.submitted_by_id == actor.pk
 
 
+def is_resident_submitter(actor, demand) -> bool:
+    """The resident who asked: holding the code or the rating link, or signed in as the registered resident
+    who submitted it. Staff and integrations never are, even when they typed the demand in for someone."""
+    if isinstance(actor, ResidentActor):
+        return actor.demand_id == demand.pk
+    return is_staff_user(actor) and actor.role == Role.RESIDENT and demand.submitted_by_id == actor.pk
+
+
+def sees_internal_history(viewer) -> bool:
+    """Internal events (private notes, extension reasons, orders, staff names) are for staff only."""
+    return is_staff_user(viewer) and viewer.role != Role.RESIDENT
+
+
 def integration_township_ids(user) -> list[int] | None:
     """Townships an integration client may read; None means the whole district."""
     cached = getattr(user, "_integration_townships", False)
@@ -113,9 +127,17 @@ def can_view(user, demand) -> bool:
     return demand.submitted_by_id == user.pk
 
 
+def held_by_addressed_deputy(demand) -> bool:
+    """A resident wrote to this deputy (QR code, station page) and the deputy still holds it."""
+    return demand.addressed_deputy_id is not None and demand.unit_deputy_id == demand.addressed_deputy_id
+
+
 def can_see_personal_data(viewer, demand) -> bool:
-    """Name and phone are for those handling the demand; everyone else sees them masked (DESIGN §9)."""
-    return is_dispatcher_for(viewer, demand) or is_unit_member(viewer, demand) or is_submitter(viewer, demand)
+    """Name and phone are for those handling the demand; everyone else sees them masked (DESIGN §9).
+    While the deputy a resident wrote to holds the demand, that deputy alone handles it: the centres see it masked."""
+    if is_dispatcher_for(viewer, demand):
+        return not held_by_addressed_deputy(demand)
+    return is_unit_member(viewer, demand) or is_submitter(viewer, demand)
 
 
 def can_see_system_checks(user) -> bool:
@@ -161,7 +183,8 @@ CAN = {
     Action.RESOLVE: is_unit_member,
     Action.VERIFY: can_verify,
     Action.REOPEN: can_reopen,
-    Action.RATE: is_submitter,
+    # Only the resident rates: never the unit being rated, other staff or the integration that typed it in.
+    Action.RATE: is_resident_submitter,
     Action.EXPIRE_RATING: _system,
     Action.URGE: is_supervisor_for,
     Action.ESCALATE: _system,

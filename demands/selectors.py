@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 from portal.errors import NotFound
 
-from .codes import normalize_code
+from .codes import normalize_code, parse_public_number
 from .models import Demand, SupervisionOrder
 from .permissions import integration_township_ids, is_staff_user
 from .states import Status
@@ -89,6 +89,24 @@ def demand_get_for(*, viewer, pk) -> Demand:
         )
     except (Demand.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("No such demand.")) from None
+
+
+def public_no_q(text: str) -> Q | None:
+    """The filter for one public number (BZ-2026-004213), or None when the text cannot be one."""
+    parsed = parse_public_number(text)
+    if parsed is None:
+        return None
+    year, pk = parsed
+    return Q(pk=pk, created_at__year=year)
+
+
+def demand_get_by_public_no(*, viewer, text: str) -> Demand:
+    """One demand the viewer may see, by its public number; anything else is the same 404."""
+    q = public_no_q(text)
+    found = demands_visible_to(viewer).filter(q).first() if q is not None else None
+    if found is None:
+        raise NotFound(_("No such demand."))
+    return found
 
 
 def demand_get_by_code(code: str) -> Demand:

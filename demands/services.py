@@ -370,7 +370,7 @@ def demand_merge(*, demand_id, actor, into: Demand | None, note="") -> Demand:
     demand = _lock(demand_id)
     _check(actor, demand, Action.MERGE)
     if into is None or into.pk == demand.pk or not can_view(actor, into):
-        raise InvalidInput(field_errors={"into": [_("Enter the tracking code of another demand you can see.")]})
+        raise InvalidInput(field_errors={"into": [_("Enter the number of another demand you can see.")]})
     if into.status not in OPEN_STATES:
         raise InvalidInput(field_errors={"into": [_("A demand can only be merged into an open demand.")]})
     _transition(demand, actor=actor, action=Action.MERGE, changes={"merged_into": into, "closed_at": timezone.now()},
@@ -440,11 +440,24 @@ def demand_forward(*, demand_id, actor, note: str = "") -> Demand:
     demand = _lock(demand_id)
     _check(actor, demand, Action.FORWARD)
     deputy = demand.unit_deputy
-    # Not a return: the deputy did not refuse it, so it does not count toward 首办负责制.
     changes = {**_UNIT_CLEARED, "addressed_deputy": deputy}
-    _transition(demand, actor=actor, action=Action.FORWARD, changes=changes, note=(note or "").strip(),
-                data={"unit": str(deputy), "deputy_id": deputy.pk})
+    data = {"unit": str(deputy), "deputy_id": deputy.pk}
+    # A demand residents addressed to the deputy enters dispatch this way; one a centre dispatched to the deputy
+    # goes back, which is a return and counts toward 首办负责制 like any other unit's.
+    if _held_by_dispatch(demand):
+        returns = demand.return_count + 1
+        changes["return_count"] = returns
+        changes["at_district_centre"] = demand.at_district_centre or returns >= settings.RETURNS_BEFORE_DISTRICT
+        data.update(returns=returns, to_district=changes["at_district_centre"])
+    _transition(demand, actor=actor, action=Action.FORWARD, changes=changes, note=(note or "").strip(), data=data)
     return demand
+
+
+def _held_by_dispatch(demand) -> bool:
+    """Whether the unit got the demand from a centre's dispatch rather than straight from the resident."""
+    last = (demand.events.filter(action__in=[Action.ROUTE, Action.DISPATCH, Action.REASSIGN])
+            .order_by("-created_at", "-id").values_list("action", flat=True).first())
+    return last in (Action.DISPATCH, Action.REASSIGN)
 
 
 @transaction.atomic
@@ -579,7 +592,10 @@ def demand_rate(*, demand_id, actor, rating: str, comment: str = "") -> Demand:
                "rating_token": "", "dissatisfied_count": count}
     if dissatisfied and count >= 2:
         changes["flagged"] = True
-    _transition(demand, actor=actor, action=Action.RATE, changes=changes, note=comment, data={"rating": rating})
+    # How the rating came in: the private link from the SMS, the tracking code, or the resident's own account.
+    via = actor.via if isinstance(actor, ResidentActor) else "account"
+    _transition(demand, actor=actor, action=Action.RATE, changes=changes, note=comment,
+                data={"rating": rating, "via": via})
     if dissatisfied and count == 1:
         _reopen(demand, actor=SYSTEM, reason=_("The resident was not satisfied; the demand is handled again."))
     return demand

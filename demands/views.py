@@ -19,9 +19,11 @@ from . import selectors, services, similar
 from .filters import workbench_filterset
 from .actions import STAFF_ACTIONS
 from .forms import RateForm, SubmitForm, SupervisionAnswerForm, TrackForm
-from .permissions import ResidentActor, can_see_personal_data, can_see_system_checks, is_submitter
+from .permissions import (
+    ResidentActor, can_see_personal_data, can_see_system_checks, is_resident_submitter, sees_internal_history,
+)
 from .quality import reply_flag_reasons
-from .states import Action
+from .states import Action, Status
 
 
 def _not_found(error: NotFound):
@@ -111,6 +113,9 @@ def similar_hint(request):
 
 
 def receipt(request, code):
+    # The code is a credential: its lookups count against the same per-address limit as the tracking page.
+    if over_limit(request, "track", settings.PAGE_TRACK_LIMIT, 3600):
+        return too_many(request)
     try:
         demand = selectors.demand_get_by_code(code)
     except NotFound as error:
@@ -147,18 +152,41 @@ def track_detail(request, code):
 
 @require_http_methods(["GET", "POST"])
 def rate(request, token):
+    """The private rating link from the SMS."""
+    if over_limit(request, "track", settings.PAGE_TRACK_LIMIT, 3600):
+        return too_many(request)
     try:
         demand = selectors.demand_get_by_rating_token(token)
     except NotFound as error:
         return render(request, "demands/rate_invalid.html", {"message": error.message}, status=404)
+    return _rate_page(request, demand, ResidentActor(demand.pk, via="rating_link"))
+
+
+@require_http_methods(["GET", "POST"])
+def track_rate(request, code):
+    """Rating from the tracking page, for the resident who holds the code."""
+    if over_limit(request, "track", settings.PAGE_TRACK_LIMIT, 3600):
+        return too_many(request)
+    try:
+        demand = selectors.demand_get_by_code(code)
+    except NotFound as error:
+        return render(request, "demands/rate_invalid.html", {"message": error.message}, status=404)
+    if demand.status != Status.VERIFIED:
+        return render(request, "demands/rate_invalid.html",
+                      {"message": _("This demand is not waiting for your rating.")}, status=404)
+    return _rate_page(request, demand, ResidentActor(demand.pk, via="tracking_code"))
+
+
+def _rate_page(request, demand, actor):
     form = RateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.demand_rate(demand_id=demand.pk, actor=ResidentActor(demand.pk),
+            services.demand_rate(demand_id=demand.pk, actor=actor,
                                  rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"])
         except ApplicationError as error:
             attach_errors(form, error)
         else:
+            messages.success(request, _("Thank you: your rating was recorded."))
             return redirect("demands:track_detail", code=demand.tracking_code)
     return render(request, "demands/rate.html", {"demand": demand, "form": form},
                   status=400 if form.is_bound and form.errors else 200)
@@ -206,7 +234,8 @@ def _detail_context(request, demand, failed_action=None, failed_form=None):
         "can_answer_orders": is_unit_member(request.user, demand),
         "answer_form": SupervisionAnswerForm(),
         "merged_demands": demand.merged_demands.all(),
-        "is_submitter": is_submitter(request.user, demand),
+        # The registered resident's own link to the tracking page; no one else is shown the code.
+        "resident_code": demand.tracking_code if is_resident_submitter(request.user, demand) else None,
         "merge_candidates": similar.merge_candidates(viewer=request.user, demand=demand),
         "show_system_checks": can_see_system_checks(request.user),
         "reply_flag_reasons": reply_flag_reasons(demand.reply_flags) if can_see_system_checks(request.user) else [],
@@ -218,6 +247,9 @@ def demand_detail(request, pk):
         demand = selectors.demand_get_for(viewer=request.user, pk=pk)
     except NotFound as error:
         _not_found(error)
+    if not sees_internal_history(request.user):
+        # A registered resident sees their demand as every resident does: the public timeline only.
+        return redirect("demands:track_detail", code=demand.tracking_code)
     return render(request, "demands/detail.html", _detail_context(request, demand))
 
 

@@ -79,7 +79,7 @@ def _records_from_demand_events() -> int:
     for e in events:
         rows.append(DutyRecord(
             deputy_id=deputy_of[e.actor_id], kind=DutyRecord.Kind.DEMAND, occurred_on=timezone.localdate(e.created_at),
-            title=str(TITLES[e.action](e.demand.tracking_code)),
+            title=str(TITLES[e.action](e.demand.public_no)),
             detail=demand_detail(e.demand),
             source="demand_event", source_id=e.pk, created_at=e.created_at,
         ))

@@ -69,7 +69,7 @@ class DutyRecordListCreateApi(generics.ListCreateAPIView):
 class ReceptionSerializer(serializers.ModelSerializer):
     station = serializers.SlugRelatedField(slug_field="code", read_only=True)
     deputies = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    demands = serializers.SlugRelatedField(slug_field="tracking_code", many=True, read_only=True)
+    demands = serializers.SlugRelatedField(slug_field="public_no", many=True, read_only=True)
 
     class Meta:
         model = Reception

@@ -40,7 +40,7 @@ def on_demand_event(sender, *, event_id, action=None, **kwargs):
         demand = event.demand
         duty_record_add(
             deputy=deputy, kind=DutyRecord.Kind.DEMAND, occurred_on=timezone.localdate(event.created_at),
-            title=TITLES[event.action](demand.tracking_code),
+            title=TITLES[event.action](demand.public_no),
             detail=demand_detail(demand),
             source="demand_event", source_id=event.pk,
         )

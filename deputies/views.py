@@ -59,7 +59,7 @@ def _demand_step(request, pk, run, form_class=None):
         for name, errors in form.errors.items():
             label = form.fields[name].label if name in form.fields else ""
             for message in errors:
-                messages.error(request, f"{demand.tracking_code} · {label}：{message}" if label else message)
+                messages.error(request, f"{demand.public_no} · {label}：{message}" if label else message)
         return redirect("deputies:home")
     try:
         run(demand, form.cleaned_data if form else {})
@@ -68,9 +68,9 @@ def _demand_step(request, pk, run, form_class=None):
     except ApplicationError as error:
         details = [m for ms in error.field_errors.values() for m in ms] or [error.message]
         for message in details:
-            messages.error(request, f"{demand.tracking_code}：{message}")
+            messages.error(request, f"{demand.public_no}：{message}")
     else:
-        messages.success(request, _("Done: demand %(code)s.") % {"code": demand.tracking_code})
+        messages.success(request, _("Done: demand %(code)s.") % {"code": demand.public_no})
     return redirect("deputies:home")
 
 
@@ -213,7 +213,7 @@ def reception_detail(request, pk):
             reception_id=reception.pk, actor=request.user, **c))
         if outcome.ok:
             messages.success(request, _("Demand %(code)s was registered and linked to this reception.")
-                             % {"code": outcome.value.tracking_code})
+                             % {"code": outcome.value.public_no})
             return redirect("deputies:reception", pk=reception.pk)
         status = outcome.status
     return render(request, "deputies/reception_detail.html", {"reception": reception, "form": form}, status=status)

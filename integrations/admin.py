@@ -36,7 +36,7 @@ class CallbackDeliveryAdmin(LogAdmin):
 
     list_display = ["created_at", "integration", "demand", "status", "attempts", "next_attempt_at", "delivered_at"]
     list_filter = ["status", "integration"]
-    search_fields = ["demand__tracking_code", "demand__external_id"]
+    search_fields = ["demand__external_id"]
     date_hierarchy = "created_at"
     list_select_related = ["integration", "demand"]
     fields = readonly_fields = ["integration", "demand", "event", "status", "attempts", "next_attempt_at",

@@ -54,7 +54,7 @@ def callback_payload(event: DemandEvent) -> dict:
         "action": event.action,
         "from_status": event.from_status,
         "to_status": event.to_status,
-        "tracking_code": demand.tracking_code,
+        "public_no": demand.public_no,
         "external_id": demand.external_id,
         "status": demand.status,  # now, which may already be past to_status (a rating that reopens)
         "occurred_at": timezone.localtime(event.created_at).isoformat(),

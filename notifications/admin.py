@@ -12,7 +12,7 @@ from .models import Notification, OutboundMessage
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ["created_at", "recipient", "kind", "title", "demand", "read_at"]
     list_filter = ["kind", ("read_at", admin.EmptyFieldListFilter)]
-    search_fields = ["title", "recipient__username", "demand__tracking_code"]
+    search_fields = ["title", "recipient__username"]
     date_hierarchy = "created_at"
     list_select_related = ["recipient", "demand"]
     raw_id_fields = ["recipient", "demand"]

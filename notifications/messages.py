@@ -26,7 +26,7 @@ def _when(value) -> str:
 
 def _facts(demand, **extra) -> dict:
     return {
-        "code": demand.tracking_code,
+        "code": demand.public_no,  # never the tracking code: messages are stored and staff read them
         "category": demand.category.name if demand.category_id else _("uncategorised"),
         "township": demand.township.name if demand.township_id else "—",
         **extra,

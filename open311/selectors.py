@@ -5,6 +5,8 @@ What leaves here is all a client gets, so this is where personal data is kept ou
 
 import datetime as dt
 import math
+import operator
+from functools import reduce
 
 from django.conf import settings
 from django.db.models import F, FloatField, OuterRef, Q, QuerySet, Subquery
@@ -14,9 +16,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from demands import sla
-from demands.codes import normalize_code
 from demands.models import Category, Demand, DemandEvent, DemandType, SlaPolicy, Urgency
-from demands.selectors import demands_visible_to
+from demands.selectors import demands_visible_to, public_no_q
 from demands.states import TERMINAL_STATES, Action, Status
 from demands.templatetags.demand_tags import public_phrase
 from grids.models import Grid
@@ -167,11 +168,11 @@ def requests_visible_to(viewer) -> QuerySet:
 
 
 def request_list(*, viewer, ids=None, categories=None, start=None, end=None, statuses=None) -> list[dict]:
-    """`ids` (tracking codes) overrides every other argument, as the spec says; at most 1000, newest first."""
+    """`ids` (public numbers) overrides every other argument, as the spec says; at most 1000, newest first."""
     qs = requests_visible_to(viewer)
     if ids is not None:
-        codes = {normalize_code(i) for i in ids} - {None}
-        qs = qs.filter(tracking_code__in=codes)
+        wanted = [q for q in (public_no_q(i) for i in ids) if q is not None]
+        qs = qs.filter(reduce(operator.or_, wanted)) if wanted else qs.none()
     else:
         qs = qs.filter(created_at__gte=start, created_at__lte=end)
         if categories:
@@ -183,28 +184,26 @@ def request_list(*, viewer, ids=None, categories=None, start=None, end=None, sta
     return _requests(qs, limit=MAX_REQUESTS)
 
 
-def request_get(*, viewer, code: str) -> dict:
-    """One request; unknown, malformed and not-yours codes are the same 404."""
-    normalized = normalize_code(code)
-    items = _requests(requests_visible_to(viewer).filter(tracking_code=normalized)) if normalized else []
+def request_get(*, viewer, number: str) -> dict:
+    """One request by its public number; unknown, malformed and not-yours numbers are the same 404."""
+    q = public_no_q(number)
+    items = _requests(requests_visible_to(viewer).filter(q)) if q is not None else []
     if not items:
-        raise NotFound(_("No demand has this tracking code. Please check it and try again."))
+        raise NotFound(_("No such demand."))
     return items[0]
 
 
-def request_token(token: str) -> dict:
-    """The token is the tracking code: whoever holds it may learn the id it stands for, and nothing more."""
-    normalized = normalize_code(token)
-    if normalized is None or not Demand.objects.filter(tracking_code=normalized).exists():
-        raise NotFound(_("No demand has this tracking code. Please check it and try again."))
-    return {"service_request_id": normalized, "token": normalized}
+def request_token(*, viewer, token: str) -> dict:
+    """Tokens are the public numbers (the id is known at once); answered only for requests the caller may read."""
+    item = request_get(viewer=viewer, number=token)
+    return {"service_request_id": item["service_request_id"], "token": item["service_request_id"]}
 
 
 def request_created(demand: Demand) -> dict:
-    # The spec asks for an id or a token; the token is the id, so a client that follows either path gets there.
+    # The spec asks for an id or a token; the token is the id. Never the tracking code: that is the resident's.
     return {
-        "service_request_id": demand.tracking_code,
-        "token": demand.tracking_code,
+        "service_request_id": demand.public_no,
+        "token": demand.public_no,
         "service_notice": _service_notice(demand, _policies()),
     }
 
@@ -223,7 +222,7 @@ def _requests(qs, *, limit: int | None = None) -> list[dict]:
 def _request(demand: Demand, event, policies) -> dict:
     closed = demand.status in CLOSED_STATES
     return {
-        "service_request_id": demand.tracking_code,
+        "service_request_id": demand.public_no,
         "status": "closed" if closed else "open",
         "status_notes": _status_notes(demand, event),
         "service_name": demand.category.name if demand.category_id else None,

@@ -102,10 +102,10 @@ def _request_create(request, fmt):
 
 @endpoint("GET")
 def request_detail(request, fmt, service_request_id):
-    item = selectors.request_get(viewer=_viewer(request, request.GET), code=service_request_id)
+    item = selectors.request_get(viewer=_viewer(request, request.GET), number=service_request_id)
     return render.respond(fmt, "service_requests", [item])
 
 
 @endpoint("GET")
 def token(request, fmt, token):
-    return render.respond(fmt, "service_requests", [selectors.request_token(token)])
+    return render.respond(fmt, "service_requests", [selectors.request_token(viewer=_viewer(request, request.GET), token=token)])

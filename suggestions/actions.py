@@ -10,7 +10,7 @@ from .states import Action
 # action -> (form, how the cleaned data becomes a service call). Drafting and editing have their own pages.
 ACTIONS = {
     Action.LINK: (LinkForm, lambda pk, actor, c: services.suggestion_link_demand(
-        suggestion_id=pk, actor=actor, demand_id=c["tracking_code"])),
+        suggestion_id=pk, actor=actor, demand_id=c["public_no"])),
     Action.UNLINK: (UnlinkForm, lambda pk, actor, c: services.suggestion_unlink_demand(
         suggestion_id=pk, actor=actor, demand_id=c["demand"])),
     Action.SUBMIT: (EmptyForm, lambda pk, actor, c: services.suggestion_submit(suggestion_id=pk, actor=actor)),

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from demands.permissions import is_staff_user
 from demands.selectors import MAX_PK
 from portal.errors import InvalidInput, NotFound
+from portal.idempotency import idempotent
 
 from . import figures, selectors, services
 from .actions import ACTIONS
@@ -80,7 +81,7 @@ API_ACTIONS = {Action.EDIT: (_EditForm, _edit), **ACTIONS}
 
 ACTION_HELP = """Body fields per action:
 - edit: title, content, category (category id), joint_deputies (deputy ids)
-- link: tracking_code · unlink: demand (demand id)
+- link: public_no · unlink: demand (demand id)
 - submit: nothing · withdraw: reason (optional)
 - assign: lead_department (id), co_departments (ids), is_key (bool), reply_due (date, default three months on)
 - reply: reply_class (A, B or C), text · opinion: text
@@ -90,17 +91,22 @@ ACTION_HELP = """Body fields per action:
 
 
 class SuggestionActionApi(APIView):
-    """POST /api/v1/suggestions/{id}/{action}/ — every suggestion action, through the same services as the pages."""
+    """POST /api/v1/suggestions/{id}/{action}/ — every suggestion action, through the same services as the pages.
+
+    With an `Idempotency-Key` header the first answer is stored and replayed; the same key with another body is 422.
+    """
 
     @extend_schema(
         operation_id="suggestions_action",
         description=ACTION_HELP,
         request={"application/json": OpenApiTypes.OBJECT},
         responses={200: SuggestionDetailSerializer},
-        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=sorted(str(a) for a in API_ACTIONS))],
+        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=sorted(str(a) for a in API_ACTIONS)),
+                    OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
         examples=[OpenApiExample("reply", value={"reply_class": "A", "text": "已纳入2026年老旧小区改造计划并完成加装。"},
                                  request_only=True)],
     )
+    @idempotent
     def post(self, request, pk, action):
         suggestion = selectors.suggestion_get_for(viewer=request.user, pk=pk)
         if action not in API_ACTIONS:

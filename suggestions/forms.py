@@ -16,7 +16,8 @@ from portal.fields import DateInput, SafeDateField
 
 from .models import ReplyClass
 from .permissions import assignment_of
-from .selectors import demand_ids_by_code
+from .selectors import demand_id_by_number, demand_ids_by_numbers
+from .services import CITE_REFUSED
 
 
 def _is_id(value) -> bool:
@@ -35,17 +36,17 @@ class DeputyChoiceField(forms.ModelMultipleChoiceField):
 
 
 class DemandCodesField(forms.CharField):
-    """Tracking codes, one per line or separated by commas or spaces → demand ids (any existing demand; the
-    service decides which ones this deputy may cite)."""
+    """Public numbers, one per line or separated by commas or spaces → demand ids (the service decides, with one
+    answer for missing and not-citable, which ones this deputy may cite)."""
 
     widget = forms.Textarea(attrs={"rows": 3, "autocapitalize": "characters", "autocomplete": "off"})
 
     def clean(self, value):
         value = super().clean(value) or ""
-        ids, unknown = demand_ids_by_code([chunk for chunk in re.split(r"[\s,，;；、]+", value.strip()) if chunk])
-        if unknown:
-            raise forms.ValidationError(_("No demand you may cite has the tracking code %(codes)s."),
-                                        params={"codes": "、".join(unknown)})
+        ids, malformed = demand_ids_by_numbers([c for c in re.split(r"[\s,，;；、]+", value.strip()) if c])
+        if malformed:
+            raise forms.ValidationError(_("Not a demand number: %(numbers)s. Numbers look like BZ-2026-004213."),
+                                        params={"numbers": "、".join(malformed)})
         return ids
 
 
@@ -118,16 +119,16 @@ class EmptyForm(SuggestionActionForm):
 
 
 class LinkForm(SuggestionActionForm):
-    tracking_code = forms.CharField(label=_("Tracking code of the demand"), max_length=40,
-                                    widget=forms.TextInput(attrs={"autocapitalize": "characters",
-                                                                  "autocomplete": "off"}))
+    public_no = forms.CharField(label=_("Demand number"), max_length=40, help_text=_("For example BZ-2026-004213."),
+                                widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}))
 
-    def clean_tracking_code(self):
-        ids, unknown = demand_ids_by_code([self.cleaned_data["tracking_code"]])
-        if unknown:
-            raise forms.ValidationError(_("No demand you may cite has the tracking code %(codes)s."),
-                                        params={"codes": unknown[0]})
-        return ids[0]
+    def clean_public_no(self):
+        # Only the form of the number is checked here; whether it exists and may be cited is the service's one
+        # answer, so the two cases read the same.
+        pk = demand_id_by_number(self.cleaned_data["public_no"])
+        if pk is None:
+            raise forms.ValidationError(CITE_REFUSED)
+        return pk
 
 
 class UnlinkForm(SuggestionActionForm):

@@ -4,11 +4,10 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
-from demands.codes import normalize_code
 from demands.models import Demand
 from demands.permissions import is_staff_user
 from demands.selectors import scope_q as demand_scope_q
-from demands.selectors import valid_pk
+from demands.selectors import public_no_q, valid_pk
 from portal.errors import NotFound
 
 from .models import Assignment, FollowUp, ReplyClass, Suggestion, SuggestionProposer
@@ -84,26 +83,31 @@ def citable_demands(user) -> QuerySet:
     return Demand.objects.filter(demand_scope_q(user) | Q(township_id=user.deputy.township_id))
 
 
-def demand_ids_by_code(codes) -> tuple[list[int], list[str]]:
-    """(ids of the demands with these tracking codes, in order and once each; the codes matching none), in one query.
-    Any existing demand: the services decide which ones a deputy may cite."""
-    normalized = [(raw, normalize_code(raw)) for raw in codes]
-    found = dict(Demand.objects.filter(tracking_code__in={c for _raw, c in normalized if c})
-                 .values_list("tracking_code", "pk"))
-    ids, unknown = [], []
-    for raw, code in normalized:
-        pk = found.get(code)
+def demand_id_by_number(text: str) -> int | None:
+    """The id a public number (BZ-2026-004213) names, or None when the text cannot be one. It says nothing about
+    whether the demand exists: 0 stands for "none", and the services give one answer for missing and not-citable."""
+    q = public_no_q(text)
+    if q is None:
+        return None
+    return Demand.objects.filter(q).values_list("pk", flat=True).first() or 0
+
+
+def demand_ids_by_numbers(texts) -> tuple[list[int], list[str]]:
+    """(the ids these public numbers name, once each, 0 for none; the texts that cannot be a number)."""
+    ids, malformed = [], []
+    for text in texts:
+        pk = demand_id_by_number(text)
         if pk is None:
-            unknown.append(raw[:40])
+            malformed.append(text[:40])
         elif pk not in ids:
             ids.append(pk)
-    return ids, unknown
+    return ids, malformed
 
 
 def linked_demands(suggestion) -> QuerySet:
     """Evidence as the suggestion pages show it: tracking code, category, date and content, never a name or phone."""
     return suggestion.demands.select_related("category__parent").only(
-        "id", "tracking_code", "category", "content", "created_at", "township").order_by("created_at", "id")
+        "id", "category", "content", "created_at", "township").order_by("created_at", "id")
 
 
 def tracked_into(*, viewer, year: int) -> QuerySet:

@@ -12,7 +12,7 @@ from portal.api import SafeSlugRelatedField
 from . import services
 from .models import ReplyClass, Suggestion
 from .permissions import assignment_of, reply_of
-from .selectors import demand_ids_by_code
+from .selectors import demand_ids_by_numbers
 from .states import Action, Status
 
 
@@ -45,7 +45,7 @@ class SuggestionReplySerializer(serializers.Serializer):
 
 class SuggestionLinkedDemandSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    tracking_code = serializers.CharField()
+    public_no = serializers.CharField()
     category = serializers.CharField(source="category.code", allow_null=True)
     content = serializers.CharField()
     created_at = serializers.DateTimeField()
@@ -144,18 +144,18 @@ class SuggestionCreateSerializer(serializers.Serializer):
                                            help_text="ids of the joint proposers (deputies)")
     demands = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list,
                                     max_length=services.MAX_DEMANDS,
-                                    help_text="tracking codes of the demands cited as evidence")
+                                    help_text="public numbers (BZ-2026-004213) of the demands cited as evidence")
 
     def validate_title(self, value):
         if not value.strip():
             raise serializers.ValidationError(_("Give the suggestion a title."))
         return value
 
-    def validate_demands(self, codes):
-        ids, unknown = demand_ids_by_code(codes)
-        if unknown:
-            raise serializers.ValidationError(_("No demand you may cite has the tracking code %(codes)s.")
-                                              % {"codes": "、".join(unknown)})
+    def validate_demands(self, numbers):
+        ids, malformed = demand_ids_by_numbers(numbers)
+        if malformed:
+            raise serializers.ValidationError(_("Not a demand number: %(numbers)s. Numbers look like BZ-2026-004213.")
+                                              % {"numbers": "、".join(malformed)})
         return ids
 
 

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from demands.models import Category, Demand, Department, Rating
@@ -235,11 +236,14 @@ def _joint_deputies(values, *, lead_id) -> list[Deputy]:
     return deputies
 
 
+CITE_REFUSED = gettext_lazy("You may cite only demands of your township or demands you handle or follow.")
+
+
 def _citable(actor, demand_ids) -> list[int]:
     ids = []
     for pk in demand_ids or ():
         if not selectors.valid_pk(pk):
-            raise InvalidInput(field_errors={"demands": [_("No demand you may cite has this tracking code.")]})
+            raise InvalidInput(field_errors={"demands": [CITE_REFUSED]})
         if int(pk) not in ids:
             ids.append(int(pk))
     if len(ids) > MAX_DEMANDS:
@@ -247,10 +251,8 @@ def _citable(actor, demand_ids) -> list[int]:
     allowed = set(selectors.citable_demands(actor).filter(pk__in=ids).values_list("pk", flat=True))
     refused = [pk for pk in ids if pk not in allowed]
     if refused:
-        codes = list(Demand.objects.filter(pk__in=refused).values_list("tracking_code", flat=True))
-        # Same words whether the demand is missing or outside what the deputy may cite.
-        message = _("You may cite only demands of your township or demands you handle or follow.")
-        raise InvalidInput(field_errors={"demands": [message + (f" {', '.join(codes)}" if codes else "")]})
+        # Same words whether a demand is missing or outside what the deputy may cite, and nothing about which.
+        raise InvalidInput(field_errors={"demands": [CITE_REFUSED]})
     return ids
 
 
@@ -293,7 +295,7 @@ def _grounds(demands, terms) -> str:
         "last": timezone.localtime(dates[-1]).date().isoformat(),
         "township": demands[0].township.name if demands[0].township_id else "—",
         "n": len(demands), "terms": "、".join(terms[:3]) or "—",
-        "codes": "、".join(d.tracking_code for d in demands),
+        "codes": "、".join(d.public_no for d in demands),
     }
 
 

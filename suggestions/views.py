@@ -180,7 +180,7 @@ def figures(request):
 def _similar_demands(user, township, since):
     return list(selectors.citable_demands(user).filter(township=township, created_at__gte=since)
                 .exclude(status__in=[DemandStatus.REJECTED, DemandStatus.MERGED])
-                .select_related("category__parent").only("id", "tracking_code", "category", "content", "address",
+                .select_related("category__parent").only("id", "category", "content", "address",
                                                           "created_at", "township")
                 .order_by("-created_at", "-id")[:MAX_SIMILAR_DOCS])
 

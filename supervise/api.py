@@ -79,7 +79,7 @@ class DashboardTrendRowSerializer(serializers.Serializer):
 
 
 class DashboardOldestSerializer(serializers.Serializer):
-    tracking_code = serializers.CharField()
+    public_no = serializers.CharField()
     url = serializers.CharField()
     unit = serializers.CharField()
     township = serializers.CharField()

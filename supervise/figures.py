@@ -318,7 +318,7 @@ def board(queryset) -> Board:
             result.oldest[level] = list(
                 handling.filter(escalation_level=level)
                 .select_related("unit_grid", "unit_department", "unit_deputy", "township")
-                .only("pk", "tracking_code", "resolve_deadline", "status", "escalation_level", "township__name",
+                .only("pk", "created_at", "resolve_deadline", "status", "escalation_level", "township__name",
                       "unit_grid__name", "unit_department__short_name", "unit_department__name",
                       "unit_deputy__name", "unit_deputy__level")
                 .order_by("resolve_deadline", "pk")[:OLDEST_PER_LEVEL])

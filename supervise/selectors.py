@@ -223,7 +223,7 @@ def board_as_dict(board: figures.Board, base: dict) -> dict:
             "level": level, "label": str(figures.LEVEL_LABELS[level]), "value": board.levels[level],
             "link": workbench_url({**base, "level": str(level)}),
             "oldest": [{
-                "tracking_code": d.tracking_code,
+                "public_no": d.public_no,
                 "url": reverse("demands:detail", args=[d.pk]),
                 "unit": str(d.unit) if d.unit else "",
                 "township": d.township.name if d.township_id else "",
