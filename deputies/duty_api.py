@@ -84,8 +84,8 @@ class ReceptionCreateSerializer(serializers.Serializer):
     visitor_count = serializers.IntegerField(min_value=0, max_value=10000, default=0)
     visitors = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     topics = serializers.CharField(max_length=5000)
-    demand_codes = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list,
-                                         max_length=50)
+    demand_numbers = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list,
+                                           max_length=50, help_text="public numbers (BZ-2026-004213)")
 
 
 class ReceptionListCreateApi(generics.ListCreateAPIView):

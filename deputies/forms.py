@@ -31,8 +31,8 @@ class DutyRecordForm(forms.Form):
     detail = forms.CharField(label=_("Detail"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class CodesField(forms.CharField):
-    """Tracking codes, one per line or separated by commas or spaces."""
+class NumbersField(forms.CharField):
+    """Public demand numbers, one per line or separated by commas or spaces."""
 
     def to_python(self, value):
         text = super().to_python(value) or ""
@@ -48,7 +48,7 @@ class ReceptionForm(forms.Form):
     visitors = forms.CharField(label=_("Who came"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
                                help_text=_("Names are seen only by the station's deputies and the supervision office."))
     topics = forms.CharField(label=_("What they raised"), widget=forms.Textarea(attrs={"rows": 4}))
-    demand_codes = CodesField(label=_("Demands created (tracking codes)"), required=False,
+    demand_numbers = NumbersField(label=_("Demands created (numbers)"), required=False,
                               widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, stations, **kwargs):

@@ -89,25 +89,25 @@ def _station_deputies(station: Station, deputies) -> list[Deputy]:
     return chosen
 
 
-def _demands_by_codes(actor, codes: list[str], station: Station) -> list[Demand]:
-    # A code names a demand raised that day; the station's township is enough, seeing its details is not needed.
+def _demands_by_numbers(actor, numbers: list[str], station: Station) -> list[Demand]:
+    # A public number names a demand raised that day; the station's township is enough, seeing its details is not
+    # needed. Missing and out-of-township numbers get the same words.
     found = []
-    for code in codes:
-        try:
-            demand = demand_selectors.demand_get_by_code(code)
-        except NotFound:
-            demand = None
+    for number in numbers:
+        q = demand_selectors.public_no_q(number)
+        demand = Demand.objects.filter(q).first() if q is not None else None
         if demand is None or not (can_view(actor, demand) or demand.township_id == station.township_id):
-            raise InvalidInput(field_errors={"demand_codes": [
-                _("No demand of this station's township has the tracking code %(code)s.") % {"code": code}]})
-        found.append(demand)
+            raise InvalidInput(field_errors={"demand_numbers": [
+                _("No demand of this station's township has the number %(number)s.") % {"number": number[:40]}]})
+        if demand not in found:
+            found.append(demand)
     return found
 
 
 @transaction.atomic
 def reception_record(
     *, actor, station: Station, held_on: dt.date, deputies, topics: str, visitor_count: int = 0, visitors: str = "",
-    demand_codes: list[str] = (),
+    demand_numbers: list[str] = (),
 ) -> Reception:
     """Log a reception day at a station; every deputy who received gets a duty record."""
     if not permissions.can_record_reception(actor, station):
@@ -122,7 +122,7 @@ def reception_record(
     if errors:
         raise InvalidInput(field_errors=errors)
     chosen = _station_deputies(station, deputies)
-    demands = _demands_by_codes(actor, list(demand_codes), station)
+    demands = _demands_by_numbers(actor, list(demand_numbers), station)
     reception = Reception.objects.create(station=station, held_on=held_on, visitor_count=visitor_count,
                                          visitors=(visitors or "").strip(), topics=topics.strip(), recorded_by=actor)
     reception.deputies.set(chosen)

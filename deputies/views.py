@@ -191,7 +191,7 @@ def reception_new(request):
         outcome = submit_form(form, lambda c: services.reception_record(
             actor=request.user, station=c["station"], held_on=c["held_on"], deputies=c["deputies"],
             topics=c["topics"], visitor_count=c["visitor_count"], visitors=c["visitors"],
-            demand_codes=c["demand_codes"]))
+            demand_numbers=c["demand_numbers"]))
         if outcome.ok:
             messages.success(request, _("The reception was logged."))
             return redirect("deputies:reception", pk=outcome.value.pk)

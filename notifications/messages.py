@@ -1,6 +1,6 @@
 """What each notification says: one function per kind returning (title, body).
 
-Texts name a demand by its tracking code, category and township only. Never the resident's name or phone:
+Texts name a demand by its public number, category and township only. Never the resident's name or phone:
 inbox rows, e-mails and logs travel further than the demand itself.
 """
 

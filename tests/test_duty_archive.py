@@ -69,13 +69,29 @@ def test_a_reception_day_is_logged_with_a_duty_record_for_each_deputy_receiving(
     response = login(staff.deputy).post(reverse("deputies:reception_new"), {
         "station": station.pk, "held_on": TODAY.isoformat(), "deputies": [world.deputy_record.pk, colleague.pk],
         "visitor_count": 7, "visitors": "张大爷、刘阿姨等", "topics": "老旧小区加装电梯；菜市场周边停车难",
-        "demand_codes": raised.tracking_code,
+        "demand_numbers": raised.public_no,
     })
     assert response.status_code == 302
     reception = Reception.objects.get()
     assert list(reception.demands.all()) == [raised]
     records = DutyRecord.objects.filter(kind=DutyRecord.Kind.RECEPTION, source="reception", source_id=reception.pk)
     assert {r.deputy for r in records} == {world.deputy_record, colleague}
+
+
+def test_a_reception_names_demands_by_number_and_missing_or_foreign_ones_read_the_same(world, staff, station):
+    from demands import services as demand_services
+
+    foreign = demand_services.demand_receive(actor=None, type="help", content="白鹤村路灯坏了",
+                                             township=world.other_township)
+    missing = foreign.public_no[:-6] + f"{foreign.pk + 500:06d}"
+    answers = []
+    for number in (foreign.public_no, missing, foreign.tracking_code):
+        with pytest.raises(InvalidInput) as error:
+            services.reception_record(actor=staff.deputy, station=station, held_on=TODAY,
+                                      deputies=[world.deputy_record], topics="路灯", demand_numbers=[number])
+        answers.append(error.value.field_errors["demand_numbers"][0].replace(number[:40], "…"))
+    assert answers[0] == answers[1] == answers[2]
+    assert not Reception.objects.exists()
 
 
 def test_only_members_of_a_station_can_be_logged_as_receiving_there(world, staff, station):
