@@ -216,8 +216,10 @@ def _replay_2026(now, staff) -> Round:
         evaluation_opens_at=min(open_eval, now - 5 * DAY), evaluation_closes_at=max(close_eval, now + 30 * DAY))
     for k, proposal in enumerate(proposals):
         Proposal.objects.filter(pk=proposal.pk).update(created_at=now - (329 - k) * DAY)
-    DutyRecord.objects.filter(source="ballot", source_id=round_.pk).update(occurred_on=timezone.localdate(voting))
-    services.round_publish(round_id=round_.pk, actor=staff)
+    voting_day = timezone.localdate(voting)
+    DutyRecord.objects.filter(source="ballot", source_id=round_.pk).update(
+        occurred_on=voting_day, created_at=timezone.make_aware(dt.datetime.combine(voting_day, dt.time.min)))
+    services.round_publish(round_id=round_.pk, actor=staff)  # counts the sealed ballots, then publishes
     Round.objects.filter(pk=round_.pk).update(published_at=voting + DAY)
     Project.objects.filter(round=round_).update(created_at=voting + DAY)
     round_.refresh_from_db()

@@ -35,12 +35,14 @@ class ProposalForm(forms.Form):
 
 
 class BallotForm(forms.Form):
-    candidates = forms.ModelMultipleChoiceField(label=_("Candidate projects"), queryset=Candidate.objects.none(),
+    # Plain choices, not a queryset: validating a model choice would send the chosen ids to the database.
+    candidates = forms.TypedMultipleChoiceField(label=_("Candidate projects"), coerce=int, choices=[],
                                                 widget=forms.CheckboxSelectMultiple, required=False)
 
     def __init__(self, *args, round_, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["candidates"].queryset = Candidate.objects.filter(round=round_).order_by("number")
+        self.fields["candidates"].choices = [(c.pk, str(c)) for c in
+                                             Candidate.objects.filter(round=round_).order_by("number")]
         self.fields["candidates"].help_text = _("Tick at most %(k)s. Ticking none casts a blank ballot.") % {
             "k": round_.seats}
 

@@ -1,10 +1,13 @@
-"""Livelihood-project ballot (民生实事项目票决, DESIGN §6): rounds, proposals, candidates, the secret ballot's
-anonymous counters, and the projects the winners become.
+"""Livelihood-project ballot (民生实事项目票决, DESIGN §6): rounds, proposals, candidates, the sealed ballot box,
+and the projects the winners become.
 
-Secrecy of the ballot lives in the schema: `VoterRecord` says THAT a deputy voted and has no candidate column;
-`Candidate.votes`, `Round.ballots_cast` and `Round.blank_ballots` say WHAT was chosen and have no voter column.
-There is no per-ballot row and no timestamp written with a vote.
+Secrecy of the ballot holds against whoever reads the database (docs/ballot-secrecy.md): `VoterRecord` says THAT
+a deputy voted; `SealedBallot` holds WHAT was chosen, encrypted under a key the database never sees, with no
+voter, no time and no order; `Candidate.votes`, `Round.ballots_cast` and `Round.blank_ballots` are written once,
+by the count after the voting closes, so no row version ever shows a count moving by one ballot.
 """
+
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -32,9 +35,10 @@ class Round(models.Model):
     published_at = models.DateTimeField(_("results published at"), null=True, blank=True)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True,
                                      blank=True, on_delete=models.SET_NULL, related_name="+")
-    # Anonymous counters, only ever incremented by services.ballot_cast.
+    # Written once, by services.round_tally after the voting closes; zero until then.
     ballots_cast = models.PositiveIntegerField(_("ballots cast"), default=0)
     blank_ballots = models.PositiveIntegerField(_("blank ballots"), default=0)
+    tallied_at = models.DateTimeField(_("ballots counted at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -118,7 +122,7 @@ class Candidate(models.Model):
                                    on_delete=models.PROTECT, related_name="ballot_candidates")
     proposals = models.ManyToManyField(Proposal, verbose_name=_("merged proposals"), blank=True,
                                        related_name="candidates")
-    # Anonymous counter, only ever incremented by services.ballot_cast.
+    # Written once, by services.round_tally after the voting closes; zero until then.
     votes = models.PositiveIntegerField(_("votes"), default=0)
 
     class Meta:
@@ -146,6 +150,26 @@ class VoterRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round.year} · {self.deputy.name}"
+
+
+class SealedBallot(models.Model):
+    """WHAT one deputy chose, sealed (livelihood.sealing): readable only by the count after the voting closes.
+
+    Written in the voter's transaction, so it never goes missing or counts twice; its row shares that
+    transaction's xmin with the VoterRecord, which is why it carries nothing readable: no voter, no time, a random
+    id, and a ciphertext of the same length for every ballot of the round. The count deletes the round's rows.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    round = models.ForeignKey(Round, verbose_name=_("round"), on_delete=models.PROTECT, related_name="+")
+    seal = models.BinaryField(_("sealed choices"))
+
+    class Meta:
+        verbose_name = _("sealed ballot")
+        verbose_name_plural = _("sealed ballots")
+
+    def __str__(self) -> str:
+        return str(_("sealed ballot"))
 
 
 class Project(models.Model):

@@ -96,9 +96,17 @@ def results_visible(round_) -> bool:
 
 
 def round_results(*, round_: Round) -> Results:
-    """The tally. Refused with 409 while the voting window has not closed."""
+    """The tally. Refused with 409 while the voting window has not closed.
+
+    The sealed ballots are counted once after the close, by the beat task or else by this first read
+    (services.round_tally, idempotent), so a reader never sees the zeros of an uncounted round.
+    """
     if not results_visible(round_):
         raise TransitionNotAllowed(_("The results are published after the voting closes."))
+    if round_.tallied_at is None and round_.published_at is None:
+        from .services import round_tally  # services import this module
+
+        round_ = round_tally(round_id=round_.pk)
     rows = rank_candidates(candidates_with_backing(round_), round_.seats)
     winners = [c for _rank, c, elected in rows if elected]
     # A tie at the last seat: the last winner and the first loser had as many votes.
@@ -106,6 +114,12 @@ def round_results(*, round_: Round) -> Results:
            and rows[round_.seats - 1][1].votes == rows[round_.seats][1].votes)
     return Results(round=round_, rows=rows, ballots_cast=round_.ballots_cast, blank_ballots=round_.blank_ballots,
                    eligible=eligible_voter_count(), tie_broken=tie, winners=winners)
+
+
+def rounds_to_tally(now=None) -> list[int]:
+    """Rounds whose voting has closed and whose sealed ballots are not yet counted."""
+    return list(Round.objects.filter(voting_closes_at__lte=now or timezone.now(), tallied_at__isnull=True,
+                                     published_at__isnull=True).order_by("year").values_list("pk", flat=True))
 
 
 def eligible_voter_count() -> int:

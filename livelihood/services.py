@@ -2,11 +2,12 @@
 
 import datetime as dt
 import random
+from collections import Counter
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Max, When
+from django.db.models import Case, F, Max, Value, When
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -21,9 +22,11 @@ from deputies.services import duty_record_add
 from grids.models import Township
 from portal.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
 
-from . import permissions, selectors
-from .models import Candidate, Evaluation, Project, ProjectProgress, ProjectReport, Proposal, Round, VoterRecord
-from .states import PROPOSAL_TRANSITIONS, ROUND_ALLOWS, ProposalAction, RoundAction
+from . import permissions, sealing, selectors
+from .models import (
+    Candidate, Evaluation, Project, ProjectProgress, ProjectReport, Proposal, Round, SealedBallot, VoterRecord,
+)
+from .states import PROPOSAL_TRANSITIONS, ROUND_ALLOWS, ProposalAction, RoundAction, RoundStatus
 
 def _require(round_: Round, action: str, message: str) -> None:
     if round_.status not in ROUND_ALLOWS[action]:
@@ -76,21 +79,82 @@ def round_open(
     default_open, default_close = year_end_window(year)
     evaluation_opens_at = evaluation_opens_at or default_open
     evaluation_closes_at = evaluation_closes_at or default_close
-    if not proposals_open_at < proposals_close_at:
-        errors["proposals_close_at"] = [_("Proposals must close after they open.")]
-    if not proposals_close_at <= voting_opens_at:
-        errors["voting_opens_at"] = [_("Voting opens after the proposals close.")]
-    if not voting_opens_at < voting_closes_at:
-        errors["voting_closes_at"] = [_("Voting must close after it opens.")]
-    if not evaluation_opens_at < evaluation_closes_at:
-        errors["evaluation_closes_at"] = [_("The evaluation must close after it opens.")]
-    if errors:
-        raise InvalidInput(field_errors=errors)
-    return Round.objects.create(
+    round_ = Round(
         year=year, title=_text(title, 120), seats=seats, proposals_open_at=proposals_open_at,
         proposals_close_at=proposals_close_at, voting_opens_at=voting_opens_at, voting_closes_at=voting_closes_at,
         evaluation_opens_at=evaluation_opens_at, evaluation_closes_at=evaluation_closes_at,
     )
+    errors = _window_errors(round_)
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    round_.save()
+    return round_
+
+
+def _window_errors(round_: Round) -> dict:
+    errors = {}
+    if not round_.proposals_open_at < round_.proposals_close_at:
+        errors["proposals_close_at"] = [_("Proposals must close after they open.")]
+    if not round_.proposals_close_at <= round_.voting_opens_at:
+        errors["voting_opens_at"] = [_("Voting opens after the proposals close.")]
+    if not round_.voting_opens_at < round_.voting_closes_at:
+        errors["voting_closes_at"] = [_("Voting must close after it opens.")]
+    if not round_.evaluation_opens_at < round_.evaluation_closes_at:
+        errors["evaluation_closes_at"] = [_("The evaluation must close after it opens.")]
+    return errors
+
+
+# What the deputies vote on: frozen once voting opens (or once anyone has voted), never changed after the close.
+BALLOT_TERMS = ("year", "seats", "proposals_open_at", "proposals_close_at", "voting_opens_at", "voting_closes_at")
+ROUND_EDITABLE = (*BALLOT_TERMS, "title", "evaluation_opens_at", "evaluation_closes_at")
+
+
+def round_update_check(*, round_: Round, actor, changes: dict) -> dict:
+    """What `round_update` would change, or the refusal it would raise. Forms call it to show the refusal."""
+    if not permissions.can_open_round(actor):
+        raise NotPermitted()
+    unknown = set(changes) - set(ROUND_EDITABLE)
+    if unknown:
+        raise InvalidInput(field_errors={name: [_("This cannot be changed here.")] for name in sorted(unknown)})
+    changed = {name: value for name, value in changes.items() if getattr(round_, name) != value}
+    if set(changed) & set(BALLOT_TERMS) and (round_.status not in ROUND_ALLOWS[RoundAction.EDIT_TERMS]
+                                            or VoterRecord.objects.filter(round=round_).exists()):
+        raise TransitionNotAllowed(_("Voting has opened: the dates, seats and candidates of this round can no "
+                                     "longer change."))
+    errors = {}
+    if "title" in changed and not _text(changed["title"], 120):
+        errors["title"] = [_("Give the round a title.")]
+    if "year" in changed and (not isinstance(changed["year"], int) or changed["year"] not in selectors.YEARS):
+        errors["year"] = [_("Enter a year between 2000 and 2100.")]
+    elif "year" in changed and Round.objects.filter(year=changed["year"]).exclude(pk=round_.pk).exists():
+        errors["year"] = [_("There is already a ballot for that year.")]
+    if "seats" in changed:
+        seats = changed["seats"]
+        if not isinstance(seats, int) or seats < 1:
+            errors["seats"] = [_("At least one project is to be elected.")]
+        elif round_.screened_at is not None and (n := Candidate.objects.filter(round=round_).count()) <= seats:
+            errors["seats"] = [_("There must be more candidates than seats: %(n)s candidates for %(k)s seats.")
+                               % {"n": n, "k": seats}]
+    proposed = Round(**{f.attname: getattr(round_, f.attname) for f in Round._meta.concrete_fields})
+    for name, value in changed.items():
+        setattr(proposed, name, value)
+    errors.update(_window_errors(proposed))
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    return changed
+
+
+@transaction.atomic
+def round_update(*, round_id, actor, **changes) -> Round:
+    """Change a round's title, windows or seats: only until voting opens, except the title and the year-end
+    evaluation window. A closed round is never reopened."""
+    round_ = _locked_round(round_id)
+    changed = round_update_check(round_=round_, actor=actor, changes=changes)
+    if changed:
+        for name, value in changed.items():
+            setattr(round_, name, _text(value, 120) if name == "title" else value)
+        round_.save(update_fields=list(changed))
+    return round_
 
 
 @transaction.atomic
@@ -127,6 +191,7 @@ def round_publish(*, round_id, actor) -> list[Project]:
     if not permissions.can_publish(actor):
         raise NotPermitted()
     _require(round_, RoundAction.PUBLISH, _("The results can be published once, after the voting closes."))
+    round_ = round_tally(round_id=round_.pk)
     if round_.ballots_cast == 0:
         raise TransitionNotAllowed(_("No ballot was cast in this round."))
     results = selectors.round_results(round_=round_)
@@ -279,15 +344,16 @@ def proposal_decline(*, proposal_id, actor, reason: str) -> Proposal:
 def ballot_cast(*, round_id, actor, candidate_ids) -> None:
     """Cast one deputy's secret ballot: at most `seats` of the round's candidates; none is a blank ballot.
 
-    Read before changing: the ballot is secret by construction.
-      * One transaction: lock the round, insert the VoterRecord (its unique (round, deputy) constraint decides
-        whether this is the deputy's first ballot, also under concurrent requests), then increment the anonymous
-        counters. A refused second ballot rolls everything back, counters included.
-      * Nothing per ballot is stored: no ballot row, no timestamp, no log of the ids. VoterRecord holds no
-        candidate; the counters hold no voter.
-      * Every candidate row of the round is rewritten by every ballot (+1 or +0), so no row-version column
-        (PostgreSQL's xmin) can tie the last voter's transaction to the candidates they chose.
-      * The duty record says that the deputy took part, never what they chose.
+    Read docs/ballot-secrecy.md before changing. The database administrator must not be able to link a deputy to
+    a choice, from live rows, dead row versions (xmin, xmax, ctid) or a log of every statement:
+      * One transaction writes the VoterRecord (its unique (round, deputy) pair refuses a second ballot, also
+        under concurrent requests), the day-only duty record, and one SealedBallot: the choices encrypted under a
+        key the database never sees, of one length for every ballot of the round. Nothing is lost or counted
+        twice: the three rows commit or roll back together.
+      * No counter moves here. The candidates' votes are counted once, by `round_tally`, after the voting closes,
+        so no row version shows a tally moving by one ballot.
+      * No statement issued here names a chosen candidate: the checks read all of the round's candidates with
+        the same query for every ballot, and the choices travel only inside the sealed value.
     Returns nothing, so no caller can echo the choice.
     """
     if not permissions.can_vote(actor):
@@ -307,21 +373,73 @@ def ballot_cast(*, round_id, actor, candidate_ids) -> None:
         if len(ids) > round_.seats:
             raise InvalidInput(field_errors={"candidates": [
                 _("Choose at most %(k)s projects; you chose %(n)s.") % {"k": round_.seats, "n": len(ids)}]})
-        if not all(_is_id(i) for i in ids) or Candidate.objects.filter(round=round_, pk__in=ids).count() != len(ids):
+        on_ballot = set(Candidate.objects.filter(round=round_).order_by().values_list("pk", flat=True))
+        if not all(_is_id(i) for i in ids) or not set(ids) <= on_ballot:
             raise InvalidInput(field_errors={"candidates": [_("Choose candidates of this round.")]})
         try:
             with transaction.atomic():
                 VoterRecord.objects.create(round=round_, deputy=deputy)
         except IntegrityError:
             raise TransitionNotAllowed(_("You have already voted in this round; a deputy casts one ballot.")) from None
-        Candidate.objects.filter(round=round_).update(votes=F("votes") + Case(When(pk__in=ids, then=1), default=0))
-        Round.objects.filter(pk=round_.pk).update(ballots_cast=F("ballots_cast") + 1,
-                                                  blank_ballots=F("blank_ballots") + (0 if ids else 1))
-        with translation.override(settings.LANGUAGE_CODE):
-            duty_record_add(deputy=deputy, kind=DutyRecord.Kind.MEETING,
-                            title=_("Took part in the %(year)s livelihood-project ballot") % {"year": round_.year},
-                            detail=_("Secret ballot: what was chosen is not recorded."),
-                            source="ballot", source_id=round_.pk)
+        SealedBallot.objects.create(round=round_, seal=sealing.seal(round_id=round_.pk, width=round_.seats,
+                                                                    candidate_ids=ids))
+        _ballot_duty_record(deputy, round_)
+
+
+def _ballot_duty_record(deputy, round_: Round) -> None:
+    """The deputy took part, on this day: no time of day (created_at is that day's midnight), never what."""
+    today = timezone.localdate()
+    with translation.override(settings.LANGUAGE_CODE):
+        # Written here rather than by duty_record_add, whose created_at would keep the microsecond of the vote.
+        DutyRecord.objects.get_or_create(
+            deputy=deputy, source="ballot", source_id=round_.pk,
+            defaults={"kind": DutyRecord.Kind.MEETING, "occurred_on": today,
+                      "created_at": timezone.make_aware(dt.datetime.combine(today, dt.time.min)),
+                      "title": _("Took part in the %(year)s livelihood-project ballot") % {"year": round_.year},
+                      "detail": _("Secret ballot: what was chosen is not recorded.")})
+
+
+class BallotBoxMismatch(TransitionNotAllowed):
+    """The sealed ballots do not match the voter records: someone altered the box; nothing is counted."""
+
+
+@transaction.atomic
+def round_tally(*, round_id) -> Round:
+    """Open the round's sealed ballots and count them, once, after the voting closes. Safe to run twice.
+
+    One transaction reads every sealed ballot, writes each candidate's votes and the round's totals, and deletes
+    the sealed rows: the counters get one new row version each, with the final count, so no version in between
+    exists to compare. Refuses (and counts nothing) if a sealed ballot does not open with the configured keys or
+    the box holds another number of ballots than there are voter records.
+    """
+    round_ = _locked_round(round_id)
+    if round_.tallied_at is not None or round_.status == RoundStatus.PUBLISHED:
+        return round_
+    if round_.status != RoundStatus.CLOSED:
+        raise TransitionNotAllowed(_("The results are published after the voting closes."))
+    on_ballot = set(Candidate.objects.filter(round=round_).order_by().values_list("pk", flat=True))
+    counts, blank = Counter(), 0
+    sealed = list(SealedBallot.objects.filter(round=round_).values_list("seal", flat=True))
+    for value in sealed:
+        try:
+            ids = sealing.unseal(round_id=round_.pk, sealed=value)
+        except sealing.SealBroken:
+            raise BallotBoxMismatch(_("A sealed ballot cannot be opened with the configured key; nothing was "
+                                      "counted.")) from None
+        if len(set(ids)) != len(ids) or len(ids) > round_.seats or not set(ids) <= on_ballot:
+            raise BallotBoxMismatch(_("A sealed ballot does not fit this round; nothing was counted."))
+        counts.update(ids)
+        blank += not ids
+    # Ballots counted before the box existed (a round voting while this version was deployed) stay counted.
+    if VoterRecord.objects.filter(round=round_).count() != round_.ballots_cast + len(sealed):
+        raise BallotBoxMismatch(_("The ballot box does not match the voter records; nothing was counted."))
+    Candidate.objects.filter(round=round_).update(
+        votes=F("votes") + Case(*[When(pk=pk, then=Value(n)) for pk, n in sorted(counts.items())], default=Value(0)))
+    Round.objects.filter(pk=round_.pk).update(ballots_cast=F("ballots_cast") + len(sealed),
+                                              blank_ballots=F("blank_ballots") + blank, tallied_at=timezone.now())
+    SealedBallot.objects.filter(round=round_).delete()
+    round_.refresh_from_db()
+    return round_
 
 
 # ---------------------------------------------------------------- projects

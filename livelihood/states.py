@@ -1,7 +1,7 @@
 """The ballot round and proposal lifecycles as data (DESIGN §6, 民生实事项目票决).
 
-A round's status is derived from its dates plus two explicit steps (candidates fixed = "screened",
-results published). Services, pages and the API ask this one table what a status allows.
+A round's status is derived from its dates plus three explicit steps (candidates fixed = "screened", ballots
+counted = "tallied", results published). Services, pages and the API ask this one table what a status allows.
 """
 
 from django.db import models
@@ -20,6 +20,7 @@ class RoundStatus(models.TextChoices):
 
 class RoundAction(models.TextChoices):
     PROPOSE = "propose", _("submit a proposal")
+    EDIT_TERMS = "edit_terms", _("change the dates and seats")
     EDIT_CANDIDATES = "edit_candidates", _("merge proposals into candidates")
     SCREEN = "screen", _("fix the candidates")
     VOTE = "vote", _("vote")
@@ -30,6 +31,8 @@ R = RoundStatus
 # action -> statuses of the round in which it may happen
 ROUND_ALLOWS: dict[str, frozenset] = {
     RoundAction.PROPOSE: frozenset({R.COLLECTING}),
+    # The terms of the ballot are frozen once voting opens; a closed round never reopens.
+    RoundAction.EDIT_TERMS: frozenset({R.UPCOMING, R.COLLECTING, R.SCREENING, R.SCREENED}),
     RoundAction.EDIT_CANDIDATES: frozenset({R.COLLECTING, R.SCREENING}),
     RoundAction.SCREEN: frozenset({R.SCREENING}),
     RoundAction.VOTE: frozenset({R.VOTING}),
@@ -64,8 +67,8 @@ def round_status(round_, now) -> str:
     """The status of a round at `now`."""
     if round_.published_at is not None:
         return R.PUBLISHED
-    if now >= round_.voting_closes_at:
-        return R.CLOSED
+    if round_.tallied_at is not None or now >= round_.voting_closes_at:
+        return R.CLOSED  # once counted, closed for good, whatever the dates say
     if round_.screened_at is not None and now >= round_.voting_opens_at:
         return R.VOTING
     if now < round_.proposals_open_at:

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from portal.errors import ApplicationError, NotFound
+from portal.errors import ApplicationError, NotFound, TransitionNotAllowed
 from portal.pages import submit_form
 from portal.ratelimit import over_limit, too_many
 
@@ -33,6 +33,17 @@ def _project(pk):
         return selectors.project_get(pk=pk)
     except NotFound as error:
         raise Http404(error.message) from None
+
+
+def _results(round_):
+    """The tally once the vote has closed (the first read counts the sealed ballots); None while it is hidden, or
+    if the count refused a ballot box that does not match (staff see why when they publish)."""
+    if not selectors.results_visible(round_):
+        return None
+    try:
+        return selectors.round_results(round_=round_)
+    except TransitionNotAllowed:
+        return None
 
 
 # ---------------------------------------------------------------- public pages
@@ -62,7 +73,7 @@ def _round_context(request, round_, proposal_form=None):
         context["proposal_form"] = proposal_form or ProposalForm(deputy=deputy)
         context["as_deputy"] = deputy is not None
     if context["results_visible"]:
-        context["results"] = selectors.round_results(round_=round_)
+        context["results"] = _results(round_)
     return context
 
 
@@ -99,10 +110,12 @@ def propose(request, year):
 
 def results(request, year):
     round_ = _round(year)
-    if not selectors.results_visible(round_):
-        return render(request, "livelihood/results.html", {"round": round_, "hidden": True}, status=404)
+    counted = _results(round_)
+    if counted is None:
+        return render(request, "livelihood/results.html", {"round": round_, "hidden": True},
+                      status=409 if selectors.results_visible(round_) else 404)
     return render(request, "livelihood/results.html", {
-        "round": round_, "results": selectors.round_results(round_=round_), "tie_rule": selectors.TIE_RULE,
+        "round": round_, "results": counted, "tie_rule": selectors.TIE_RULE,
     })
 
 
@@ -164,7 +177,7 @@ def vote(request, year):
     status = 200
     if request.method == "POST":
         outcome = submit_form(form, lambda c: services.ballot_cast(
-            round_id=round_.pk, actor=request.user, candidate_ids=[candidate.pk for candidate in c["candidates"]]))
+            round_id=round_.pk, actor=request.user, candidate_ids=c["candidates"]))
         if outcome.ok:
             messages.success(request, _("Your ballot was cast. Thank you."))
             return redirect("livelihood:vote", year=round_.year)
@@ -196,7 +209,7 @@ def _screening_context(request, round_, **forms):
         "merge_form": MergeForm(round_=round_, prefix="merge"),
         "decline_form": DeclineForm(prefix="decline"),
         "failed": forms.get("failed"),
-        "results": selectors.round_results(round_=round_) if selectors.results_visible(round_) else None,
+        "results": _results(round_),
         "tie_rule": selectors.TIE_RULE,
         "voters": round_.voters.count(),
         "eligible": selectors.eligible_voter_count(),

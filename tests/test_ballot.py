@@ -1,5 +1,6 @@
 """The livelihood-project secret ballot: one ballot per deputy, nothing links a deputy to a choice, the tally and
-its tie rule, and results hidden until the voting window closes."""
+its tie rule, and results hidden until the voting window closes. What the database administrator can see is
+tested on PostgreSQL in test_ballot_secrecy.py."""
 
 import datetime as dt
 import random
@@ -17,7 +18,7 @@ from django.utils.translation import gettext
 from accounts.models import Role
 from deputies.models import Deputy, DutyRecord
 from livelihood import selectors, services
-from livelihood.models import Candidate, Proposal, Round, VoterRecord
+from livelihood.models import Candidate, Proposal, Round, SealedBallot, VoterRecord
 from livelihood.states import RoundStatus
 from portal.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
 
@@ -100,6 +101,12 @@ def votes(round_):
     return {c.title: c.votes for c in Candidate.objects.filter(round=round_)}
 
 
+def close_and_count(round_):
+    """The voting window closes and the sealed ballots are counted, as the beat task or the first reader does."""
+    set_phase(round_, "closed")
+    return services.round_tally(round_id=round_.pk)
+
+
 # ---------------------------------------------------------------- secrecy
 
 
@@ -119,7 +126,11 @@ def test_voter_record_holds_only_round_and_deputy_and_no_time():
     assert {f.name for f in VoterRecord._meta.concrete_fields} == {"id", "round", "deputy"}
 
 
-def test_ballots_write_one_voter_record_and_one_duty_record_each_and_no_other_row(world, staff, voting):
+def test_a_sealed_ballot_holds_only_a_random_id_its_round_and_the_sealed_value():
+    assert {f.name for f in SealedBallot._meta.concrete_fields} == {"id", "round", "seal"}
+
+
+def test_ballots_write_a_voter_record_a_sealed_ballot_and_a_duty_record_each_and_no_other_row(world, staff, voting):
     round_, c = voting
     voters = make_voters(world, 3)
     tables = list(apps.get_app_config("livelihood").get_models(include_auto_created=True))
@@ -129,7 +140,7 @@ def test_ballots_write_one_voter_record_and_one_duty_record_each_and_no_other_ro
     cast(round_, voters[1], c["C"])
     cast(round_, voters[2])
     after = {m: m.objects.count() for m in tables}
-    assert {m: after[m] - before[m] for m in tables if after[m] != before[m]} == {VoterRecord: 3}
+    assert {m: after[m] - before[m] for m in tables if after[m] != before[m]} == {VoterRecord: 3, SealedBallot: 3}
     assert DutyRecord.objects.count() - before_duty == 3
 
 
@@ -146,6 +157,10 @@ def test_every_row_after_ballots_links_no_deputy_to_a_choice(world, staff, votin
         assert set(row) == {"id", "round_id", "number", "title", "description", "budget", "department_id", "votes"}
     round_row = Round.objects.filter(pk=round_.pk).values().get()
     assert not deputy_ids & {v for k, v in round_row.items() if k.endswith("_id")}
+    # Nothing readable is counted while the vote is open.
+    assert set(votes(round_).values()) == {0} and (round_row["ballots_cast"], round_row["blank_ballots"]) == (0, 0)
+    sealed = list(SealedBallot.objects.filter(round=round_).values_list("seal", flat=True))
+    assert len(sealed) == 3 and len({len(value) for value in sealed}) == 1  # two choices, one, none: one length
     candidate_words = [x.title for x in c.values()]
     for record in DutyRecord.objects.filter(source="ballot"):
         assert record.title == zh("Took part in the %(year)s livelihood-project ballot", year=2027)
@@ -154,18 +169,60 @@ def test_every_row_after_ballots_links_no_deputy_to_a_choice(world, staff, votin
         assert record.kind == DutyRecord.Kind.MEETING and record.source_id == round_.pk
 
 
-def test_every_candidate_row_is_rewritten_by_every_ballot_so_no_row_version_points_at_a_choice(world, staff, voting):
-    # PostgreSQL's xmin of a candidate row would otherwise name the transaction that last chose it.
+def test_casting_a_ballot_moves_no_counter_and_names_no_chosen_candidate_in_any_statement(world, staff, voting):
+    # A statement log would otherwise tie the voter's INSERT to the ids chosen in the same session.
     round_, c = voting
     voter = make_voters(world, 1)[0]
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as queries:
-        cast(round_, voter, c["A"])
-    updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "livelihood_candidate"')]
-    assert len(updates) == 1 and "CASE WHEN" in updates[0]
-    assert f'"livelihood_candidate"."round_id" = {round_.pk}' in updates[0]
+        cast(round_, voter, c["B"], c["D"])
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert not [sql for sql in statements if sql.startswith("UPDATE")]
+    # The one read of the candidates is all of the round's, the same statement for every ballot.
+    (on_candidates,) = [sql for sql in statements if "livelihood_candidate" in sql]
+    assert on_candidates.startswith('SELECT "livelihood_candidate"."id"') and " IN (" not in on_candidates
+    assert on_candidates.endswith(f'WHERE "livelihood_candidate"."round_id" = {round_.pk}')
+
+
+def test_the_count_after_the_close_opens_every_sealed_ballot_once_and_empties_the_box(world, staff, voting):
+    round_, c = voting
+    v = make_voters(world, 3)
+    cast(round_, v[0], c["A"], c["B"])
+    cast(round_, v[1], c["B"])
+    cast(round_, v[2])
+    with pytest.raises(TransitionNotAllowed):  # not while the vote is open
+        services.round_tally(round_id=round_.pk)
+    counted = close_and_count(round_)
+    assert (counted.ballots_cast, counted.blank_ballots) == (3, 1) and counted.tallied_at is not None
+    assert votes(round_) == {TITLES[0]: 1, TITLES[1]: 2, TITLES[2]: 0, TITLES[3]: 0}
+    assert not SealedBallot.objects.exists()
+    services.round_tally(round_id=round_.pk)  # a second run changes nothing
+    assert Round.objects.get(pk=round_.pk).ballots_cast == 3 and votes(round_)[TITLES[1]] == 2
+
+
+def test_a_sealed_ballot_altered_in_the_database_stops_the_count(world, staff, voting):
+    round_, c = voting
+    v = make_voters(world, 2)
+    cast(round_, v[0], c["A"])
+    cast(round_, v[1], c["C"])
+    first, second = SealedBallot.objects.all()[:2]
+    SealedBallot.objects.filter(pk=first.pk).update(seal=bytes(second.seal)[:-1] + b"\x00")
+    set_phase(round_, "closed")
+    with pytest.raises(TransitionNotAllowed):
+        services.round_tally(round_id=round_.pk)
+    assert Round.objects.get(pk=round_.pk).tallied_at is None and set(votes(round_).values()) == {0}
+
+
+def test_a_sealed_ballot_copied_into_the_box_stops_the_count(world, staff, voting):
+    round_, c = voting
+    cast(round_, make_voters(world, 1)[0], c["A"])
+    SealedBallot.objects.create(round=round_, seal=bytes(SealedBallot.objects.get().seal))
+    set_phase(round_, "closed")
+    with pytest.raises(TransitionNotAllowed):
+        services.round_tally(round_id=round_.pk)
+    assert set(votes(round_).values()) == {0}
 
 
 # ---------------------------------------------------------------- one ballot, within the rules
@@ -177,10 +234,9 @@ def test_a_deputy_ballot_counts_once_and_a_second_is_refused_with_409(world, sta
     with pytest.raises(TransitionNotAllowed) as error:
         cast(round_, staff.deputy, c["C"])
     assert str(error.value.message) == zh(ALREADY)
-    round_.refresh_from_db()
-    assert round_.ballots_cast == 1
+    assert VoterRecord.objects.filter(round=round_).count() == 1 and SealedBallot.objects.count() == 1
+    assert close_and_count(round_).ballots_cast == 1
     assert votes(round_) == {TITLES[0]: 1, TITLES[1]: 1, TITLES[2]: 0, TITLES[3]: 0}
-    assert VoterRecord.objects.filter(round=round_).count() == 1
 
 
 def test_more_choices_than_seats_are_refused_and_change_nothing(world, staff, voting):
@@ -191,6 +247,7 @@ def test_more_choices_than_seats_are_refused_and_change_nothing(world, staff, vo
     round_.refresh_from_db()
     assert round_.ballots_cast == 0 and set(votes(round_).values()) == {0}
     assert not VoterRecord.objects.exists() and not DutyRecord.objects.filter(source="ballot").exists()
+    assert not SealedBallot.objects.exists()
 
 
 def test_a_candidate_of_another_round_is_refused(world, staff, voting):
@@ -210,7 +267,7 @@ def test_the_same_candidate_twice_is_refused(world, staff, voting):
 def test_an_empty_ballot_counts_as_cast_and_blank(world, staff, voting):
     round_, c = voting
     cast(round_, staff.deputy)
-    round_.refresh_from_db()
+    round_ = close_and_count(round_)
     assert (round_.ballots_cast, round_.blank_ballots) == (1, 1)
     assert VoterRecord.objects.filter(round=round_, deputy=staff.deputy.deputy).exists()
 
@@ -349,8 +406,8 @@ def test_deputy_votes_on_the_page_and_then_sees_only_that_they_voted(world, staf
                      "anywhere, so it cannot be shown here.")) in page
     assert TITLES[1] not in page and TITLES[3] not in page
     assert client.post(url, {"candidates": [c["A"].pk]}).status_code == 409
-    round_.refresh_from_db()
-    assert round_.ballots_cast == 1
+    assert VoterRecord.objects.filter(round=round_).count() == 1
+    assert votes(close_and_count(round_)) == {TITLES[0]: 0, TITLES[1]: 1, TITLES[2]: 0, TITLES[3]: 1}
 
 
 def test_voting_page_refuses_too_many_choices_with_a_message(world, staff, voting):
@@ -411,7 +468,12 @@ def test_admin_shows_counters_read_only_and_hides_votes_while_voting(world, staf
     admin.save()
     client = Client()
     client.login(username="supervisor", password=PASSWORD)
+    from django.contrib.admin import site
+
+    assert not site.is_registered(SealedBallot)  # nothing in it to read
     for model in apps.get_app_config("livelihood").get_models():
+        if model is SealedBallot:
+            continue
         url = reverse(f"admin:livelihood_{model._meta.model_name}_changelist")
         assert client.get(url).status_code == 200, url
     page = client.get(reverse("admin:livelihood_candidate_change", args=[c["A"].pk])).content.decode()
