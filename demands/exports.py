@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 
+from portal.spreadsheets import safe_cell, xlsx_cells
+
 from .filters import workbench_filterset
 from .permissions import can_see_personal_data
 from .templatetags.demand_tags import mask_name, mask_phone
@@ -24,7 +26,7 @@ CHUNK = 2000
 
 def _columns():
     return [
-        (_("Tracking code"), lambda d: d.tracking_code),
+        (_("Demand number"), lambda d: d.public_no),
         (_("Status"), lambda d: d.get_status_display()),
         (_("Type"), lambda d: d.get_type_display()),
         (_("Category"), lambda d: str(d.category) if d.category_id else ""),
@@ -75,7 +77,7 @@ class _Echo:
 
 
 def _csv_cell(value):
-    return f"{value:%Y-%m-%d %H:%M}" if isinstance(value, dt.datetime) else value
+    return f"{value:%Y-%m-%d %H:%M}" if isinstance(value, dt.datetime) else safe_cell(value)
 
 
 @login_required
@@ -100,7 +102,7 @@ def export_xlsx(request):
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Demands"))
     for row in _rows(request):
-        sheet.append(row)
+        sheet.append(xlsx_cells(sheet, row))
     spool = tempfile.TemporaryFile()
     book.save(spool)
     spool.seek(0)

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from demands.templatetags.demand_tags import mask_phone
 
+from portal.logredact import redact
+
 from .models import Notification, OutboundMessage
 
 
@@ -24,9 +26,15 @@ class OutboundMessageAdmin(LogAdmin):
 
     list_display = ["created_at", "channel", "recipient", "subject", "status"]
     list_filter = ["channel", "status"]
-    search_fields = ["to", "subject", "body"]
+    search_fields = ["to", "subject"]  # not the text: a pending one holds a private link
     date_hierarchy = "created_at"
-    readonly_fields = ["created_at", "channel", "to", "subject", "body", "status", "error"]
+    readonly_fields = ["created_at", "channel", "to", "subject", "text", "status", "error"]
+    exclude = ["body"]
+
+    @admin.display(description=_("text"))
+    def text(self, obj):
+        # A message still waiting to go out holds the resident's private link; the admin never shows it.
+        return redact(obj.body)
 
     @admin.display(description=_("to"), ordering="to")
     def recipient(self, obj):

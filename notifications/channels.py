@@ -7,6 +7,7 @@ from django.core.mail import send_mail
 from django.utils.module_loading import import_string
 
 from demands.templatetags.demand_tags import mask_phone
+from portal.logredact import redact
 
 logger = logging.getLogger("notifications")
 
@@ -21,14 +22,23 @@ class Channel:
         raise NotImplementedError
 
 
+def _masked_address(to: str) -> str:
+    # A staff username names the reader of the log line; an e-mail address or a phone number is personal data.
+    local, at, domain = to.partition("@")
+    if at:
+        return f"{local[:1]}***@{domain}"
+    return redact(to)
+
+
 class LogChannel(Channel):
     """Always available: the message lands in the server log, so nothing is lost when mail is not set up."""
 
     name = "log"
 
     def send(self, *, to: str, subject: str, body: str) -> None:
-        # One line per message keeps the log greppable.
-        logger.info("Notification to %s: %s | %s", to, subject, body.replace("\n", " "))
+        # One line per message keeps the log greppable; logs are read widely, so codes and links are scrubbed.
+        text = redact(body.replace("\n", " "))
+        logger.info("Notification to %s: %s | %s", _masked_address(to), redact(subject), text)
 
 
 class EmailChannel(Channel):
@@ -46,10 +56,11 @@ class SmsGateway:
 
 
 class ConsoleSmsGateway(SmsGateway):
-    """For development and closed networks without a provider. Logs are read widely, so the number is masked."""
+    """For development and closed networks without a provider. Logs are read widely, so the number is masked and
+    the tracking code and rating link, which let anyone read or rate the demand, are left out."""
 
     def send_sms(self, phone: str, text: str) -> None:
-        logger.info("SMS to %s: %s", mask_phone(phone), text)
+        logger.info("SMS to %s: %s", mask_phone(phone), redact(text))
 
 
 def sms_gateway() -> SmsGateway:

@@ -85,6 +85,8 @@ def returned(demand, *, unit="", reason=""):
     return _("Demand %(code)s was returned") % facts, f"{body}\n{reason}".strip()
 
 
+# The resident gets these two by SMS (body only). "Verified" means handled and checked, not yet closed (已办结 comes
+# with the rating); the words around the link stay short, as one SMS segment holds 70 Chinese characters.
 def rating_link(demand, *, link):
     facts = _facts(demand, link=link)
     return (

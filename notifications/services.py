@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.errors import NotFound
+from portal.logredact import redact
 from portal.queue import enqueue_on_commit
 
 from . import channels, messages
@@ -50,7 +51,9 @@ def outbound_deliver(*, message_id: int) -> OutboundMessage | None:
     else:
         message.status = OutboundMessage.Status.SENT
     message.sent_at = timezone.now()
-    message.save(update_fields=["status", "error", "sent_at"])
+    # Once out, the kept copy loses the links and codes a resident's SMS carries: it is a log, not a credential store.
+    message.body, message.subject = redact(message.body), redact(message.subject)
+    message.save(update_fields=["status", "error", "sent_at", "body", "subject"])
     return message
 
 

@@ -8,15 +8,11 @@ request lines (which quote the URL path) are scrubbed by RedactFilter.
 import logging
 import re
 
+from .logredact import RedactFilter, redact
 from .ratelimit import client_ip
 
 log = logging.getLogger("portal.audit")
 
-# Mainland mobile numbers, tracking codes (six groups of three), API tokens, and the secret part of URL paths.
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_TRACKING_CODE = re.compile(r"(?<![0-9A-Z])[2-9A-HJ-NP-TV-Z]{3}(?:-[2-9A-HJ-NP-TV-Z]{3}){5}(?![0-9A-Z])", re.I)
-_API_TOKEN = re.compile(r"msk_[\w-]+")
-_SECRET_SEGMENT = re.compile(r"(/(?:track|rate|photos|tokens|requests)/)[^/?#.\s]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 # URL keyword arguments that identify a record without being a secret.
@@ -27,13 +23,6 @@ REASONS = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 429: "t
 
 # Django's loggers that quote the request path; RedactFilter sits on each (filters do not inherit).
 PATH_LOGGERS = ("django.request", "django.security.csrf", "django.server", "axes")
-
-
-def redact(text: str) -> str:
-    text = _SECRET_SEGMENT.sub(r"\1…", text)
-    text = _API_TOKEN.sub("msk_…", text)
-    text = _TRACKING_CODE.sub("…", text)
-    return _PHONE.sub(r"\1****\2", text)
 
 
 def _field(value, limit: int = 64) -> str:
@@ -50,20 +39,6 @@ def audit(event: str, request=None, **fields) -> None:
         parts.append(f"ip={_field(client_ip(request))}")
     parts += [f"{key}={_field(value)}" for key, value in fields.items() if value not in (None, "")]
     log.warning(" ".join(parts))
-
-
-class RedactFilter(logging.Filter):
-    """Rewrites a record's message with secrets removed before any handler (or test capture) sees it."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):
-            return True
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, ()
-        return True
 
 
 def install_redaction() -> None:

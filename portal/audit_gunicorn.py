@@ -6,7 +6,7 @@ numbers; the access log keeps the method, the scrubbed path and the status only.
 
 from gunicorn import glogging
 
-from .audit import redact
+from .logredact import redact
 
 
 class RedactingLogger(glogging.Logger):

@@ -8,6 +8,8 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
+from portal.spreadsheets import safe_cell, xlsx_cells
+
 from . import figures
 from .selectors import breakdown_rows, period_demands
 
@@ -67,8 +69,8 @@ def csv_response(viewer, filters, report) -> HttpResponse:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for title, rows in tables(viewer, filters, report):
-        writer.writerow([title])
-        writer.writerows(["" if v is None else v for v in row] for row in rows)
+        writer.writerow([safe_cell(title)])
+        writer.writerows(["" if v is None else safe_cell(v) for v in row] for row in rows)
         writer.writerow([])
     # A byte-order mark so that Excel opens the Chinese text as UTF-8.
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
@@ -85,7 +87,7 @@ def xlsx_response(viewer, filters, report) -> HttpResponse:
     for index, (title, rows) in enumerate(tables(viewer, filters, report)):
         sheet = book.create_sheet(title=_sheet_title(title, index))
         for row in rows:
-            sheet.append(row)
+            sheet.append(xlsx_cells(sheet, row))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.column_dimensions["A"].width = 28

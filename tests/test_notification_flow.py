@@ -3,7 +3,8 @@
 import datetime as dt
 
 import pytest
-from django.test import Client
+from django.db.models import Q
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from demands import services
@@ -12,6 +13,7 @@ from demands.states import Status
 from notifications.models import Notification, OutboundMessage
 
 from .conftest import PASSWORD
+from .test_notifications import RecordingGateway
 
 pytestmark = pytest.mark.django_db
 
@@ -28,17 +30,21 @@ def test_dispatch_puts_the_order_in_the_units_inbox_with_an_unread_badge(walk, s
     client = Client()
     client.login(username=staff.handler.username, password=PASSWORD)
     page = client.get(reverse("notifications:inbox")).content.decode()
-    assert demand.tracking_code in page
+    assert demand.public_no in page and demand.tracking_code not in page
     assert 'class="badge"' in client.get(reverse("demands:workbench")).content.decode()
 
 
+@override_settings(SMS_GATEWAY="tests.test_notifications.RecordingGateway")
 def test_verification_texts_the_resident_a_private_rating_link(walk, django_capture_on_commit_callbacks):
+    RecordingGateway.sent.clear()
     with django_capture_on_commit_callbacks(execute=True):
         demand = walk(Status.VERIFIED)
     sms = OutboundMessage.objects.get(channel="sms")
     assert sms.to == "13812345678" and sms.status == "sent"
-    assert reverse("demands:rate", args=[demand.rating_token]) in sms.body
-    assert "王秀英" not in sms.body
+    [(phone, text)] = RecordingGateway.sent
+    assert phone == "13812345678" and reverse("demands:rate", args=[demand.rating_token]) in text
+    assert demand.rating_token not in sms.body  # the kept copy is a log, not a second credential
+    assert "王秀英" not in text
 
 
 def test_each_escalation_level_tells_the_people_design_names(walk, staff, time_machine,
@@ -70,8 +76,10 @@ def test_unaccepted_order_and_rating_reminders_reach_dispatcher_and_resident(wal
         accept_reminder_sweep()
         rating_sweep()
     assert "accept_overdue" in inbox(staff.dispatcher)
-    reminders = OutboundMessage.objects.filter(channel="sms", subject__contains=rated_late.tracking_code)
+    reminders = OutboundMessage.objects.filter(channel="sms", subject__contains=rated_late.public_no)
     assert reminders.count() == 1
+    code = rated_late.tracking_code
+    assert not OutboundMessage.objects.filter(Q(subject__contains=code) | Q(body__contains=code)).exists()
 
 
 @pytest.fixture

@@ -37,6 +37,15 @@ class BrokenGateway(SmsGateway):
         raise ConnectionError("gateway unreachable")
 
 
+class RecordingGateway(SmsGateway):
+    """Stands in for the SMS provider, which is outside the portal: what reached it, in order."""
+
+    sent: list[tuple[str, str]] = []
+
+    def send_sms(self, phone, text):
+        RecordingGateway.sent.append((phone, text))
+
+
 def login(user) -> Client:
     client = Client()
     assert client.login(username=user.username, password=PASSWORD)
@@ -58,7 +67,7 @@ def test_dispatch_notice_reaches_the_department_handlers_only(walk, staff):
     created = notify(recipients.unit_members(demand), demand)
 
     assert [n.recipient for n in created] == [staff.handler]
-    assert demand.tracking_code in created[0].title
+    assert demand.public_no in created[0].title and demand.tracking_code not in created[0].title
     assert not Notification.objects.filter(recipient=staff.other_handler).exists()
 
 
@@ -134,7 +143,8 @@ def test_staff_channels_send_after_commit_and_each_send_is_recorded(
     email = OutboundMessage.objects.get(channel=OutboundMessage.Channel.EMAIL)
     assert email.to == "gw@example.org" and email.status == OutboundMessage.Status.SENT
     assert [m.to for m in mail.outbox] == [["gw@example.org"]]
-    assert demand.tracking_code in mail.outbox[0].subject
+    assert demand.public_no in mail.outbox[0].subject
+    assert demand.tracking_code not in mail.outbox[0].subject + mail.outbox[0].body
     assert reverse("demands:detail", args=[demand.pk]) in mail.outbox[0].body
 
 
@@ -165,11 +175,13 @@ def test_messages_left_pending_by_a_dead_broker_are_delivered_by_the_sweep(walk,
     assert message.status == OutboundMessage.Status.SENT and message.sent_at is not None
 
 
+@override_settings(SMS_GATEWAY="tests.test_notifications.RecordingGateway")
 def test_resident_sms_is_recorded_and_logged_with_the_number_masked(
     walk, django_capture_on_commit_callbacks, caplog
 ):
     demand = walk(Status.VERIFIED)
-    link = "https://example.org/rate/abc/"
+    RecordingGateway.sent.clear()
+    link = "https://example.org/rate/abcdefghijklmnopqrstuvwxyz012345/"
 
     with caplog.at_level(logging.INFO, logger="notifications"):
         with django_capture_on_commit_callbacks(execute=True):
@@ -178,8 +190,9 @@ def test_resident_sms_is_recorded_and_logged_with_the_number_masked(
     assert queued
     sms = OutboundMessage.objects.get(channel=OutboundMessage.Channel.SMS)
     assert sms.to == RESIDENT_PHONE and sms.status == OutboundMessage.Status.SENT
-    assert link in sms.body and demand.tracking_code in sms.body
-    assert f"SMS to {MASKED_PHONE}" in caplog.text
+    # The resident got the private link; the copy kept after sending did not keep it.
+    assert RecordingGateway.sent == [(RESIDENT_PHONE, RecordingGateway.sent[0][1])] and link in RecordingGateway.sent[0][1]
+    assert link not in sms.body and demand.public_no in sms.body and demand.tracking_code not in sms.body
     assert RESIDENT_PHONE not in caplog.text
 
 
@@ -229,7 +242,7 @@ def test_no_message_names_the_resident_or_their_phone(walk):
     for kind in set(Kind) - {Kind.NOTICE}:
         title, body = messages.render(kind, demand, **extra.get(kind, {}))
         text = title + body
-        assert demand.tracking_code in text, kind
+        assert demand.public_no in text and demand.tracking_code not in text, kind
         assert RESIDENT_NAME not in text and RESIDENT_PHONE not in text and MASKED_PHONE not in text, kind
 
 
@@ -248,7 +261,8 @@ def test_unread_count_shows_in_every_page_context_and_in_the_inbox(walk, staff):
     assert page.context["unread_notifications"] == 2
     html = page.content.decode()
     assert "2 unread notifications" in html
-    assert reverse("demands:detail", args=[first.pk]) in html and second.tracking_code in html
+    assert reverse("demands:detail", args=[first.pk]) in html and second.public_no in html
+    assert first.tracking_code not in html and second.tracking_code not in html
     assert Client().get(reverse("home")).context["unread_notifications"] == 0
 
 

@@ -344,3 +344,40 @@ def test_notifications_and_messages_of_a_whole_loop_name_the_number_not_the_code
     client.force_login(staff.handler)
     inbox = client.get(reverse("notifications:inbox")).content.decode()
     assert demand.public_no in inbox and demand.tracking_code not in inbox
+
+
+def test_texts_stored_before_public_numbers_get_the_number_instead_of_the_code(walk, staff):
+    import importlib
+
+    from django.apps import apps
+
+    from deputies.models import DutyRecord
+
+    migration = importlib.import_module("demands.migrations.0008_public_numbers_in_stored_texts")
+    demand = walk(Status.DISPATCHED)
+    note = Notification.objects.create(recipient=staff.handler, demand=demand, kind=Notification.Kind.DISPATCHED,
+                                       title=f"新工单 {demand.tracking_code}", body=f"请接单：{demand.tracking_code}")
+    record = DutyRecord.objects.create(deputy=staff.deputy.deputy, kind=DutyRecord.Kind.DEMAND,
+                                       occurred_on=demand.created_at.date(), title=f"接收群众诉求 {demand.tracking_code}")
+    stranger = "ABC-DEF-GHJ-KMN-PQR-STV"  # no demand has it
+    sms = OutboundMessage.objects.create(channel="sms", to="13812345678",
+                                         body=f"{demand.tracking_code} 和 {stranger}")
+    migration.forwards(apps, None)
+    note.refresh_from_db()
+    record.refresh_from_db()
+    sms.refresh_from_db()
+    assert note.title == f"新工单 {demand.public_no}" and note.body == f"请接单：{demand.public_no}"
+    assert record.title == f"接收群众诉求 {demand.public_no}"
+    assert sms.body == f"{demand.public_no} 和 {stranger}"
+
+
+def test_a_sent_sms_keeps_no_rating_link_and_the_admin_never_shows_one(walk, admin_client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        demand = walk(Status.VERIFIED)
+    token = demand.rating_token
+    message = OutboundMessage.objects.filter(channel="sms").order_by("-pk").first()
+    assert message is not None and message.status == "sent"
+    assert token not in message.body and "/rate/" + token not in message.body
+    pending = OutboundMessage.objects.create(channel="sms", to="13812345678", body=f"请评价：http://x/rate/{token}/")
+    page = admin_client.get(reverse("admin:notifications_outboundmessage_change", args=[pending.pk])).content.decode()
+    assert token not in page

@@ -5,6 +5,7 @@ import io
 import os
 import re
 import struct
+import time
 import zlib
 
 import pytest
@@ -324,3 +325,115 @@ def test_a_photo_missing_on_disk_is_a_404_not_a_server_error(photographed, staff
     attachment.file.storage.delete(attachment.file.name)
 
     assert logged_in(staff.handler).get(reverse("demands:photo", args=[attachment.token])).status_code == 404
+
+
+# ---------------------------------------------------------------- what a picture may cost to decode
+
+@pytest.fixture(autouse=True)
+def fresh_limits():
+    from django.core.cache import cache
+
+    cache.clear()  # every test here submits from the same address; the hourly limit is not what they test
+    yield
+    cache.clear()
+
+
+TOO_LARGE = ("the picture is too large to process (%(width)s × %(height)s pixels); please send a smaller one, "
+             "such as a photo taken with a phone camera.")
+
+
+def flat_png(width: int, height: int, mode: str = "RGBA") -> bytes:
+    """A one-colour PNG written row by row, so that the test itself never holds the decoded picture."""
+    channels = {"RGBA": 4, "RGB": 3}[mode]
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    row = b"\x00" + bytes([200, 30, 30, 255][:channels]) * width
+    packer = zlib.compressobj(9)
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    colour_type = {"RGBA": 6, "RGB": 2}[mode]
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0))
+            + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+
+
+@pytest.fixture(scope="module")
+def pixel_bomb() -> bytes:
+    """The issue's picture: 6,324 × 6,324 RGBA, just under 40 megapixels, 160 MB decoded from a ~170 KB file."""
+    return flat_png(6324, 6324)
+
+
+def camera_jpeg(size=(4000, 3000)) -> bytes:
+    ramp = Image.linear_gradient("L").resize(size)
+    picture = Image.merge("RGB", (ramp, ramp.transpose(Image.Transpose.FLIP_LEFT_RIGHT), ramp.rotate(180)))
+    buf = io.BytesIO()
+    picture.save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
+def test_a_pixel_bomb_is_refused_at_once_in_chinese_without_being_decoded(world, pixel_bomb, monkeypatch):
+    from PIL import ImageFile
+
+    assert len(pixel_bomb) < 300 * 1024
+    decoded = []
+    real_load = ImageFile.ImageFile.load
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda image: decoded.append(image.size) or real_load(image))
+    before = media_files()
+
+    started = time.perf_counter()
+    response = submit(photo("bomb.png", pixel_bomb))
+    elapsed = time.perf_counter() - started
+
+    assert response.status_code == 400 and elapsed < 1.0
+    assert zh(TOO_LARGE) % {"width": 6324, "height": 6324} in response.content.decode()
+    assert (6324, 6324) not in decoded
+    assert Demand.objects.count() == 0 and media_files() == before
+
+
+def test_three_pixel_bombs_in_one_submission_are_refused_as_fast(world, pixel_bomb):
+    started = time.perf_counter()
+    response = submit(photo("a.png", pixel_bomb), photo("b.png", pixel_bomb), photo("c.png", pixel_bomb))
+
+    assert response.status_code == 400 and time.perf_counter() - started < 1.0
+
+
+def test_a_blank_png_inflating_a_thousandfold_is_refused_even_within_the_decode_budget(world):
+    small_file = flat_png(4000, 3000)  # 48 MB decoded from under 50 KB
+
+    response = submit(photo("flat.png", small_file))
+
+    assert response.status_code == 400
+    assert zh(TOO_LARGE) % {"width": 4000, "height": 3000} in response.content.decode()
+
+
+def test_a_phone_photo_is_kept_and_stored_downscaled(world):
+    started = time.perf_counter()
+    response = submit(photo("IMG_0001.jpg", camera_jpeg((4000, 3000)), "image/jpeg"))
+
+    assert response.status_code == 302 and time.perf_counter() - started < 2.0
+    attachment = Demand.objects.get().attachments.get()
+    _data, image = stored_image(attachment)
+    assert image.format == "JPEG" and image.size == (2560, 1920)
+    assert (attachment.width, attachment.height) == (2560, 1920)
+
+
+def test_a_36_megapixel_camera_jpeg_is_decoded_at_half_scale_and_kept(world, monkeypatch):
+    from PIL import ImageFile
+
+    decoded = []
+    real_load = ImageFile.ImageFile.load
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda image: decoded.append(image.size) or real_load(image))
+
+    response = submit(photo("DSC_0001.jpg", camera_jpeg((6000, 6000)), "image/jpeg"))
+
+    assert response.status_code == 302
+    assert (6000, 6000) not in decoded and (3000, 3000) in decoded
+    assert stored_image(Demand.objects.get().attachments.get())[1].size == (2560, 2560)
+
+
+def test_the_decode_budget_comes_from_settings(world, settings):
+    settings.MAX_PHOTO_DECODE_BYTES = 100 * 100 * 4
+
+    response = submit(photo("small.png", png_bytes(size=(101, 100))))
+
+    assert response.status_code == 400 and zh(TOO_LARGE) % {"width": 101, "height": 100} in response.content.decode()

@@ -88,7 +88,8 @@
     },
     onEachFeature: function (feature, lyr) {
       lyr.bindPopup(function () { return popup(feature.properties); });
-      lyr.bindTooltip(feature.properties.name, { sticky: true });
+      // Leaflet writes a string into innerHTML: names typed by administrators go in as text nodes only.
+      lyr.bindTooltip(function () { return node("span", feature.properties.name); }, { sticky: true });
     }
   }).addTo(map);
 
@@ -102,7 +103,7 @@
   Object.keys(towns).forEach(function (name) {
     var t = towns[name];
     names.addLayer(L.tooltip({ permanent: true, direction: "center", className: "township-label", interactive: false })
-      .setLatLng([t.lat / t.n, t.lng / t.n]).setContent(name));
+      .setLatLng([t.lat / t.n, t.lng / t.n]).setContent(node("span", name)));
   });
   if (Object.keys(towns).length > 1) names.addTo(map);
 
