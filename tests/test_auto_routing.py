@@ -180,5 +180,7 @@ def test_the_resident_who_submitted_does_not_see_the_suggestion(world, resident,
     demand = services.demand_receive(actor=resident, type="help", content=GARBAGE, township=world.township)
     assert demand.suggestion_confidence is not None
     client.force_login(resident)
-    page = client.get(f"/staff/demands/{demand.pk}/").content.decode()
+    response = client.get(f"/staff/demands/{demand.pk}/", follow=True)
+    assert response.redirect_chain == [(f"/track/{demand.tracking_code}/", 302)]
+    page = response.content.decode()
     assert demand.tracking_code in page and 'class="suggestion"' not in page

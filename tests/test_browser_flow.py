@@ -51,10 +51,10 @@ def staff_login(browser, base_url, user):
     return page
 
 
-def open_from_workbench(page, code):
-    """The demand waits in the person's own list; they open it from there."""
-    page.get_by_role("link", name=code).click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text(code)
+def open_from_workbench(page, number):
+    """The demand waits in the person's own list, under its public number; they open it from there."""
+    page.get_by_role("link", name=number).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(number)
 
 
 def act(page, action: str, fill=None):
@@ -107,7 +107,8 @@ def test_a_demand_goes_round_the_loop_in_a_real_browser(world, dispatcher, handl
 
     # The dispatcher classifies and dispatches it to the department that handles the category.
     desk = staff_login(browser, base, dispatcher)
-    open_from_workbench(desk, code)
+    open_from_workbench(desk, demand.public_no)
+    expect(desk.locator("body")).not_to_contain_text(code)  # the tracking code is the resident's alone
     shows_status(desk, Status.RECEIVED)
     act(desk, Action.CLASSIFY)  # the resident's category and grid are already selected
     shows_status(desk, Status.CLASSIFIED)
@@ -135,7 +136,7 @@ def test_a_demand_goes_round_the_loop_in_a_real_browser(world, dispatcher, handl
 
     # The department handler accepts and resolves it.
     desk = staff_login(browser, base, handler)
-    open_from_workbench(desk, code)
+    open_from_workbench(desk, demand.public_no)
     act(desk, Action.ACCEPT)
     shows_status(desk, Status.ACCEPTED)
     shoot(desk, "04-handler-accepts")
@@ -148,7 +149,7 @@ def test_a_demand_goes_round_the_loop_in_a_real_browser(world, dispatcher, handl
 
     # A supervisor checks the result and verifies it.
     desk = staff_login(browser, base, supervisor)
-    open_from_workbench(desk, code)
+    open_from_workbench(desk, demand.public_no)
     expect(desk.locator("main")).to_contain_text(REPLY)
     act(desk, Action.VERIFY, lambda form: form.get_by_label(zh("Note"), exact=False).fill("电话回访，群众确认已清运。"))
     shows_status(desk, Status.VERIFIED)
@@ -170,7 +171,8 @@ def test_a_demand_goes_round_the_loop_in_a_real_browser(world, dispatcher, handl
 
     # Back on the tracking page, the demand is closed.
     shows_status(phone, Status.CLOSED)
-    expect(phone.locator("main .timeline")).to_contain_text(zh("You rated the handling."))
+    expect(phone.locator("main .timeline")).to_contain_text(
+        zh("You rated the handling: %(rating)s.", rating=zh(Rating.SATISFIED.label)))
     expect(phone.get_by_role("link", name=zh("Rate the handling"))).to_have_count(0)
     shoot(phone, "08-resident-sees-it-closed")
     if violations := axe_violations(phone):

@@ -123,12 +123,13 @@ def test_a_failing_client_is_retried_with_back_off_until_it_answers_with_signed_
     payload = json.loads(body.decode("utf-8"))
     assert payload == {
         "event_id": delivery.event_id, "action": "receive", "from_status": "", "to_status": "received",
-        "tracking_code": demand.tracking_code, "external_id": "12345-2026-0001", "status": "received",
+        "public_no": demand.public_no, "external_id": "12345-2026-0001", "status": "received",
         "occurred_at": payload["occurred_at"], "note": "",
     }
     assert dt.datetime.fromisoformat(payload["occurred_at"]) == START
     assert dt.datetime.fromisoformat(payload["occurred_at"]).tzinfo is not None
     assert "王秀英" not in body.decode() and "13812345678" not in body.decode()
+    assert demand.tracking_code not in body.decode()  # the resident's credential never leaves in a callback
 
 
 def test_a_tampered_body_does_not_verify(world):

@@ -89,7 +89,7 @@ def test_real_worker_escalates_an_overdue_demand_and_writes_its_notifications(wa
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         done = DemandEvent.objects.filter(demand=demand, action="escalate").count() == 3
-        messages = OutboundMessage.objects.filter(subject__contains=demand.tracking_code)
+        messages = OutboundMessage.objects.filter(subject__contains=demand.public_no)
         # Every message of the three levels sent, not just the first one (they are delivered one task each).
         delivered = messages.exists() and not messages.filter(status="pending").exists()
         if done and delivered:
@@ -102,4 +102,5 @@ def test_real_worker_escalates_an_overdue_demand_and_writes_its_notifications(wa
     assert SupervisionOrder.objects.filter(demand=demand, source="escalation").count() == 1
     # The worker wrote the supervisors' notification and delivered its message through a second task.
     assert Notification.objects.filter(demand=demand, kind="supervision_order", recipient=staff.supervisor).exists()
-    assert not OutboundMessage.objects.filter(subject__contains=demand.tracking_code, status="pending").exists()
+    assert OutboundMessage.objects.filter(subject__contains=demand.public_no).exists()
+    assert not OutboundMessage.objects.filter(subject__contains=demand.public_no, status="pending").exists()

@@ -197,7 +197,7 @@ def test_oldest_overdue_list_has_no_personal_data(client, staff, some):
     type(late).objects.filter(pk=late.pk).update(escalation_level=2)
     login(client, staff.dispatcher)
     html = client.get(URL).content.decode()
-    assert late.tracking_code in html
+    assert late.public_no in html and late.tracking_code not in html
     assert "王秀英" not in html and "13812345678" not in html and late.content[:10] not in html
 
 

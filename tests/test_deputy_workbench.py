@@ -41,8 +41,8 @@ def test_a_demand_addressed_to_a_deputy_waits_for_that_deputy_only(world, staff)
     assert waiting(staff.deputy)
     assert not any(waiting(u) for u in (other_deputy, staff.township_dispatcher, staff.dispatcher, staff.handler))
     page = login(staff.deputy).get(reverse("deputies:home")).content.decode()
-    assert demand.tracking_code in page
-    assert demand.tracking_code not in login(other_deputy).get(reverse("deputies:home")).content.decode()
+    assert demand.public_no in page and demand.tracking_code not in page
+    assert demand.public_no not in login(other_deputy).get(reverse("deputies:home")).content.decode()
 
 
 def test_taking_a_demand_records_it_in_the_duty_archive(world, staff, django_capture_on_commit_callbacks):
@@ -53,7 +53,8 @@ def test_taking_a_demand_records_it_in_the_duty_archive(world, staff, django_cap
     demand.refresh_from_db()
     assert demand.status == Status.ACCEPTED and demand.accepted_by == staff.deputy
     record = DutyRecord.objects.get(deputy=world.deputy_record)
-    assert record.kind == DutyRecord.Kind.DEMAND and demand.tracking_code in record.title
+    assert record.kind == DutyRecord.Kind.DEMAND and demand.public_no in record.title
+    assert demand.tracking_code not in record.title
 
 
 def test_a_consultation_is_answered_in_one_step_and_policy_verifies_it(world, staff, django_capture_on_commit_callbacks):
@@ -93,7 +94,7 @@ def test_forwarding_hands_the_demand_to_dispatch_and_the_deputy_keeps_following_
     assert Notification.objects.filter(recipient=staff.township_dispatcher, demand=demand,
                                        kind=Notification.Kind.FORWARDED).exists()
     home = client.get(reverse("deputies:home")).content.decode()
-    assert demand.tracking_code in home and "已转交，跟进中" in home
+    assert demand.public_no in home and "已转交，跟进中" in home and demand.tracking_code not in home
     # Following is not handling: the resident's phone is masked for the deputy now.
     detail = client.get(reverse("demands:detail", args=[demand.pk])).content.decode()
     assert "13990001234" not in detail and "139****1234" in detail

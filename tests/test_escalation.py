@@ -161,5 +161,5 @@ def test_workbench_shows_deadline_time_left_overdue_and_level(walk, staff, time_
                                              supervise_at=late.dispatched_at)
     escalation_sweep()
     page = client.get(reverse("demands:workbench") + "?escalation=3").content.decode()
-    assert late.tracking_code in page and on_time.tracking_code not in page
+    assert late.public_no in page and on_time.public_no not in page and late.tracking_code not in page
     assert "已督办" in page and "超期" in page and "level-3" in page

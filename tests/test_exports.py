@@ -36,10 +36,11 @@ def test_csv_holds_the_filtered_list_a_township_dispatcher_sees(walk, world, sta
     response = login(staff.township_dispatcher).get(reverse("demands:export_csv"), {"tab": "all"})
     assert response["Content-Disposition"].startswith("attachment;")
     rows = csv_rows(response)
-    assert {r[0] for r in rows[1:]} == {d.tracking_code for d in mine}
+    assert {r[0] for r in rows[1:]} == {d.public_no for d in mine}
+    assert not any(d.tracking_code in str(rows) for d in mine)
     closed_only = csv_rows(login(staff.township_dispatcher).get(reverse("demands:export_csv"),
                                                                 {"tab": "all", "status": "closed"}))
-    assert [r[0] for r in closed_only[1:]] == [mine[1].tracking_code]
+    assert [r[0] for r in closed_only[1:]] == [mine[1].public_no]
 
 
 def test_contact_data_is_masked_for_those_not_handling_the_demand(walk, staff):
@@ -47,7 +48,8 @@ def test_contact_data_is_masked_for_those_not_handling_the_demand(walk, staff):
     supervisor_rows = csv_rows(login(staff.supervisor).get(reverse("demands:export_csv"), {"tab": "all"}))
     handler_rows = csv_rows(login(staff.handler).get(reverse("demands:export_csv"), {"tab": "all"}))
     assert supervisor_rows[1][-2:] == ["王**", "138****5678"]
-    assert handler_rows[1][0] == demand.tracking_code and handler_rows[1][-2:] == ["王秀英", "13812345678"]
+    assert handler_rows[1][0] == demand.public_no and handler_rows[1][-2:] == ["王秀英", "13812345678"]
+    assert demand.tracking_code not in str(handler_rows) + str(supervisor_rows)
     assert "13812345678" not in str(supervisor_rows)
 
 
@@ -57,8 +59,10 @@ def test_excel_export_opens_and_matches_the_list(walk, staff):
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     sheet = book.worksheets[0]
-    codes = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert sorted(codes) == sorted(d.tracking_code for d in demands)
+    numbers = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert sorted(numbers) == sorted(d.public_no for d in demands)
+    cells = str(list(sheet.iter_rows(values_only=True)))
+    assert not any(d.tracking_code in cells for d in demands)
 
 
 def test_exports_need_a_login_and_show_nothing_outside_ones_scope(walk, staff):

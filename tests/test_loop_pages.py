@@ -49,9 +49,10 @@ def submit_as_resident(world, **overrides):
 
 def rating_link(client, code) -> str:
     page = client.get(reverse("demands:track_detail", args=[code])).content.decode()
-    match = re.search(r'href="(/rate/[^"]+/)"', page)
-    assert match, "the tracking page offers a rating link once verified"
-    return match.group(1)
+    link = reverse("demands:track_rate", args=[code])
+    assert f'href="{link}"' in page, "the tracking page offers a rating button once verified"
+    assert 'href="/rate/' not in page, "the private rating link is only in the SMS"
+    return link
 
 
 def handle_once(staff, demand):
@@ -80,7 +81,8 @@ def test_one_demand_walks_the_whole_loop_and_the_tracking_page_shows_each_step(w
     code = demand.tracking_code
 
     dispatcher = login(staff.dispatcher)
-    assert code in dispatcher.get(reverse("demands:workbench")).content.decode()
+    workbench = dispatcher.get(reverse("demands:workbench")).content.decode()
+    assert demand.public_no in workbench and code not in workbench
     page = dispatcher.get(reverse("demands:detail", args=[demand.pk])).content.decode()
     assert 'action="/staff/demands/%d/classify/"' % demand.pk in page
     assert act(dispatcher, demand, "classify", {"type": "help", "category": world.category.pk, "urgency": "normal",
@@ -88,15 +90,18 @@ def test_one_demand_walks_the_whole_loop_and_the_tracking_page_shows_each_step(w
     assert act(dispatcher, demand, "dispatch", {"unit": f"department:{world.department.pk}"}).status_code == 302
 
     handler = login(staff.handler)
-    assert code in handler.get(reverse("demands:workbench")).content.decode()
+    workbench = handler.get(reverse("demands:workbench")).content.decode()
+    assert demand.public_no in workbench and code not in workbench
     handle_once(staff, demand)
 
     track = resident.get(reverse("demands:track_detail", args=[code])).content.decode()
     for phrase in ["您的诉求已收到", "已受理", "区综合执法局", "开始办理", "核查", "已安排环卫车当天清运"]:
         assert phrase in track, phrase
 
-    response = resident.post(rating_link(resident, code), {"rating": "satisfied", "comment": "处理很及时，谢谢！"})
-    assert response.status_code == 302
+    response = resident.post(rating_link(resident, code), {"rating": "satisfied", "comment": "处理很及时，谢谢！"},
+                             follow=True)
+    assert response.redirect_chain == [(reverse("demands:track_detail", args=[code]), 302)]
+    assert "感谢您的评价，已经记录。" in response.content.decode()
     demand.refresh_from_db()
     assert demand.status == Status.CLOSED
     assert demand.rating == "satisfied"
@@ -104,6 +109,7 @@ def test_one_demand_walks_the_whole_loop_and_the_tracking_page_shows_each_step(w
     assert "已办结" in track and "您已评价" in track
     assert list(demand.events.values_list("action", flat=True)) == [
         "receive", "classify", "dispatch", "accept", "resolve", "verify", "rate"]
+    assert demand.events.get(action="rate").data == {"rating": "satisfied", "via": "tracking_code"}
 
 
 def test_first_dissatisfied_reopens_to_same_unit_second_closes_and_flags(world, staff):
@@ -120,7 +126,8 @@ def test_first_dissatisfied_reopens_to_same_unit_second_closes_and_flags(world, 
     assert demand.status == Status.DISPATCHED
     assert demand.unit_department == world.department
     assert demand.rework_count == 1 and not demand.flagged
-    assert demand.tracking_code in login(staff.handler).get(reverse("demands:workbench")).content.decode()
+    workbench = login(staff.handler).get(reverse("demands:workbench")).content.decode()
+    assert demand.public_no in workbench and demand.tracking_code not in workbench
 
     handle_once(staff, demand)
     link = rating_link(resident, demand.tracking_code)
@@ -129,7 +136,7 @@ def test_first_dissatisfied_reopens_to_same_unit_second_closes_and_flags(world, 
     assert demand.status == Status.CLOSED
     assert demand.flagged
     supervisor_queue = login(staff.supervisor).get(reverse("demands:workbench")).content.decode()
-    assert demand.tracking_code in supervisor_queue
+    assert demand.public_no in supervisor_queue and demand.tracking_code not in supervisor_queue
     # The private link is spent once used.
     assert resident.get(link).status_code == 404
 

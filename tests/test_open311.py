@@ -6,6 +6,7 @@ Written from the spec: every resource in JSON and XML, the required arguments, t
 
 import datetime as dt
 import json
+import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from demands import services
-from demands.codes import new_tracking_code
+from demands.codes import ALPHABET, new_tracking_code, public_number
 from demands.models import Channel, Demand, DemandType
 from demands.permissions import ResidentActor
 from demands.states import Status
@@ -28,6 +29,8 @@ pytestmark = pytest.mark.django_db
 BASE = "/open311/v2"
 LAMP = "小区门口路灯不亮了，晚上出行不便"
 NAME, PHONE = "王秀英", "13812345678"
+# Anything shaped like a tracking code (BQ7-2MX-...): Open311 names demands by their public numbers only.
+TRACKING_CODE = re.compile(rf"[{ALPHABET}]{{3}}(?:-[{ALPHABET}]{{3}}){{5}}")
 
 
 @pytest.fixture
@@ -43,14 +46,20 @@ def district_key(world):
     return raw
 
 
+def no_tracking_code_in(response):
+    assert not TRACKING_CODE.search(response.content.decode("utf-8")), "a tracking code left through Open311"
+
+
 def as_json(response):
     assert response["Content-Type"] == "application/json; charset=utf-8"
+    no_tracking_code_in(response)
     return json.loads(response.content.decode("utf-8"))
 
 
 def as_xml(response):
     assert response["Content-Type"] == "text/xml; charset=utf-8"
     assert response.content.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
+    no_tracking_code_in(response)
     return ET.fromstring(response.content)
 
 
@@ -170,7 +179,7 @@ def test_post_creates_a_demand_through_intake_and_answers_its_id(world, api_key,
     else:
         (created,) = xml_requests(response)
     demand = Demand.objects.get()
-    assert created["service_request_id"] == created["token"] == demand.tracking_code
+    assert created["service_request_id"] == created["token"] == demand.public_no
     assert created["service_notice"]
     assert "account_id" not in created
     assert demand.channel == Channel.API and demand.status == Status.RECEIVED
@@ -283,12 +292,17 @@ def test_chinese_description_round_trips_in_json_and_xml(client, world, api_key)
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_token_resolves_to_the_service_request_id(client, world, api_key, fmt):
     (created,) = as_json(post_request(client, **valid_post(api_key, world)))
-    response = client.get(f"{BASE}/tokens/{created['token']}.{fmt}")
+    response = client.get(f"{BASE}/tokens/{created['token']}.{fmt}", {"api_key": api_key})
     assert response.status_code == 200
     (item,) = as_json(response) if fmt == "json" else xml_requests(response)
     assert item == {"service_request_id": created["service_request_id"], "token": created["token"]}
-    missing = client.get(f"{BASE}/tokens/{new_tracking_code()}.{fmt}")
-    assert missing.status_code == 404 and error_of(missing, fmt)[0]["code"] == 404
+    demand = Demand.objects.get()
+    # Only for requests the caller may read (this one is not public), never by tracking code, never unknown ones.
+    unknown = public_number(demand.pk + 1, timezone.localtime(demand.created_at).year)
+    for token, query in [(created["token"], {}), (demand.tracking_code, {"api_key": api_key}),
+                         (unknown, {"api_key": api_key}), (new_tracking_code(), {"api_key": api_key})]:
+        missing = client.get(f"{BASE}/tokens/{token}.{fmt}", query)
+        assert missing.status_code == 404 and error_of(missing, fmt)[0]["code"] == 404, token
 
 
 # ---------------------------------------------------------------- GET requests
@@ -297,10 +311,10 @@ def test_token_resolves_to_the_service_request_id(client, world, api_key, fmt):
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_request_fields_follow_the_spec(client, walk, world, fmt):
     demand = public(walk(Status.ACCEPTED, address="莲花社区菜市场门口"))
-    response = client.get(f"{BASE}/requests/{demand.tracking_code}.{fmt}")
+    response = client.get(f"{BASE}/requests/{demand.public_no}.{fmt}")
     assert response.status_code == 200
     (item,) = as_json(response) if fmt == "json" else xml_requests(response)
-    assert item["service_request_id"] == demand.tracking_code
+    assert item["service_request_id"] == demand.public_no
     assert item["status"] == "open"
     assert item["service_code"] == "sanitation.garbage" and item["service_name"] == "垃圾清运"
     assert item["agency_responsible"] == "巴州区综合行政执法局"
@@ -317,7 +331,7 @@ def test_request_fields_follow_the_spec(client, walk, world, fmt):
 @pytest.mark.parametrize("target", [Status.CLOSED, Status.REJECTED, Status.MERGED])
 def test_closed_rejected_and_merged_demands_are_closed(client, walk, target):
     demand = public(walk(target))
-    (item,) = as_json(client.get(f"{BASE}/requests/{demand.tracking_code}.json"))
+    (item,) = as_json(client.get(f"{BASE}/requests/{demand.public_no}.json"))
     assert item["status"] == "closed"
     assert item["updated_datetime"] == timezone.localtime(demand.closed_at).isoformat(timespec="seconds")
 
@@ -326,25 +340,25 @@ def test_closed_rejected_and_merged_demands_are_closed(client, walk, target):
                                     Status.RESOLVED, Status.VERIFIED])
 def test_every_other_state_is_open(client, walk, target):
     demand = public(walk(target))
-    (item,) = as_json(client.get(f"{BASE}/requests/{demand.tracking_code}.json"))
+    (item,) = as_json(client.get(f"{BASE}/requests/{demand.public_no}.json"))
     assert item["status"] == "open"
 
 
 def test_status_notes_tell_the_reason_or_the_reply(client, walk, staff):
     rejected = public(walk(Status.REJECTED))
     answered = public(walk(Status.RESOLVED))
-    by_code = {i["service_request_id"]: i for i in as_json(client.get(f"{BASE}/requests.json"))}
-    assert "不属于受理范围" in by_code[rejected.tracking_code]["status_notes"]
-    assert by_code[answered.tracking_code]["status_notes"] == "已安排环卫工人清运完毕。"
+    by_number = {i["service_request_id"]: i for i in as_json(client.get(f"{BASE}/requests.json"))}
+    assert "不属于受理范围" in by_number[rejected.public_no]["status_notes"]
+    assert by_number[answered.public_no]["status_notes"] == "已安排环卫工人清运完毕。"
 
 
 def test_status_filter_selects_open_or_closed(client, walk):
     open_ = public(walk(Status.ACCEPTED))
     closed = public(walk(Status.CLOSED))
     codes = lambda q: {i["service_request_id"] for i in as_json(client.get(f"{BASE}/requests.json", q))}  # noqa: E731
-    assert codes({"status": "closed"}) == {closed.tracking_code}
-    assert codes({"status": "open"}) == {open_.tracking_code}
-    assert codes({"status": "open,closed"}) == codes({}) == {open_.tracking_code, closed.tracking_code}
+    assert codes({"status": "closed"}) == {closed.public_no}
+    assert codes({"status": "open"}) == {open_.public_no}
+    assert codes({"status": "open,closed"}) == codes({}) == {open_.public_no, closed.public_no}
     assert client.get(f"{BASE}/requests.json", {"status": "pending"}).status_code == 400
 
 
@@ -352,9 +366,9 @@ def test_service_code_filter_and_top_level_code_covers_its_sub_categories(client
     classified = public(walk(Status.CLASSIFIED))  # classified under sanitation.garbage
     unclassified = public(walk(Status.RECEIVED))
     codes = lambda q: {i["service_request_id"] for i in as_json(client.get(f"{BASE}/requests.json", q))}  # noqa: E731
-    assert codes({"service_code": "sanitation.garbage"}) == {classified.tracking_code}
-    assert codes({"service_code": "sanitation"}) == {classified.tracking_code}
-    assert unclassified.tracking_code in codes({})
+    assert codes({"service_code": "sanitation.garbage"}) == {classified.public_no}
+    assert codes({"service_code": "sanitation"}) == {classified.public_no}
+    assert unclassified.public_no in codes({})
     assert client.get(f"{BASE}/requests.json", {"service_code": "nothing"}).status_code == 404
 
 
@@ -363,9 +377,10 @@ def test_service_request_id_list_overrides_the_other_arguments(client, walk, tim
     time_machine.move_to(old, tick=False)
     first, second = public(walk(Status.RECEIVED)), public(walk(Status.CLOSED))
     time_machine.move_to(old + dt.timedelta(days=200), tick=False)
-    ids = f"{first.tracking_code},{second.tracking_code},NOT-A-CODE"
+    third = public(walk(Status.RECEIVED))  # listed by its tracking code, which names nothing here
+    ids = f"{first.public_no},{second.public_no},{third.tracking_code},NOT-A-NUMBER"
     items = as_json(client.get(f"{BASE}/requests.json", {"service_request_id": ids, "status": "open"}))
-    assert {i["service_request_id"] for i in items} == {first.tracking_code, second.tracking_code}
+    assert {i["service_request_id"] for i in items} == {first.public_no, second.public_no}
 
 
 def test_default_range_is_the_last_90_days(client, walk, time_machine):
@@ -376,7 +391,7 @@ def test_default_range_is_the_last_90_days(client, walk, time_machine):
     recent = public(walk(Status.RECEIVED))
     time_machine.move_to(now, tick=False)
     codes = [i["service_request_id"] for i in as_json(client.get(f"{BASE}/requests.json"))]
-    assert codes == [recent.tracking_code] and old.tracking_code not in codes
+    assert codes == [recent.public_no] and old.public_no not in codes
 
 
 def test_start_and_end_date_select_by_requested_datetime(client, walk, time_machine):
@@ -391,13 +406,13 @@ def test_start_and_end_date_select_by_requested_datetime(client, walk, time_mach
 
     local = timezone.localtime(old.created_at)
     assert codes(start_date=(local - dt.timedelta(days=1)).isoformat(),
-                 end_date=(local + dt.timedelta(days=1)).isoformat()) == [old.tracking_code]
+                 end_date=(local + dt.timedelta(days=1)).isoformat()) == [old.public_no]
     # A start alone spans 90 days from it; an end alone the 90 days before it.
-    assert codes(start_date=(local - dt.timedelta(hours=1)).isoformat()) == [old.tracking_code]
+    assert codes(start_date=(local - dt.timedelta(hours=1)).isoformat()) == [old.public_no]
     assert codes(end_date=(now + dt.timedelta(minutes=1)).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")) == [
-        recent.tracking_code]
+        recent.public_no]
     # Optional means an empty argument is the same as none.
-    assert codes(start_date="", end_date="") == [recent.tracking_code]
+    assert codes(start_date="", end_date="") == [recent.public_no]
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
@@ -436,9 +451,9 @@ def test_anonymous_clients_see_only_public_demands(client, walk):
     shown = public(walk(Status.DISPATCHED))
     hidden = walk(Status.DISPATCHED)
     items = as_json(client.get(f"{BASE}/requests.json"))
-    assert [i["service_request_id"] for i in items] == [shown.tracking_code]
+    assert [i["service_request_id"] for i in items] == [shown.public_no]
     for fmt in ("json", "xml"):
-        response = client.get(f"{BASE}/requests/{hidden.tracking_code}.{fmt}")
+        response = client.get(f"{BASE}/requests/{hidden.public_no}.{fmt}")
         assert response.status_code == 404 and error_of(response, fmt)[0]["code"] == 404
 
 
@@ -448,9 +463,11 @@ def test_a_key_holder_sees_its_scope_besides_public_demands(client, walk, world,
     elsewhere = walk(Status.RECEIVED, township=world.other_township)
     elsewhere_public = public(walk(Status.RECEIVED, township=world.other_township))
     items = as_json(client.get(f"{BASE}/requests.json", {"api_key": api_key}))
-    assert {i["service_request_id"] for i in items} == {mine.tracking_code, elsewhere_public.tracking_code}
-    hidden = client.get(f"{BASE}/requests/{elsewhere.tracking_code}.json", {"api_key": api_key})
+    assert {i["service_request_id"] for i in items} == {mine.public_no, elsewhere_public.public_no}
+    hidden = client.get(f"{BASE}/requests/{elsewhere.public_no}.json", {"api_key": api_key})
     assert hidden.status_code == 404
+    (item,) = as_json(client.get(f"{BASE}/requests/{mine.public_no}.json", {"api_key": api_key}))
+    assert item["service_request_id"] == mine.public_no
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
@@ -464,7 +481,7 @@ def test_names_and_phones_never_leave_the_portal(client, walk, staff, world, dis
     demands = [public(walk(s, contact_name=NAME, contact_phone=PHONE)) for s in (Status.RECEIVED, Status.CLOSED)]
     (created,) = as_json(post_request(client, **valid_post(api_key, world, first_name="秀英", last_name="王",
                                                            phone=PHONE, email="wang@example.com")))
-    codes = [d.tracking_code for d in demands] + [created["service_request_id"]]
+    codes = [d.public_no for d in demands] + [created["service_request_id"]]
     bodies = [
         client.get(f"{BASE}/requests.{fmt}").content,
         client.get(f"{BASE}/requests.{fmt}", {"api_key": district_key}).content,
@@ -489,7 +506,7 @@ def test_unknown_format_is_404_in_the_error_format(client, world, path):
     assert error_of(response, "xml")[0]["code"] == 404
 
 
-@pytest.mark.parametrize("code", ["NOT-A-CODE", "ABC-DEF-GHJ-KMN-PQR-STV"])
+@pytest.mark.parametrize("code", ["NOT-A-CODE", "ABC-DEF-GHJ-KMN-PQR-STV", "BZ-2026-999999"])
 def test_unknown_request_id_is_404(client, world, code):
     for fmt in ("json", "xml"):
         response = client.get(f"{BASE}/requests/{code}.{fmt}")
@@ -503,10 +520,15 @@ def test_nul_bytes_in_the_path_are_404_not_500(client, world, path):
     assert client.get(f"{BASE}/{path}").status_code == 404
 
 
-def test_tracking_codes_are_found_however_they_are_typed(client, walk):
+def test_public_numbers_are_found_however_they_are_typed_and_tracking_codes_never(client, walk):
     demand = public(walk(Status.RECEIVED))
-    loose = demand.tracking_code.replace("-", "").lower()
-    assert client.get(f"{BASE}/requests/{loose}.json").status_code == 200
+    year = timezone.localtime(demand.created_at).year
+    for typed in (demand.public_no.lower(), demand.public_no.replace("-", ""), f"BZ-{year}-{demand.pk}"):
+        (item,) = as_json(client.get(f"{BASE}/requests/{typed}.json"))
+        assert item["service_request_id"] == demand.public_no, typed
+    for code in (demand.tracking_code, demand.tracking_code.replace("-", "").lower(),
+                 public_number(demand.pk, year - 1)):
+        assert client.get(f"{BASE}/requests/{code}.json").status_code == 404, code
 
 
 def test_other_methods_are_refused_in_the_error_format(client, world):
@@ -520,7 +542,7 @@ def test_rating_comment_is_not_a_status_note(client, walk):
     services.demand_rate(demand_id=demand.pk, actor=ResidentActor(demand.pk), rating="satisfied",
                          comment="王秀英很满意")
     demand = public(demand)
-    (item,) = as_json(client.get(f"{BASE}/requests/{demand.tracking_code}.json"))
+    (item,) = as_json(client.get(f"{BASE}/requests/{demand.public_no}.json"))
     assert item["status"] == "closed" and "王秀英" not in json.dumps(item, ensure_ascii=False)
     assert item["status_notes"] == "已安排环卫工人清运完毕。"  # the handler's reply, not the resident's comment
 
@@ -529,7 +551,8 @@ def test_a_long_list_costs_a_fixed_number_of_queries(client, walk, django_assert
     for target in (Status.RECEIVED, Status.DISPATCHED, Status.ACCEPTED, Status.REJECTED, Status.CLOSED):
         public(walk(target))
     with django_assert_max_num_queries(4):  # demands, their latest public events, the SLA policy
-        items = as_json(client.get(f"{BASE}/requests.json"))
+        response = client.get(f"{BASE}/requests.json")
+    items = as_json(response)
     assert len(items) == 5
 
 

@@ -88,7 +88,8 @@ def test_flagged_replies_come_first_in_the_supervisors_waiting_list(walk, staff)
     client = Client()
     client.login(username=staff.supervisor.username, password=PASSWORD)
     page = client.get(reverse("demands:workbench")).content.decode()
-    assert page.index(flagged.tracking_code) < page.index(fine.tracking_code)
+    assert page.index(flagged.public_no) < page.index(fine.public_no)
+    assert flagged.tracking_code not in page and fine.tracking_code not in page
     assert 'class="tag flagged reply-flag"' in page
 
 

@@ -46,7 +46,8 @@ def test_workbench_lists_only_demands_in_scope(walk, staff, world):
     mine = walk(Status.DISPATCHED, unit=world.department)
     theirs = walk(Status.DISPATCHED, unit=world.other_department)
     page = login(staff.handler).get(reverse("demands:workbench") + "?tab=all").content.decode()
-    assert mine.tracking_code in page and theirs.tracking_code not in page
+    assert mine.public_no in page and theirs.public_no not in page
+    assert mine.tracking_code not in page and theirs.tracking_code not in page
 
 
 def test_township_dispatcher_sees_only_their_township(walk, staff, world):

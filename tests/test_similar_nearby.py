@@ -116,11 +116,12 @@ def test_dispatcher_sees_the_duplicate_as_merge_candidate_and_merges_with_its_bu
 
     client, page = detail_page(staff.township_dispatcher, duplicate)
     section = page[page.index('class="merge-candidates"'):]
-    assert original.tracking_code in section and unrelated.tracking_code not in section
+    assert original.public_no in section and unrelated.public_no not in section
+    assert original.tracking_code not in page and unrelated.tracking_code not in page
 
     # The button's own form: its action and hidden field, as the browser would post them.
     form = re.search(r'<form method="post" action="([^"]+)">.*?name="merge-into" value="([^"]+)"', section, re.S)
-    assert form.group(2) == original.tracking_code
+    assert form.group(2) == original.public_no
     response = client.post(form.group(1), {"merge-into": form.group(2)})
     assert response.status_code == 302
     duplicate.refresh_from_db()
@@ -131,7 +132,7 @@ def test_no_merge_candidates_once_the_demand_is_dispatched(world, staff, walk):
     original = walk(Status.CLASSIFIED, content=SEPTIC)
     dispatched = walk(Status.DISPATCHED, content=SEPTIC_AGAIN)
     _client, page = detail_page(staff.dispatcher, dispatched)
-    assert 'class="merge-candidates"' not in page and original.tracking_code not in page
+    assert 'class="merge-candidates"' not in page and original.public_no not in page
 
 
 def test_handler_is_offered_no_merge_candidates(world, staff, walk):

@@ -133,10 +133,12 @@ def test_demand_on_a_deputy_landing_waits_in_that_deputys_workbench_only(world, 
     assert demand.channel == "qr"
     assert demand.unit_deputy == world.deputy_record
     assert code in waiting_codes(staff.deputy)
-    assert code in login(staff.deputy).get("/staff/").content.decode()
+    page = login(staff.deputy).get("/staff/").content.decode()
+    assert demand.public_no in page and code not in page  # staff see the public number, never the resident's code
     for user in (other_deputy_user, staff.township_dispatcher, staff.handler, staff.dispatcher, staff.grid_worker):
         assert code not in waiting_codes(user), user.username
-        assert code not in login(user).get("/staff/").content.decode(), user.username
+        page = login(user).get("/staff/").content.decode()
+        assert demand.public_no not in page and code not in page, user.username
 
 
 def test_demand_on_a_station_landing_goes_to_its_convener(world, staff, station, other_deputy_user):

@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from demands import services as demand_services
+from demands.codes import public_number
 from demands.models import Demand, DemandType
 from deputies.models import DutyRecord
 from notifications.models import Notification
@@ -113,6 +114,15 @@ def act(client, s, action, data=None):
     return client.post(reverse(f"suggestions:{action}", args=[s.pk]), payload)
 
 
+def errors_on(response) -> list[str]:
+    return re.findall(r'<p class="error[^"]*" role="alert">(.*?)</p>', response.content.decode(), re.S)
+
+
+def unknown_number(demand) -> str:
+    """A well-formed public number that names no demand."""
+    return public_number(demand.pk + 1000, timezone.localtime(demand.created_at).year)
+
+
 # ---------------------------------------------------------------- the happy path
 
 
@@ -121,7 +131,7 @@ def test_a_suggestion_walks_from_draft_to_closed_through_the_pages(staff, world,
     deputy = login(staff.deputy)
     response = deputy.post(reverse("suggestions:new"), {
         "title": "关于加快东城街道老旧小区电梯加装的建议", "content": CONTENT, "category": world.category.pk,
-        "joint_deputies": [joint.deputy_id], "demands": evidence.tracking_code,
+        "joint_deputies": [joint.deputy_id], "demands": evidence.public_no,
     })
     assert response.status_code == 302
     s = Suggestion.objects.get()
@@ -153,10 +163,11 @@ def test_a_suggestion_walks_from_draft_to_closed_through_the_api(staff, world, j
     evidence = walk("dispatched")
     response = api(staff.deputy).post("/api/v1/suggestions/", {
         "title": "关于规范城区占道经营管理的建议", "content": CONTENT, "category": world.category.code,
-        "joint_deputies": [joint.deputy_id], "demands": [evidence.tracking_code]}, format="json")
+        "joint_deputies": [joint.deputy_id], "demands": [evidence.public_no]}, format="json")
     assert response.status_code == 201, response.content
     pk = response.json()["id"]
-    assert response.json()["linked_demands"][0]["tracking_code"] == evidence.tracking_code
+    assert response.json()["linked_demands"][0]["public_no"] == evidence.public_no
+    assert evidence.tracking_code not in response.content.decode()
     assert "submit" in response.json()["available_actions"]
 
     def post(user, action, body=None):
@@ -407,12 +418,18 @@ def test_a_deputy_may_not_cite_a_demand_of_another_township(staff, world):
     elsewhere = demand_services.demand_receive(actor=None, type=DemandType.HELP, township=world.other_township,
                                                content="白鹤村的自来水已经停了三天。")
     before = snapshot(s)
-    response = act(login(staff.deputy), s, "link", {"tracking_code": elsewhere.tracking_code})
+    response = act(login(staff.deputy), s, "link", {"public_no": elsewhere.public_no})
     assert response.status_code == 400
     assert "只能引用" in response.content.decode() or "may cite only" in response.content.decode()
-    response = api(staff.deputy).post(f"/api/v1/suggestions/{s.pk}/link/", {"tracking_code": "NOT-A-CODE"},
+    # A number that names no demand reads the same: nothing tells which numbers exist.
+    missing = act(login(staff.deputy), s, "link", {"public_no": unknown_number(elsewhere)})
+    assert missing.status_code == 400 and errors_on(missing) == errors_on(response) != []
+    response = api(staff.deputy).post(f"/api/v1/suggestions/{s.pk}/link/", {"public_no": "NOT-A-NUMBER"},
                                       format="json")
-    assert response.status_code == 400 and "tracking_code" in response.json()["fields"]
+    assert response.status_code == 400 and "public_no" in response.json()["fields"]
+    response = api(staff.deputy).post(f"/api/v1/suggestions/{s.pk}/link/", {"public_no": elsewhere.public_no},
+                                      format="json")
+    assert response.status_code == 400 and elsewhere.public_no not in response.content.decode()
     assert snapshot(s) == before
 
 
@@ -435,7 +452,7 @@ def test_linked_demands_never_show_the_residents_name_or_phone(staff, world, wal
     pages += [api(u).get(f"/api/v1/suggestions/{s.pk}/").content.decode("utf-8")
               for u in (staff.deputy, staff.supervisor, staff.handler)]
     for page in pages:
-        assert evidence.tracking_code in page and "垃圾" in page
+        assert evidence.public_no in page and "垃圾" in page and evidence.tracking_code not in page
         assert "王秀英" not in page and "王*" not in page
         assert "13812345678" not in page and "138****5678" not in page
 
@@ -502,9 +519,10 @@ def test_the_similar_page_groups_near_duplicate_demands_and_drafts_from_a_group(
     deputy = login(staff.deputy)
     page = deputy.get(reverse("suggestions:similar")).content.decode()
     assert "路灯" in page
-    assert all(d.tracking_code in page for d in lamps)
-    assert all(d.tracking_code not in page for d in others)  # alone, in no group
-    assert elsewhere.tracking_code not in page
+    assert all(d.public_no in page for d in lamps)
+    assert all(d.public_no not in page for d in others)  # alone, in no group
+    assert elsewhere.public_no not in page
+    assert not any(d.tracking_code in page for d in [*lamps, *others, elsewhere])
     assert "刘桂英" not in page and "13900001111" not in page
     ids = re.search(r'name="demand_ids" value="([\d,]+)"', page).group(1)
     title = re.search(r'name="title" value="([^"]+)"', page).group(1)
@@ -514,7 +532,7 @@ def test_the_similar_page_groups_near_duplicate_demands_and_drafts_from_a_group(
     assert response.status_code == 302 and response["Location"] == reverse("suggestions:detail", args=[s.pk])
     assert s.status == Status.DRAFT and s.title == title
     assert set(s.demands.values_list("pk", flat=True)) == {d.pk for d in lamps}
-    assert all(d.tracking_code in s.content for d in lamps)
+    assert all(d.public_no in s.content and d.tracking_code not in s.content for d in lamps)
 
 
 def test_a_draft_from_a_group_takes_the_category_most_of_its_demands_have(staff, world):
@@ -526,19 +544,33 @@ def test_a_draft_from_a_group_takes_the_category_most_of_its_demands_have(staff,
                                                demand_ids=[d.pk for d in cited], terms=["路灯"])
     assert s.category == water
     assert set(s.demands.values_list("pk", flat=True)) == {d.pk for d in cited}
-    assert "路灯" in s.content and all(d.tracking_code in s.content for d in cited)
+    assert "路灯" in s.content and all(d.public_no in s.content for d in cited)
+    assert not any(d.tracking_code in s.content for d in cited)
 
 
-def test_pasted_tracking_codes_link_each_demand_once_and_name_the_unknown_ones(staff, world, walk):
+def test_pasted_demand_numbers_link_each_demand_once_and_name_the_malformed_ones(staff, world, walk):
     evidence = walk("dispatched")
     deputy = login(staff.deputy)
-    bad = "ABC-DEF-GHJ-KMN-PQR-STV"
+    bad = "ABC-DEF-GHJ-KMN-PQR-STV"  # shaped like a tracking code, which is no demand number
     response = deputy.post(reverse("suggestions:new"), {
-        "title": "关于垃圾清运的建议", "demands": f"{evidence.tracking_code}，{bad}"})
-    assert response.status_code == 400 and bad in response.content.decode()
+        "title": "关于垃圾清运的建议", "demands": f"{evidence.public_no}，{bad}"})
+    assert response.status_code == 400
+    assert any(bad in e and "BZ-2026-004213" in e for e in errors_on(response)), errors_on(response)
+    assert not Suggestion.objects.exists()
+    # Well-formed numbers that name no demand or one the deputy may not cite: one message, naming no number.
+    elsewhere = demand_services.demand_receive(actor=None, type=DemandType.HELP, township=world.other_township,
+                                               content="白鹤村的自来水已经停了三天。")
+    answers = []
+    for number in (unknown_number(elsewhere), elsewhere.public_no):
+        response = deputy.post(reverse("suggestions:new"), {
+            "title": "关于垃圾清运的建议", "demands": f"{evidence.public_no}，{number}"})
+        assert response.status_code == 400
+        assert not any(number in e or evidence.public_no in e for e in errors_on(response)), number
+        answers.append(errors_on(response))
+    assert answers[0] == answers[1] and any("只能引用" in e for e in answers[0]), answers
     assert not Suggestion.objects.exists()
     response = deputy.post(reverse("suggestions:new"), {
-        "title": "关于垃圾清运的建议", "demands": f"{evidence.tracking_code}\n{evidence.tracking_code.lower()}"})
+        "title": "关于垃圾清运的建议", "demands": f"{evidence.public_no}\n{evidence.public_no.lower()}"})
     assert response.status_code == 302
     assert list(Suggestion.objects.get().demands.all()) == [evidence]
 
