@@ -4,6 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# QR codes, posters and SMS links point here; the address `make run` serves unless set otherwise.
+export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 DEMO_PASSWORD ?= minsheng2026
 DEMO_DEMANDS ?= 3000
 export DEBUG ?= 1

@@ -1,24 +1,24 @@
-"""Staff login with the abuse limits: a per-address throttle in front, the lockout page behind."""
+"""Staff login with the abuse limits: the per-address limit of failures in front (portal.middleware, shared with
+the admin's login form), the per-(username, address) lockout page behind."""
 
 from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 
-from portal.ratelimit import over_limit, too_many
-
-LOGIN_WINDOW_SECONDS = 15 * 60
+from .models import Role
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login (its ?next= handling keeps redirects on this site), throttled per client address."""
+    """Django's login (its ?next= handling keeps redirects on this site)."""
 
     redirect_authenticated_user = True
 
-    def post(self, request, *args, **kwargs):
-        if over_limit(request, "login", settings.LOGIN_IP_LIMIT, LOGIN_WINDOW_SECONDS):
-            return too_many(request)
-        return super().post(request, *args, **kwargs)
+    def get_default_redirect_url(self):
+        # A resident with an account lands on their own demands (我的诉求), not on the staff workbench.
+        if getattr(self.request.user, "role", None) == Role.RESIDENT:
+            return resolve_url("demands:my")
+        return super().get_default_redirect_url()
 
 
 def locked_out(request, original_response=None, credentials=None):

@@ -17,15 +17,15 @@ class ImageFormat:
 
 register_converter(ImageFormat, "qrfmt")
 
-# Codes are slugs: anything else (a NUL byte, a dot) cannot name a deputy, station or grid.
+# <code:…> (portal.converters): anything else (a NUL byte, a dot) cannot name a deputy, station or grid.
 urlpatterns = [
-    path("d/<slug:code>/", public.deputy_landing, name="deputy"),
-    path("d/<slug:code>/qr.<qrfmt:fmt>", public.deputy_qr, name="deputy_qr"),
-    path("s/<slug:code>/", public.station_landing, name="station"),
-    path("s/<slug:code>/qr.<qrfmt:fmt>", public.station_qr, name="station_qr"),
-    path("s/<slug:code>/print/", public.station_poster, name="station_print"),
-    path("g/<slug:code>/", public.grid_landing, name="grid"),
-    path("g/<slug:code>/qr.<qrfmt:fmt>", public.grid_qr, name="grid_qr"),
-    path("g/<slug:code>/print/", public.grid_poster, name="grid_print"),
+    path("d/<code:code>/", public.deputy_landing, name="deputy"),
+    path("d/<code:code>/qr.<qrfmt:fmt>", public.deputy_qr, name="deputy_qr"),
+    path("s/<code:code>/", public.station_landing, name="station"),
+    path("s/<code:code>/qr.<qrfmt:fmt>", public.station_qr, name="station_qr"),
+    path("s/<code:code>/print/", public.station_poster, name="station_print"),
+    path("g/<code:code>/", public.grid_landing, name="grid"),
+    path("g/<code:code>/qr.<qrfmt:fmt>", public.grid_qr, name="grid_qr"),
+    path("g/<code:code>/print/", public.grid_poster, name="grid_print"),
     path("stations/", public.station_list, name="stations"),
 ]

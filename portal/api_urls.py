@@ -28,7 +28,7 @@ urlpatterns = [
     path("demands/<int:pk>/", demands_api.DemandDetailApi.as_view(), name="demand"),
     path("demands/<int:pk>/events/", demands_api.DemandEventsApi.as_view(), name="demand_events"),
     path("demands/<int:pk>/attachments/", demands_api.DemandAttachmentsApi.as_view(), name="demand_attachments"),
-    path("demands/<int:pk>/<str:action>/", demands_api.DemandActionApi.as_view(), name="demand_action"),
-    path("track/<str:code>/", demands_api.TrackApi.as_view(), name="track"),
+    path("demands/<int:pk>/<action:action>/", demands_api.DemandActionApi.as_view(), name="demand_action"),
+    path("track/<code:code>/", demands_api.TrackApi.as_view(), name="track"),
     path("classify/", demands_api.ClassifyApi.as_view(), name="classify"),
 ]

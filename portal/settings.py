@@ -69,9 +69,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.NoStoreMiddleware",
+    "portal.middleware.ControlCharacterMiddleware",  # before routing: no NUL reaches a view or the database
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.audit.AuditMiddleware",
+    "portal.middleware.ActionLimitMiddleware",  # after the CSRF check, so a forged post spends no budget
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
@@ -185,8 +188,13 @@ AXES_CLIENT_IP_CALLABLE = "portal.ratelimit.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False  # portal.audit writes the one line per failure and lockout
-# Login attempts per client address and 15 minutes, whatever the usernames (a shared office NAT stays usable).
-LOGIN_IP_LIMIT = int(os.environ.get("LOGIN_IP_LIMIT", "30"))
+# Failed logins per client address and 15 minutes on either login form, in total and for different usernames.
+# Only failures count: a township office signing in from one shared address is never stopped.
+LOGIN_IP_LIMIT = int(os.environ.get("LOGIN_IP_LIMIT", "100"))
+LOGIN_IP_USERNAME_LIMIT = int(os.environ.get("LOGIN_IP_USERNAME_LIMIT", "20"))
+# Signed-in page actions (every POST) per account and hour, and per address for all its accounts together.
+PAGE_ACTION_LIMIT = int(os.environ.get("PAGE_ACTION_LIMIT", "600"))
+PAGE_ACTION_IP_LIMIT = int(os.environ.get("PAGE_ACTION_IP_LIMIT", "6000"))
 CSRF_FAILURE_VIEW = "portal.csrf.csrf_failure"
 # ---- end abuse limits ----
 
@@ -265,7 +273,8 @@ REST_FRAMEWORK = {
         "anon_track": os.environ.get("THROTTLE_ANON_TRACK", "120/hour"),
     },
 }
-# Anonymous page limits per client address and hour (the API has its own DRF throttles above).
+# Public form limits per hour: per account when signed in, per client address otherwise (the API has its own
+# DRF throttles above).
 PAGE_SUBMIT_LIMIT = int(os.environ.get("PAGE_SUBMIT_LIMIT", "20"))
 PAGE_TRACK_LIMIT = int(os.environ.get("PAGE_TRACK_LIMIT", "120"))
 CACHES = {
@@ -316,11 +325,14 @@ CELERY_BEAT_SCHEDULE = {
     "outbound-sweep": {"task": "notifications.outbound_sweep", "schedule": SWEEP_INTERVAL_SECONDS},
     "callback-sweep": {"task": "integrations.callback_sweep", "schedule": SWEEP_INTERVAL_SECONDS},
     "compact-figures": {"task": "supervise.compact_figures", "schedule": SWEEP_INTERVAL_SECONDS * 5},
+    "ballot-tally-sweep": {"task": "livelihood.ballot_tally_sweep", "schedule": SWEEP_INTERVAL_SECONDS},
 }
 
 SITE_NAME = _("Minsheng Portal")
 SITE_REGION = _("Bazhou District, Bazhong")
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# Where residents reach the portal: QR codes, posters and SMS links point here. `make run` passes its own address;
+# production must set it (portal.checks fails `check --deploy` without an https address).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 # Staff notifications land in the inbox and also go out through these channels: "log", "email".
 NOTIFICATION_CHANNELS = env_list("NOTIFICATION_CHANNELS", "log")
 # A dotted path to a notifications.channels.SmsGateway subclass; the console one logs masked numbers.
@@ -332,12 +344,18 @@ EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 REOPEN_WINDOW_DAYS = 30
 # The third return of one demand sends it to the district centre (首办负责制).
 RETURNS_BEFORE_DISTRICT = 3
+# Seals the livelihood ballots until the count (docs/ballot-secrecy.md); SECRET_KEY when empty. Change it only
+# between rounds, or keep the old value in the fallbacks until the open round is counted.
+BALLOT_SEAL_KEY = os.environ.get("BALLOT_SEAL_KEY", "")
+BALLOT_SEAL_KEY_FALLBACKS = env_list("BALLOT_SEAL_KEY_FALLBACKS", "")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every line that leaves the process is scrubbed of tracking codes, tokens and phone numbers, whoever logged it.
+    "filters": {"redact": {"()": "portal.logredact.RedactFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -15,3 +15,5 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 # The suite walks demands through every state by hand; tests of automatic routing turn it on with `settings`.
 AUTO_DISPATCH_ENABLED = False
+# QR codes and SMS links need an absolute address; the test client's own host.
+PUBLIC_BASE_URL = "http://testserver"

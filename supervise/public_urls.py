@@ -4,5 +4,5 @@ from . import views
 
 urlpatterns = [
     path("", views.stats_index, name="index"),
-    path("<str:code>/", views.stats_township, name="township"),
+    path("<code:code>/", views.stats_township, name="township"),
 ]

@@ -42,7 +42,7 @@ def production_env(tmp_path, **extra) -> dict[str, str]:
     key = "".join(secrets.choice(string.ascii_letters + string.digits + "!@#%^&*(-_=+)") for _ in range(50))
     return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "PORTAL_VAR_DIR": str(tmp_path),
             "LANG": "C.UTF-8", "DJANGO_SETTINGS_MODULE": "portal.settings", "SECRET_KEY": key, "DEBUG": "0",
-            "ALLOWED_HOSTS": "minsheng.example.gov.cn", **extra}
+            "ALLOWED_HOSTS": "minsheng.example.gov.cn", "PUBLIC_BASE_URL": "https://minsheng.example.gov.cn", **extra}
 
 
 SETTINGS_PROBE = """

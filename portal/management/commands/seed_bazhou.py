@@ -43,14 +43,13 @@ class Command(BaseCommand):
         )
         if demands > 0 and not (if_empty and Demand.objects.exists()):
             t0 = time.monotonic()
-            # A full demo also has fresh reports of common problems for deputies to group; they count in N.
-            common = deputies_demo.common_problem_count() if demands >= 1000 else 0
-            # The dashboard's ledger is rebuilt once at the end instead of following every bulk row.
+            # The dashboard's ledger is rebuilt once at the end instead of following every bulk row. A full demo's
+            # demands include common problems reported by several neighbours, for deputies to group.
             with rollup.suspended():
-                written = generate_demands(demands - common)
+                written = generate_demands(demands)
                 self.stdout.write(f"demands: {written} added in {time.monotonic() - t0:.1f} s")
                 # The deputies' side of the demo follows the demands it cites.
-                duty = deputies_demo.seed_demo(common_problems=common > 0)
+                duty = deputies_demo.seed_demo()
                 self.stdout.write(f"duty archive: {duty}")
                 suggestions_demo.seed_demo()
                 livelihood_demo.seed_demo()
