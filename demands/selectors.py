@@ -149,4 +149,18 @@ def public_events(demand):
 
 
 def open_supervision_orders(*, viewer) -> QuerySet:
-    return SupervisionOrder.objects.filter(answered_at__isnull=True, demand__in=demands_visible_to(viewer)).select_related("demand")
+    """Unanswered supervision orders for the viewer's workbench: for a unit, those it must answer (a grid worker
+    also sees demands of the grid held by a department, but that department answers their orders, as
+    permissions.is_unit_member says); for a supervisor, those in their scope still awaiting an answer."""
+    if not is_staff_user(viewer):
+        return SupervisionOrder.objects.none()
+    open_orders = SupervisionOrder.objects.filter(answered_at__isnull=True).select_related("demand")
+    if viewer.role == Role.SUPERVISOR or viewer.is_superuser:
+        return open_orders.filter(demand__in=demands_visible_to(viewer))
+    held_by = {Role.HANDLER: ("unit_department_id", viewer.department_id),
+               Role.GRID_WORKER: ("unit_grid_id", viewer.grid_id),
+               Role.DEPUTY: ("unit_deputy_id", viewer.deputy_id)}
+    field, unit = held_by.get(viewer.role, (None, None))
+    if unit is None:
+        return SupervisionOrder.objects.none()  # dispatchers and others answer no orders
+    return open_orders.filter(**{f"demand__{field}": unit})

@@ -136,12 +136,12 @@ class UnlinkForm(SuggestionActionForm):
 
 
 class ReasonForm(SuggestionActionForm):
-    reason = forms.CharField(label=_("Reason (optional)"), max_length=1000, required=False,
+    reason = forms.CharField(label=_("Reason"), max_length=1000, required=False,
                              widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class NoteForm(SuggestionActionForm):
-    note = forms.CharField(label=_("Note (optional)"), max_length=1000, required=False,
+    note = forms.CharField(label=_("Note"), max_length=1000, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -184,7 +184,7 @@ class OpinionForm(SuggestionActionForm):
 class EvaluateForm(SuggestionActionForm):
     rating = forms.ChoiceField(label=_("How satisfied are you with the reply?"), choices=Rating.choices,
                                widget=forms.RadioSelect)
-    comment = forms.CharField(label=_("Comment (optional)"), max_length=2000, required=False,
+    comment = forms.CharField(label=_("Your comment"), max_length=2000, required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
 
 

@@ -3,6 +3,7 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from demands.models import Rating
 from demands.states import PUBLIC_PHRASES, Action
 
 register = template.Library()
@@ -34,6 +35,10 @@ def public_phrase(event) -> str:
     phrase = PUBLIC_PHRASES.get(event.action)
     if phrase is None:
         return ""
+    rating = (event.data or {}).get("rating")
+    if event.action == Action.RATE and rating in Rating.values:
+        # Which rating, so the resident can check what was recorded (the comment follows as the note).
+        return _("You rated the handling: %(rating)s.") % {"rating": Rating(rating).label}
     unit = (event.data or {}).get("unit") or _("the handling unit")
     return str(phrase) % {"unit": unit} if "%(unit)s" in str(phrase) else str(phrase)
 
