@@ -90,7 +90,9 @@ def main() -> None:
     psql(args.dsn, f"CREATE DATABASE {DB}")
     env = {**os.environ, "DATABASE_URL": f"{args.dsn}/{DB}", "BENCH_CEILING": "1", "DEBUG": "0",
            "SECRET_KEY": "bench-only", "ALLOWED_HOSTS": "127.0.0.1", "CELERY_BROKER_URL": "memory://",
-           "LOG_LEVEL": "WARNING", "DB_CONN_MAX_AGE": "60"}
+           "LOG_LEVEL": "WARNING", "DB_CONN_MAX_AGE": "60",
+           # Plain HTTP on loopback: production would redirect every request to HTTPS.
+           "SECURE_SSL_REDIRECT": "0", "PUBLIC_BASE_URL": f"http://127.0.0.1:{args.port}"}
     server = None
     try:
         manage(env, "migrate", "--noinput", "-v0")

@@ -1,14 +1,23 @@
 """The staff actions offered by pages and the API: each a form that validates input and the service it calls."""
 
+from django.utils.translation import gettext_lazy as _
+
 from . import services
 from .forms import (
-    ClassifyForm, EmptyForm, MergeForm, NoteOnlyForm, ProgressNoteForm, ReasonForm, ReopenForm, RequestExtensionForm,
-    ResolveForm, UnitForm, UrgeForm,
+    ClassifyDispatchForm, ClassifyForm, EmptyForm, MergeForm, NoteOnlyForm, ProgressNoteForm, ReasonForm, ReopenForm,
+    RequestExtensionForm, ResolveForm, UnitForm, UrgeForm,
 )
+from .permissions import CAN
 from .states import Action
+
+# Two lifecycle steps a dispatcher usually takes together (受理并派单): one form, one service, one transaction.
+CLASSIFY_AND_DISPATCH = "classify_dispatch"
 
 # action -> (form, how the cleaned data becomes a service call)
 STAFF_ACTIONS = {
+    CLASSIFY_AND_DISPATCH: (ClassifyDispatchForm, lambda pk, actor, c: services.demand_classify_and_dispatch(
+        demand_id=pk, actor=actor, type=c["type"], category=c["category"], urgency=c["urgency"], grid=c["grid"],
+        unit=c["unit"], note=c["note"])),
     Action.CLASSIFY: (ClassifyForm, lambda pk, actor, c: services.demand_classify(
         demand_id=pk, actor=actor, type=c["type"], category=c["category"], urgency=c["urgency"], grid=c["grid"],
         note=c["note"])),
@@ -36,3 +45,28 @@ STAFF_ACTIONS = {
     Action.URGE: (UrgeForm, lambda pk, actor, c: services.demand_urge(
         demand_id=pk, actor=actor, note=c["note"], due_date=c["due_date"])),
 }
+
+# A composed action is offered when its first step is and the actor holds the right to the steps after it.
+COMPOSED = {CLASSIFY_AND_DISPATCH: (Action.CLASSIFY, Action.DISPATCH)}
+LABELS = {CLASSIFY_AND_DISPATCH: _("classify and dispatch")}
+
+# The step that moves the demand on comes first, open; everything else follows collapsed, refusals last.
+PRIMARY = [CLASSIFY_AND_DISPATCH, Action.DISPATCH, Action.ACCEPT, Action.RESOLVE, Action.VERIFY, Action.EXTEND]
+SECONDARY = [Action.CLASSIFY, Action.NOTE, Action.REQUEST_EXTENSION, Action.FORWARD, Action.REASSIGN, Action.URGE,
+             Action.REOPEN, Action.MERGE, Action.DENY_EXTENSION, Action.RETURN, Action.REJECT]
+ORDER = {action: i for i, action in enumerate([*PRIMARY, *SECONDARY])}
+REFUSALS = frozenset({Action.REJECT, Action.RETURN, Action.DENY_EXTENSION})
+
+
+def action_label(action: str) -> str:
+    return str(LABELS[action]) if action in LABELS else str(Action(action).label)
+
+
+def offered_actions(actor, demand) -> list[tuple[str, bool]]:
+    """The page's actions for `actor` on `demand` now, in the order a person takes them: (action, is primary)."""
+    available = set(services.available_actions(actor, demand))
+    offered = [a for a in available if a in STAFF_ACTIONS]
+    offered += [name for name, (first, *rest) in COMPOSED.items()
+                if first in available and all(CAN[step](actor, demand) for step in rest)]
+    offered.sort(key=lambda a: ORDER.get(a, len(ORDER)))
+    return [(a, a in PRIMARY) for a in offered]

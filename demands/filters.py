@@ -5,6 +5,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Role
 from deputies.models import Deputy
 from grids.models import Township
 from portal.fields import DateInput
@@ -15,10 +16,21 @@ from .models import Category, Channel, Demand, DemandType, Department, Outcome, 
 from .states import HANDLING_STATES, OPEN_STATES, Status
 
 
-def _unit_choices():
+def _unit_choices(township_id=None):
     departments = [(f"department:{d.pk}", d.name) for d in Department.objects.filter(is_active=True)]
-    deputies = [(f"deputy:{d.pk}", str(d)) for d in Deputy.objects.filter(is_active=True).select_related("township")]
-    return [(_("Departments"), departments), (_("Deputies"), deputies)]
+    deputies = Deputy.objects.filter(is_active=True).select_related("township")
+    if township_id:
+        deputies = deputies.filter(township_id=township_id)  # a township's staff work with its own deputies
+    return [(_("Departments"), departments), (_("Deputies"), [(f"deputy:{d.pk}", str(d)) for d in deputies])]
+
+
+# Filters a role has no use for, left off its form (a grid worker or deputy holds one unit in one place; a handler is
+# their department). A link that sets one still narrows the list, and then shows it.
+HIDDEN_FOR_ROLE = {
+    Role.GRID_WORKER: {"township", "grid", "unit"},
+    Role.DEPUTY: {"township", "grid", "unit"},
+    Role.HANDLER: {"unit"},
+}
 
 
 DATE_INPUT = DateInput()
@@ -150,13 +162,24 @@ class WorkbenchFilter(DemandFilterMethods, django_filters.FilterSet):
     def __init__(self, *args, viewer=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.viewer = viewer
-        self.filters["category"].extra["choices"] = _category_filter_choices()
-        self.filters["unit"].extra["choices"] = _unit_choices()
-        for name in LINK_ONLY:
+        role = getattr(viewer, "role", None)
+        township_id = getattr(viewer, "township_id", None)
+        hidden = set(LINK_ONLY) | HIDDEN_FOR_ROLE.get(role, set())
+        for name in hidden:
             if not self.data.get(name):
                 del self.filters[name]
-        if viewer is not None and getattr(viewer, "township_id", None):
-            self.filters["township"].queryset = Township.objects.filter(pk=viewer.township_id)
+        self.filters["category"].extra["choices"] = _category_filter_choices()
+        if "unit" in self.filters:
+            self.filters["unit"].extra["choices"] = _unit_choices(township_id)
+        if "township" in self.filters:
+            if role == Role.HANDLER:
+                # A department works across the district: only the townships its demands come from.
+                from .selectors import demands_visible_to
+
+                self.filters["township"].queryset = Township.objects.filter(
+                    pk__in=demands_visible_to(viewer).values("township_id"))
+            elif township_id:
+                self.filters["township"].queryset = Township.objects.filter(pk=township_id)
 
     def search(self, queryset, name, value):
         value = value.strip()

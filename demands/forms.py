@@ -34,6 +34,33 @@ class PhotosField(forms.FileField):
         return [super(PhotosField, self).clean(f, initial) for f in files]
 
 
+class KeptPhotosMixin:
+    """Photos that passed their check on an earlier, failed try of this form (demands.pending_uploads).
+
+    The view sets `kept_photos`; they go to the service with the new ones and count against the same limit.
+    """
+
+    kept_photos = ()
+
+    @property
+    def kept_photos_name(self) -> str:
+        return self.add_prefix("kept_photos")
+
+    @property
+    def remove_photos_name(self) -> str:
+        return self.add_prefix("remove_photos")
+
+    @property
+    def photo_room(self) -> int:
+        return max(0, settings.MAX_PHOTOS - len(self.kept_photos))
+
+    def clean_photos(self):
+        photos = [*(p.as_upload() for p in self.kept_photos), *(self.cleaned_data.get("photos") or [])]
+        if len(photos) > settings.MAX_PHOTOS:
+            raise forms.ValidationError(_("At most %(n)s photos."), params={"n": settings.MAX_PHOTOS})
+        return photos
+
+
 def category_choices(empty_label):
     groups = {}
     for cat in Category.objects.filter(is_active=True).select_related("parent").order_by("parent__sort", "sort"):
@@ -86,7 +113,7 @@ class PlaceFieldsMixin:
             self.add_error("grid", _("The grid does not belong to the chosen village or community."))
 
 
-class SubmitForm(PlaceFieldsMixin, forms.Form):
+class SubmitForm(KeptPhotosMixin, PlaceFieldsMixin, forms.Form):
     type = forms.ChoiceField(label=_("What kind of demand is it?"), choices=DemandType.choices, widget=forms.RadioSelect,
                              initial=DemandType.HELP)
     category = CategoryField(label=_("Category"), required=False, empty_label=_("Not sure — let the centre decide"))
@@ -132,21 +159,23 @@ class TrackForm(forms.Form):
 class RateForm(forms.Form):
     rating = forms.ChoiceField(label=_("How satisfied are you with the handling?"), choices=Rating.choices,
                                widget=forms.RadioSelect)
-    comment = forms.CharField(label=_("Comment (optional)"), max_length=500, required=False,
+    comment = forms.CharField(label=_("Your comment"), max_length=500, required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
 
 
 # ---------------------------------------------------------------- staff action forms
 
 
-def unit_choices(demand: Demand):
+def unit_choices(demand: Demand, *, category_id=None):
     """Units a dispatcher may pick: grids of the demand's township, departments (those handling its
-    category first) and the township's deputies."""
+    category, or `category_id`, first) and the township's deputies."""
     grids = Grid.objects.filter(township_id=demand.township_id) if demand.township_id else Grid.objects.none()
     departments = list(Department.objects.filter(is_active=True))
-    handling = set()
-    if demand.category_id:
-        handling = set(Department.objects.filter(categories=demand.category_id).values_list("pk", flat=True))
+    # Asked even without a category (and then finds none): the page costs the same queries either way.
+    category_id = category_id or demand.category_id
+    handling = set(Department.categories.through.objects.filter(category_id=category_id)
+                   .values_list("department_id", flat=True))
+    if handling:
         departments.sort(key=lambda d: (d.pk not in handling, d.code))
     deputies = Deputy.objects.filter(is_active=True, township_id=demand.township_id)
     return [
@@ -200,6 +229,19 @@ class ClassifyForm(DemandActionForm):
         self.fields["grid"].queryset = grids.filter(township_id=demand.township_id) if demand.township_id else grids
 
 
+class ClassifyDispatchForm(ClassifyForm):
+    """受理并派单: what classify asks and the unit, in one form for one step."""
+
+    unit = UnitField(label=_("Unit"))
+    note = forms.CharField(label=_("Note to the unit"), max_length=500, required=False)
+    field_order = ["type", "category", "urgency", "grid", "unit", "note"]
+
+    def __init__(self, *args, demand, **kwargs):
+        super().__init__(*args, demand=demand, **kwargs)
+        # Departments handling the category the resident chose, or the one the classifier suggested, come first.
+        self.fields["unit"].choices = unit_choices(demand, category_id=demand.category_id or demand.suggested_category_id)
+
+
 class ReasonForm(DemandActionForm):
     reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -243,10 +285,11 @@ class ProgressNoteForm(DemandActionForm):
     public = forms.BooleanField(label=_("Show to the resident"), required=False)
 
 
-class ResolveForm(DemandActionForm):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect)
+class ResolveForm(KeptPhotosMixin, DemandActionForm):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect,
+                                initial=Outcome.SOLVED)
     reply = forms.CharField(label=_("Reply to the resident"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
-    photos = PhotosField(label=_("Photos of the result (optional)"))
+    photos = PhotosField(label=_("Photos of the result"))  # the field marks itself optional
 
 
 class ReopenForm(DemandActionForm):

@@ -667,3 +667,15 @@ def demand_attach_photos(*, demand_id, actor, photos) -> list:
     demand.updated_at = timezone.now()
     demand.save(update_fields=["updated_at"])
     return [uploads.store_photo(demand, photo, purpose=purpose) for photo in checked]
+
+
+# ---------------------------------------------------------------- composed actions
+
+
+@transaction.atomic
+def demand_classify_and_dispatch(*, demand_id, actor, type: str, category: Category, urgency: str, grid: Grid, unit,
+                                 note="") -> Demand:
+    """受理并派单: classify, then dispatch, in one transaction. Each step keeps its own checks and its own event;
+    a refused dispatch undoes the classify, so the demand is either dispatched or untouched."""
+    demand_classify(demand_id=demand_id, actor=actor, type=type, category=category, urgency=urgency, grid=grid)
+    return demand_dispatch(demand_id=demand_id, actor=actor, unit=unit, note=note)

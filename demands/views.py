@@ -1,5 +1,7 @@
 """Resident and staff pages. Thin: each validates a form and calls one service."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -15,15 +17,16 @@ from portal.errors import ApplicationError, InvalidInput, NotFound
 from portal.pages import attach_errors, submit_form
 from portal.ratelimit import over_limit, too_many
 
-from . import selectors, services, similar
+from . import pending_uploads, selectors, services, similar
 from .filters import workbench_filterset
-from .actions import STAFF_ACTIONS
+from .actions import REFUSALS, STAFF_ACTIONS, action_label, offered_actions
 from .forms import RateForm, SubmitForm, SupervisionAnswerForm, TrackForm
 from .permissions import (
     ResidentActor, can_see_personal_data, can_see_system_checks, is_resident_submitter, sees_internal_history,
 )
 from .quality import reply_flag_reasons
-from .states import Action, Status
+from .resident import submit_initial
+from .states import Status
 
 
 def _not_found(error: NotFound):
@@ -31,6 +34,9 @@ def _not_found(error: NotFound):
 
 
 # ---------------------------------------------------------------- resident pages
+
+
+SUBMIT_PHOTOS = "submit"  # pending_uploads scope of the resident's form (also on the QR landing pages)
 
 
 @require_http_methods(["GET", "POST"])
@@ -48,10 +54,16 @@ def submit_page(request, *, template="demands/submit.html", context=None, initia
     if request.method == "POST" and "refresh_places" in request.POST:
         # No-JavaScript path of the cascading selects: redisplay with narrowed lists, no errors yet.
         form = SubmitForm(initial=request.POST.dict())
+        pending_uploads.carry_over(request, form, scope=SUBMIT_PHOTOS)
+        # Photos sent along are checked and kept: that costs what a submit costs, and counts as one.
+        if request.FILES and over_limit(request, "submit", settings.PAGE_SUBMIT_LIMIT, 3600):
+            return too_many(request)
+        pending_uploads.keep_after_failure(request, form, scope=SUBMIT_PHOTOS)
     elif request.method == "POST":
         if over_limit(request, "submit", settings.PAGE_SUBMIT_LIMIT, 3600):
             return too_many(request)
         form = SubmitForm(request.POST, request.FILES)
+        pending_uploads.carry_over(request, form, scope=SUBMIT_PHOTOS)
         if form.is_valid():
             c = form.cleaned_data
             try:
@@ -64,9 +76,12 @@ def submit_page(request, *, template="demands/submit.html", context=None, initia
             except InvalidInput as error:
                 attach_errors(form, error)
             else:
+                pending_uploads.done(request, form)
                 return redirect("demands:receipt", code=demand.tracking_code)
+        pending_uploads.keep_after_failure(request, form, scope=SUBMIT_PHOTOS)
     else:
-        form = SubmitForm(initial=initial or {})
+        # A registered resident finds their name and phone filled in, still theirs to change.
+        form = SubmitForm(initial={**submit_initial(request.user), **(initial or {})})
     status = 400 if form.is_bound and form.errors else 200
     return render(request, template, {**(context or {}), "form": form}, status=status)
 
@@ -196,16 +211,23 @@ def _rate_page(request, demand, actor):
 # Demand pages answer 404 to anonymous visitors too: a login redirect would confirm the id exists.
 
 
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in (text or "").splitlines() if line.strip()), "")
+
+
 @login_required
 def workbench(request):
     filterset, waiting_only = workbench_filterset(request)
     page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
+    for demand in page:
+        demand.first_line = _first_line(demand.content)  # what a card shows of the content
     query = request.GET.copy()
     query.pop("page", None)
     export_query = query.copy()
     export_query["tab"] = "waiting" if waiting_only else "all"
     return render(request, "demands/workbench.html", {
         "filter": filterset,
+        "active_filters": sum(1 for name in filterset.filters if request.GET.get(name, "").strip()),
         "page": page,
         "waiting_only": waiting_only,
         "query": query.urlencode(),
@@ -215,23 +237,45 @@ def workbench(request):
     })
 
 
+@dataclass
+class ActionPanel:
+    action: str
+    label: str
+    form: object
+    primary: bool
+
+    @property
+    def open(self) -> bool:
+        return self.primary or self.form.is_bound
+
+    @property
+    def refusal(self) -> bool:
+        return self.action in REFUSALS
+
+
 def _detail_context(request, demand, failed_action=None, failed_form=None):
-    available = [a for a in services.available_actions(request.user, demand) if a in STAFF_ACTIONS]
-    forms = []
-    for action in available:
+    panels = []
+    for action, primary in offered_actions(request.user, demand):
         form = failed_form if action == failed_action else STAFF_ACTIONS[action][0](demand=demand, prefix=action)
-        forms.append((action, Action(action).label, form))
+        panels.append(ActionPanel(action, action_label(action), form, primary))
+    if failed_action and failed_action not in [p.action for p in panels]:
+        # Refused because the demand moved on meanwhile: the form stays, first, with the reason above it.
+        panels.insert(0, ActionPanel(failed_action, action_label(failed_action), failed_form, True))
     orders = list(demand.supervision_orders.select_related("created_by", "answered_by"))
     from .permissions import is_unit_member
 
+    can_answer = is_unit_member(request.user, demand)
     return {
         "demand": demand,
         "events": demand.events.select_related("actor").order_by("created_at", "id"),
-        "action_forms": forms,
+        "primary_actions": [p for p in panels if p.primary],
+        "other_actions": [p for p in panels if not p.primary],
+        "failed_form": failed_form,
+        "orders_to_answer": [o for o in orders if o.answered_at is None] if can_answer else [],
         "show_personal": can_see_personal_data(request.user, demand),
         "photos": demand.attachments.all(),
         "orders": orders,
-        "can_answer_orders": is_unit_member(request.user, demand),
+        "can_answer_orders": can_answer,
         "answer_form": SupervisionAnswerForm(),
         "merged_demands": demand.merged_demands.all(),
         # The registered resident's own link to the tracking page; no one else is shown the code.
@@ -263,14 +307,16 @@ def demand_action(request, pk, action):
         raise Http404
     form_class, call = STAFF_ACTIONS[action]
     form = form_class(request.POST, request.FILES, demand=demand, prefix=action)
+    photos_scope = f"demand:{demand.pk}:{action}"
+    pending_uploads.carry_over(request, form, scope=photos_scope)
     outcome = submit_form(form, lambda c: call(demand.pk, request.user, c))
     if outcome.ok:
-        messages.success(request, _("Done: %(action)s.") % {"action": Action(action).label})
+        pending_uploads.done(request, form)
+        messages.success(request, _("Done: %(action)s.") % {"action": action_label(action)})
         return redirect("demands:detail", pk=demand.pk)
+    pending_uploads.keep_after_failure(request, form, scope=photos_scope)
     demand.refresh_from_db()
     context = _detail_context(request, demand, failed_action=action, failed_form=form)
-    if action not in [a for a, _label, _f in context["action_forms"]]:
-        context["action_forms"].insert(0, (action, Action(action).label, form))
     return render(request, "demands/detail.html", context, status=outcome.status)
 
 

@@ -165,7 +165,7 @@ def test_a_demand_goes_round_the_loop_in_a_real_browser(world, dispatcher, handl
     phone.get_by_role("link", name=zh("Rate the handling")).click()
     expect(phone.get_by_role("heading", level=1)).to_have_text(zh("Rate the handling"))
     phone.get_by_label(zh(Rating.SATISFIED.label), exact=True).check()
-    phone.get_by_label(zh("Comment (optional)")).fill("清运很及时，谢谢！")
+    phone.get_by_label(zh("Your comment")).fill("清运很及时，谢谢！")
     shoot(phone, "07-resident-rates")
     phone.get_by_role("button", name=zh("Send my rating")).click()
 

@@ -198,6 +198,13 @@ def test_the_resident_may_change_the_filled_in_contact(resident, world):
     assert (demand.contact_name, demand.contact_phone, demand.submitted_by) == ("王秀英的儿子", "13900001111", resident)
 
 
+@pytest.mark.parametrize("path", ["/submit/", "/my/submit/"])
+def test_the_submit_form_comes_filled_with_the_residents_name_and_phone(resident, world, path):
+    page = signed_in(resident).get(path).content.decode()
+    assert 'value="王秀英"' in page and 'value="13812345678"' in page
+    assert 'value="13812345678"' not in Client(**ZH).get(path).content.decode()
+
+
 def test_only_a_resident_gets_a_filled_in_form(staff, resident):
     assert submit_initial(resident) == {"contact_name": "王秀英", "contact_phone": "13812345678"}
     assert submit_initial(staff.handler) == {}
@@ -327,17 +334,10 @@ def forms_world(world, staff, walk, resident):
     }
 
 
-# Labels in demands/forms.py (another engineer's file) still carry （选填）: RateForm.comment and ResolveForm.photos.
-NEEDS_DEMANDS_FORMS_LABELS = {"rate by code", "rate by link", "demand page, handler"}
-
-
 @pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="label in demands/forms.py"))
-    if name in NEEDS_DEMANDS_FORMS_LABELS else name
-    for name in ["submit", "my submit", "rate by code", "rate by link", "deputy landing", "station landing",
-                 "grid landing", "proposal form", "login", "suggestion form", "draft suggestion",
-                 "replied suggestion, deputy", "replied suggestion, supervisor", "demand page, handler",
-                 "deputy workbench", "new reception", "duty archive"]])
+    "submit", "my submit", "rate by code", "rate by link", "deputy landing", "station landing", "grid landing",
+    "proposal form", "login", "suggestion form", "draft suggestion", "replied suggestion, deputy",
+    "replied suggestion, supervisor", "demand page, handler", "deputy workbench", "new reception", "duty archive"])
 def test_no_form_says_optional_twice(forms_world, name):
     path, user = forms_world[name]
     client = signed_in(user) if user else Client(**ZH)
