@@ -3,9 +3,11 @@
 import datetime as dt
 import random
 
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
+from demands.demo_content import SURNAMES
 from demands.models import DemandEvent
 
 from .models import Deputy, DutyRecord, Reception, Station, Term
@@ -52,22 +54,8 @@ TOPICS = [
     "反映务工工资被拖欠，请求帮助维权",
     "询问残疾人两项补贴的申请条件",
 ]
-# Problems many neighbours report in their own words: what a deputy turns into a suggestion (共性问题).
-COMMON_PROBLEMS = [
-    ("help", ["{c}{l}那一段的路灯坏了快一个月了，晚上黑黢黢的，老人娃娃走路都怕摔。",
-              "反映{c}{l}路灯不亮的问题，晚上下班回来一片漆黑，希望尽快派人维修。",
-              "{c}{l}附近好几盏路灯都不亮了，晚上出门要打手电筒，请有关部门来修一下路灯。"]),
-    ("complaint", ["{c}{l}的化粪池满了，污水外溢流到路上，臭得很，大家进出都要踮起脚走。",
-                   "投诉{c}{l}污水外溢，化粪池好久没有清掏，整条巷子都是臭味。",
-                   "{c}{l}化粪池又冒出来了，污水流得到处都是，天气一热臭味更大，请尽快清掏。"]),
-    ("help", ["{c}到镇上的农村客运班车取消了，老人赶场看病只能走路，希望恢复班线。",
-              "{c}的农村客运停了快两个月，进城要转好几趟车，请交通部门恢复班车。",
-              "反映{c}农村客运班线取消的问题，学生周末回家没有车坐，很不方便。"]),
-    ("complaint", ["{c}{l}的夜市每天闹到凌晨两点，噪音扰民，住在楼上根本睡不着。",
-                   "投诉{c}{l}夜市噪音，烧烤摊音响开得很大，半夜还在划拳喝酒。",
-                   "{c}{l}夜市太吵了，噪音扰民严重，希望城管晚上来管一管营业时间。"]),
-]
-VISITORS = ["张大爷等{n}人", "附近居民{n}人", "{n}名村民代表", "赶场群众{n}人", "小区业主代表{n}人"]
+VISITORS = ["{surname}大爷等{n}人", "{surname}女士等{n}人", "附近居民{n}人", "{n}名村民代表", "赶场群众{n}人",
+            "小区业主代表{n}人"]
 
 
 def _records_from_demand_events() -> int:
@@ -128,7 +116,8 @@ def _receptions(rng: random.Random, today: dt.date) -> int:
             count = rng.randint(2, 16)
             topics = "；".join(rng.sample(TOPICS, k=rng.randint(1, 3)))
             reception = Reception.objects.create(
-                station=station, held_on=day, visitor_count=count, visitors=rng.choice(VISITORS).format(n=count),
+                station=station, held_on=day, visitor_count=count,
+                visitors=rng.choice(VISITORS).format(n=count, surname=rng.choice(SURNAMES)),
                 topics=topics)
             reception.deputies.set(receiving)
             DutyRecord.objects.bulk_create([
@@ -140,37 +129,13 @@ def _receptions(rng: random.Random, today: dt.date) -> int:
     return written
 
 
-def _common_problems(rng: random.Random) -> int:
-    """Three fresh reports of one problem in each of a few communities, still waiting to be handled."""
-    from demands.services import demand_receive
-    from grids.models import Township
-
-    written = 0
-    for township in Township.objects.order_by("sort"):
-        grids = list(township.grids.select_related("community").order_by("code"))
-        for kind, phrasings in rng.sample(COMMON_PROBLEMS, k=2):
-            grid = rng.choice(grids)
-            landmark = rng.choice(["老街", "菜市场", "小学门口", "安置小区", "农贸市场", "滨河路"])
-            for text in phrasings:
-                demand_receive(actor=None, type=kind, content=text.format(c=grid.community.name, l=landmark),
-                               channel=rng.choice(["web", "qr", "hotline"]), township=township,
-                               community=grid.community, grid=grid, address=f"{grid.community.name}{landmark}")
-                written += 1
-    return written
-
-
 def seed_terms() -> None:
     for name, starts_on, ends_on in TERMS:
         Term.objects.update_or_create(name=name, defaults={"starts_on": starts_on, "ends_on": ends_on})
 
 
-def common_problem_count() -> int:
-    from grids.models import Township
-
-    return Township.objects.count() * 2 * 3  # two problems per township, three reports each
-
-
-def seed_demo(*, seed: int = 2026, common_problems: bool = False) -> dict:
+@transaction.atomic  # one commit, not one per reception: thousands of fsyncs would dominate the seed
+def seed_demo(*, seed: int = 2026) -> dict:
     """Idempotent: hand-written kinds and receptions are added once; demand records are keyed by their event."""
     seed_terms()
     rng = random.Random(seed)
@@ -182,6 +147,4 @@ def seed_demo(*, seed: int = 2026, common_problems: bool = False) -> dict:
         written["sessions_and_inspections"] = len(rows)
     if not Reception.objects.exists():
         written["receptions"] = _receptions(rng, today)
-        if common_problems:
-            written["common_problems"] = _common_problems(rng)
     return written

@@ -6,6 +6,7 @@ users (and optionally demo demands) are seeded. Deterministic; does nothing when
 
 import datetime as dt
 import random
+from itertools import zip_longest
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +17,7 @@ from deputies.models import Deputy
 from grids.models import Township
 
 from . import services
-from .demo_content import EVALUATION_COMMENTS, FOLLOW_UP_NOTES, TOPICS, WITHDRAW_REASONS
+from .demo_content import EVALUATION_COMMENTS, EVIDENCE_WORDS, FOLLOW_UP_NOTES, TOPICS, WITHDRAW_REASONS
 from .models import ReplyClass, Suggestion
 from .states import Status
 
@@ -80,30 +81,42 @@ def _dates(rng, year: int, final: str, now: dt.datetime) -> dict:
     return dates
 
 
+def _about(topic, category_code: str, content: str) -> bool:
+    """Whether a demand (its sub-category and words) is about what the suggestion is about."""
+    return category_code == topic[2] and any(word in content for word in EVIDENCE_WORDS[topic[1]])
+
+
 def _pairs(ctx, rng):
-    """(topic, township) pairs in a fixed shuffled order, each topic in townships of the fitting kind."""
-    pairs = []
-    for topic in TOPICS:
+    """(topic, township) pairs, each topic in townships of the fitting kind: first where residents raised it most,
+    and no topic twice before every topic once, so the 60 suggestions spread over all topics."""
+    raised = {}
+    codes = {t[2] for t in TOPICS}
+    rows = (Demand.objects.filter(category__code__in=codes).exclude(status__in=["rejected", "merged"])
+            .values_list("township_id", "category__code", "content"))
+    for township_id, code, content in rows.iterator(chunk_size=2000):
+        for topic in TOPICS:
+            if _about(topic, code, content):
+                raised[topic[1], township_id] = raised.get((topic[1], township_id), 0) + 1
+    ranked = []
+    topics = list(TOPICS)
+    rng.shuffle(topics)
+    for topic in topics:
         kind = topic[0]
-        for township in ctx.townships:
-            if kind == "any" or township.kind == kind:
-                if any(d.pk in ctx.deputy_user for d in ctx.deputies.get(township.pk, [])):
-                    pairs.append((topic, township))
-    rng.shuffle(pairs)
-    # No topic twice before every topic once: spread the 60 suggestions over all topics.
-    seen, first, rest = set(), [], []
-    for topic, township in pairs:
-        (rest if topic[1] in seen else first).append((topic, township))
-        seen.add(topic[1])
-    return first + rest
+        townships = [t for t in ctx.townships if (kind == "any" or t.kind == kind)
+                     and any(d.pk in ctx.deputy_user for d in ctx.deputies.get(t.pk, []))]
+        rng.shuffle(townships)
+        townships.sort(key=lambda t: -raised.get((topic[1], t.pk), 0))
+        ranked.append([(topic, t) for t in townships])
+    return [pair for round_ in zip_longest(*ranked) for pair in round_ if pair is not None]
 
 
-def _evidence(rng, township, category, before) -> list[int]:
+def _evidence(rng, township, category, topic, before) -> list[int]:
+    """Up to three demands of the township, received before the draft, about the suggestion's own topic."""
     if category is None:
         return []
-    top = category.code.split(".", 1)[0]
-    ids = list(Demand.objects.filter(township=township, category__code__startswith=top, created_at__lt=before)
-               .exclude(status__in=["rejected", "merged"]).order_by("-created_at").values_list("pk", flat=True)[:30])
+    rows = (Demand.objects.filter(township=township, category=category, created_at__lt=before)
+            .exclude(status__in=["rejected", "merged"]).order_by("-created_at").values_list("pk", "content")[:200])
+    ids = [pk for pk, content in rows if _about(topic, category.code, content)][:30]
     return rng.sample(ids, min(len(ids), rng.randint(1, 3))) if ids else []
 
 
@@ -151,7 +164,7 @@ def _one(ctx, rng, year, final, topic, township, dates, now):
     with services.history_clock(dates[S.DRAFT]):
         s = services.suggestion_draft(actor=lead_user, title=title.format(t=t), content=content, category=category,
                                       joint_deputies=joint,
-                                      demand_ids=_evidence(rng, township, category, dates[S.DRAFT]))
+                                      demand_ids=_evidence(rng, township, category, topic, dates[S.DRAFT]))
     if final == S.DRAFT:
         return
     if final == S.WITHDRAWN:
