@@ -55,11 +55,14 @@ def seed_places() -> dict:
 
     community_rows, grid_plan = [], []
     counts = grids_per_township()
+    used_words: set[str] = set()  # one 白云社区 in the district, not three: residents name their place by it
     for t_index, ((code, _name, kind), grid_count, block) in enumerate(zip(TOWNSHIPS, counts, _blocks(), strict=True)):
         township = townships[code]
         per_community = 3 if kind == "street" else 2
         n_communities = math.ceil(grid_count / per_community)
-        words = random.Random(f"bazhou-{code}").sample(COMMUNITY_WORDS, n_communities)
+        shuffled = random.Random(f"bazhou-{code}").sample(COMMUNITY_WORDS, len(COMMUNITY_WORDS))
+        words = [w for w in shuffled if w not in used_words][:n_communities]
+        used_words.update(words)
         communities = []
         for c, word in enumerate(words):
             suffix = "社区" if kind == "street" or c < 2 else "村"

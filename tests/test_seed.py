@@ -37,6 +37,12 @@ def test_seed_twice_gives_exact_counts_and_changes_nothing():
         assert User.objects.get(username=username).check_password("demo-pass-1")
 
 
+def test_no_two_communities_of_the_district_share_a_name():
+    call_command("seed_bazhou", password="demo-pass-1")
+    names = list(Community.objects.values_list("name", flat=True))
+    assert len(names) > 150 and len(set(names)) == len(names)
+
+
 def test_seed_loads_category_tree_departments_and_sla_policy():
     call_command("seed_bazhou")
     tops = list(Category.objects.filter(parent__isnull=True).order_by("sort").values_list("code", flat=True))
