@@ -1,7 +1,9 @@
 """Resident and staff pages. Thin: each validates a form and calls one service."""
 
 from dataclasses import dataclass
+from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -10,8 +12,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
-
-from django.conf import settings
 
 from portal.errors import ApplicationError, InvalidInput, NotFound
 from portal.pages import attach_errors, submit_form
@@ -31,6 +31,18 @@ from .states import Status
 
 def _not_found(error: NotFound):
     raise Http404(error.message)
+
+
+def _counted_as_tracking(view):
+    """The code and the rating link are credentials: every page that looks one up shares one per-address limit."""
+
+    @wraps(view)
+    def limited(request, *args, **kwargs):
+        if over_limit(request, "track", settings.PAGE_TRACK_LIMIT, 3600):
+            return too_many(request)
+        return view(request, *args, **kwargs)
+
+    return limited
 
 
 # ---------------------------------------------------------------- resident pages
@@ -127,10 +139,8 @@ def similar_hint(request):
     return render(request, "demands/_similar.html", {"similar": similar.hint_items(found)})
 
 
+@_counted_as_tracking
 def receipt(request, code):
-    # The code is a credential: its lookups count against the same per-address limit as the tracking page.
-    if over_limit(request, "track", settings.PAGE_TRACK_LIMIT, 3600):
-        return too_many(request)
     try:
         demand = selectors.demand_get_by_code(code)
     except NotFound as error:
@@ -148,9 +158,8 @@ def track(request):
     return render(request, "demands/track.html", {"form": form}, status=400 if form.is_bound else 200)
 
 
+@_counted_as_tracking
 def track_detail(request, code):
-    if over_limit(request, "track", settings.PAGE_TRACK_LIMIT, 3600):
-        return too_many(request)
     try:
         demand = selectors.demand_get_by_code(code)
     except NotFound as error:
@@ -166,10 +175,9 @@ def track_detail(request, code):
 
 
 @require_http_methods(["GET", "POST"])
+@_counted_as_tracking
 def rate(request, token):
     """The private rating link from the SMS."""
-    if over_limit(request, "track", settings.PAGE_TRACK_LIMIT, 3600):
-        return too_many(request)
     try:
         demand = selectors.demand_get_by_rating_token(token)
     except NotFound as error:
@@ -178,10 +186,9 @@ def rate(request, token):
 
 
 @require_http_methods(["GET", "POST"])
+@_counted_as_tracking
 def track_rate(request, code):
     """Rating from the tracking page, for the resident who holds the code."""
-    if over_limit(request, "track", settings.PAGE_TRACK_LIMIT, 3600):
-        return too_many(request)
     try:
         demand = selectors.demand_get_by_code(code)
     except NotFound as error:
