@@ -2,7 +2,9 @@
 
 Everything is computed from database state, so a sweep that runs late catches up and a sweep that runs twice,
 or in two workers at once, changes nothing twice: each demand is handled in its own transaction with its row
-locked, and a level or reminder already recorded counts as done.
+locked, and a level or reminder already recorded counts as done. A late sweep applies only the level a demand has
+reached now (one event, one set of notices), not every level it passed while the sweep was stopped; and a demand has
+at most one open supervision order: reaching level 3 with one already open adds none.
 """
 
 import datetime as dt
@@ -12,7 +14,7 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from . import sla
 from . import signals
@@ -52,8 +54,19 @@ def _target_level(demand, now) -> int:
     return target
 
 
-def _levels_owed(demand, now) -> list[int]:
-    return list(range(demand.escalation_level + 1, _target_level(demand, now) + 1))
+def _level_owed(demand, now) -> int | None:
+    """The level the demand has reached now if it is not recorded yet; the levels passed on the way are not owed
+    (a sweep after a stop must not stamp warning, overdue and supervised in the same minute)."""
+    target = _target_level(demand, now)
+    return target if target > demand.escalation_level else None
+
+
+def open_order_demand_ids(demand_ids) -> set[int]:
+    """Those of `demand_ids` with an unanswered supervision order: they get no second one."""
+    if not demand_ids:
+        return set()
+    return set(SupervisionOrder.objects.filter(demand_id__in=demand_ids, answered_at__isnull=True)
+               .values_list("demand_id", flat=True))
 
 
 def _supervision_order(demand, now) -> SupervisionOrder:
@@ -68,14 +81,15 @@ def _escalation_event(demand, level, now) -> DemandEvent:
     return DemandEvent(
         demand=demand, actor=None, actor_kind=DemandEvent.ActorKind.SYSTEM, actor_label=str(SYSTEM.label),
         action=Action.ESCALATE, from_status=demand.status, to_status=demand.status, note=str(LEVEL_LABELS[level]),
-        data={"level": level, "deadline": demand.resolve_deadline.isoformat() if demand.resolve_deadline else None},
+        data={"level": level, "from_level": demand.escalation_level,
+              "deadline": demand.resolve_deadline.isoformat() if demand.resolve_deadline else None},
         public=False, created_at=now,
     )
 
 
 @transaction.atomic
 def demand_escalate(*, demand_id: int, now: dt.datetime | None = None) -> int:
-    """Apply every level now owed to one demand; returns how many were applied (0 if already done)."""
+    """Apply the level one demand has reached now; returns how many levels were written (0 if already done)."""
     now = now or timezone.now()
     demand = _lock(demand_id)
     _check(SYSTEM, demand, Action.ESCALATE)
@@ -83,21 +97,22 @@ def demand_escalate(*, demand_id: int, now: dt.datetime | None = None) -> int:
 
 
 def _apply_levels(demands: list, now) -> int:
-    """Write the owed levels of locked demands: one UPDATE, one INSERT of events, one of orders."""
+    """Write the owed level of locked demands: one UPDATE, one INSERT of events, one of orders."""
+    owed = {demand.pk: _level_owed(demand, now) for demand in demands}
+    already_ordered = open_order_demand_ids([pk for pk, level in owed.items() if level == SUPERVISED])
     events, orders, changed = [], [], []
     for demand in demands:
-        owed = _levels_owed(demand, now)
-        if not owed:
+        level = owed[demand.pk]
+        if level is None:
             continue
-        for level in owed:
-            events.append(_escalation_event(demand, level, now))
-            if level == SUPERVISED:
-                orders.append(_supervision_order(demand, now))
-        demand.escalation_level, demand.updated_at = owed[-1], now
-        changed.append((demand, owed))
+        events.append(_escalation_event(demand, level, now))
+        if level == SUPERVISED and demand.pk not in already_ordered:
+            orders.append(_supervision_order(demand, now))
+        demand.escalation_level, demand.updated_at = level, now
+        changed.append((demand, level))
     if not changed:
         return 0
-    Demand.objects.bulk_update([d for d, _owed in changed], ["escalation_level", "updated_at"])
+    Demand.objects.bulk_update([d for d, _level in changed], ["escalation_level", "updated_at"])
     DemandEvent.objects.bulk_create(events)
     SupervisionOrder.objects.bulk_create(orders)
 
@@ -105,7 +120,7 @@ def _apply_levels(demands: list, now) -> int:
         for event in events:
             signals.demand_event_committed.send(sender=Demand, event_id=event.pk, action=event.action,
                                                 submitted_by_id=event.demand.submitted_by_id)
-        signals.demands_escalated.send(sender=Demand, escalations=[(d, level) for d, owed in changed for level in owed])
+        signals.demands_escalated.send(sender=Demand, escalations=changed)
 
     transaction.on_commit(after_commit)
     return len(events)
@@ -127,7 +142,7 @@ def escalation_sweep(*, now: dt.datetime | None = None, chunk: int = 200) -> dic
                     "category", "township").filter(
                     pk__in=ids[start : start + chunk], status__in=list(HANDLING_STATES))
                 demands = [d for d in locked if CAN[Action.ESCALATE](SYSTEM, d)]
-                owed = sum(1 for d in demands if _levels_owed(d, now))
+                owed = sum(1 for d in demands if _level_owed(d, now))
                 counts["levels"] += _apply_levels(demands, now)
                 counts["demands"] += owed
         except Exception:  # one bad chunk must not stop the sweep; the next sweep retries it
@@ -178,6 +193,14 @@ def rating_sweep(*, now: dt.datetime | None = None) -> dict:
     return counts
 
 
+# A demand's level in a word, wherever a person reads it (the overdue board, the workbench export).
+LEVEL_NAMES = {
+    0: pgettext_lazy("escalation level", "none"),
+    WARNING: gettext_lazy("warning"),
+    OVERDUE: gettext_lazy("overdue"),
+    SUPERVISED: gettext_lazy("supervised"),
+}
+# What the escalation event says.
 LEVEL_LABELS = {
     WARNING: gettext_lazy("Warning: three quarters of the handling time are spent."),
     OVERDUE: gettext_lazy("Overdue: the handling deadline has passed."),

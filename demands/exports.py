@@ -10,13 +10,14 @@ import tempfile
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 
 from portal.spreadsheets import safe_cell, xlsx_cells
 
+from .escalation import LEVEL_NAMES
 from .filters import workbench_filterset
 from .permissions import can_see_personal_data
 from .templatetags.demand_tags import mask_name, mask_phone
@@ -37,7 +38,7 @@ def _columns():
         (_("Unit"), lambda d: str(d.unit) if d.unit else ""),
         (_("Received at"), lambda d: d.created_at),
         (_("Resolve by"), lambda d: d.resolve_deadline),
-        (_("Escalation level"), lambda d: d.escalation_level),
+        (_("Escalation level"), lambda d: str(LEVEL_NAMES.get(d.escalation_level, d.escalation_level))),
         (_("Resolved at"), lambda d: d.resolved_at),
         (_("Outcome"), lambda d: d.get_outcome_display() if d.outcome else ""),
         (_("Rating"), lambda d: d.get_rating_display() if d.rating else ""),
@@ -60,11 +61,19 @@ def _local(value):
 
 
 def _rows(request):
-    filterset, _waiting = workbench_filterset(request)
-    columns = _columns()
-    yield [name for name, _get in columns] + [_("Contact name"), _("Contact phone")]
-    for demand in filterset.qs.iterator(chunk_size=CHUNK):
-        yield [_local(get(demand)) for _name, get in columns] + list(_contact(request.user, demand))
+    # The CSV rows are written while the response streams, after the view has returned: the request's language is
+    # taken now and held while they are written, whatever the thread's language is by then.
+    language = translation.get_language()
+
+    def rows():
+        with translation.override(language):
+            filterset, _waiting = workbench_filterset(request)
+            columns = _columns()
+            yield [name for name, _get in columns] + [_("Contact name"), _("Contact phone")]
+            for demand in filterset.qs.iterator(chunk_size=CHUNK):
+                yield [_local(get(demand)) for _name, get in columns] + list(_contact(request.user, demand))
+
+    return rows()
 
 
 def _filename(ext: str) -> str:
@@ -84,10 +93,11 @@ def _csv_cell(value):
 @require_GET
 def export_csv(request):
     writer = csv.writer(_Echo())
+    rows = _rows(request)  # now, in the request's language
 
     def lines():
         yield "\ufeff"  # a byte-order mark, so that Excel reads the Chinese as UTF-8
-        for row in _rows(request):
+        for row in rows:
             yield writer.writerow([_csv_cell(v) for v in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
@@ -100,7 +110,7 @@ def export_csv(request):
 def export_xlsx(request):
     # A write-only workbook keeps rows on disk as they are written; the finished file is streamed back.
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Demands"))
+    sheet = book.create_sheet(_("Demand list"))
     for row in _rows(request):
         sheet.append(xlsx_cells(sheet, row))
     spool = tempfile.TemporaryFile()

@@ -612,15 +612,27 @@ def demand_expire_rating(*, demand_id, actor=SYSTEM) -> Demand:
 
 @transaction.atomic
 def demand_urge(*, demand_id, actor, note: str, due_date: dt.date) -> SupervisionOrder:
+    """A supervision order for the demand. A demand has one open order at a time: urging a demand whose order is
+    still unanswered (the sweep's automatic one, or another supervisor's) rewrites that order with this note and due
+    date, so the unit answers one order; the earlier words stay in the timeline."""
     demand = _lock(demand_id)
     _check(actor, demand, Action.URGE)
     note = _require_text(note, "note", _("Write what the unit must do."))
     if due_date is None or due_date < timezone.localdate():
         raise InvalidInput(field_errors={"due_date": [_("The due date cannot be in the past.")]})
-    event = _transition(demand, actor=actor, action=Action.URGE, changes={}, note=note, public=False,
-                        data={"due_date": due_date.isoformat()})
-    return SupervisionOrder.objects.create(demand=demand, created_by=actor, note=note, due_date=due_date,
-                                           created_at=event.created_at)
+    # The demand's row lock serialises this with the escalation sweep, which adds no order beside an open one.
+    order = demand.supervision_orders.filter(answered_at__isnull=True).order_by("created_at", "pk").first()
+    data = {"due_date": due_date.isoformat()}
+    if order is not None:
+        data.update(order=order.pk, previous_due_date=order.due_date.isoformat())
+    event = _transition(demand, actor=actor, action=Action.URGE, changes={}, note=note, public=False, data=data)
+    if order is None:
+        return SupervisionOrder.objects.create(demand=demand, created_by=actor, note=note, due_date=due_date,
+                                               created_at=event.created_at)
+    order.note, order.due_date, order.created_by = note, due_date, actor
+    order.source = SupervisionOrder.Source.MANUAL
+    order.save(update_fields=["note", "due_date", "created_by", "source"])
+    return order
 
 
 @transaction.atomic

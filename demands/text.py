@@ -5,12 +5,14 @@ are stop words, so two demands look alike only when they talk about the same thi
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from pathlib import Path
 
 # Civic words jieba would otherwise split (路灯 -> 路/灯 in some contexts, 占道经营 -> 占道/经营).
 CIVIC_WORDS = (
@@ -169,9 +171,28 @@ def terms(text: str) -> list[str]:
     return [token for token in map(_normal, tokenizer.cut(text, HMM=_HMM)) if _keep(token)]
 
 
+TERM_STOP_WORDS_FILE = Path(__file__).with_name("stopwords_zh.txt")
+
+
+@functools.cache
+def term_stop_words() -> frozenset[str]:
+    """Words the frequent-term list leaves out besides STOP_WORDS (stopwords_zh.txt, read once per process): 很大,
+    别人, 回来 ... turn up in demands about anything. terms() keeps them, since grouping and the classifier were tuned
+    on its words; only the list a supervisor reads drops them."""
+    words = set()
+    for line in TERM_STOP_WORDS_FILE.read_text(encoding="utf-8").splitlines():
+        if not line.lstrip().startswith("#"):
+            words.update(word.lower() for word in line.split())
+    return frozenset(words)
+
+
 def top_terms(texts: Iterable[str], n: int = 20) -> list[tuple[str, int]]:
-    """The n terms found in the most texts (document frequency: a word repeated in one text counts once)."""
+    """The n terms found in the most texts (document frequency: a word repeated in one text counts once), leaving
+    out the words that name no problem (term_stop_words)."""
     counts = Counter()
     for text in texts:
         counts.update(set(terms(text)))
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:n]
+    skip = term_stop_words()
+    ranked = sorted(((term, count) for term, count in counts.items() if term not in skip),
+                    key=lambda item: (-item[1], item[0]))
+    return ranked[:n]

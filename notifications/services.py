@@ -144,5 +144,9 @@ def notification_mark_read(*, notification_id, user) -> Notification:
     return notification
 
 
-def notifications_mark_all_read(*, user) -> int:
-    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(read_at=timezone.now())
+def notifications_mark_all_read(*, user, kind: str = "") -> int:
+    """Mark the user's unread notifications read: all of them, or those of one kind (one digest of the inbox)."""
+    unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True)
+    if kind:
+        unread = unread.filter(kind=kind)
+    return unread.update(read_at=timezone.now())

@@ -61,7 +61,9 @@ class DashboardFiguresSerializer(serializers.Serializer):
 
 
 class DashboardBreakdownRowSerializer(DashboardFiguresSerializer):
-    key = serializers.JSONField(help_text="township, department, category or grid id, or channel code; null: not set")
+    key = serializers.JSONField(help_text="township, department, category or grid id, or channel code; null: not "
+                                          "set. By department: \"grid\" or \"deputy\" for the demands a grid or a "
+                                          "deputy holds, null for those not dispatched (waiting, rejected, merged)")
     label = serializers.CharField()
 
 

@@ -24,8 +24,14 @@ COLUMNS = [  # (key in a row of counts_as_dict, header)
     ("reworked", N_("Re-handled")), ("rework_rate", N_("Rework rate (%)")),
     ("mean_time_to_accept", N_("Mean time to accept (h)")), ("mean_time_to_resolve", N_("Mean time to resolve (h)")),
 ]
-BREAKDOWN_TITLES = {"township": N_("By township"), "department": N_("By department"), "category": N_("By category"),
-                    "channel": N_("By channel"), "grid": N_("By grid (busiest 20)")}
+# Sheet names too (Excel allows 31 characters): every word here is read, so each goes through the catalogue.
+BREAKDOWN_TITLES = {"township": N_("By township"), "department": N_("By department holding it"),
+                    "category": N_("By category"), "channel": N_("By channel"), "grid": N_("By grid (busiest 20)")}
+# What a breakdown counts when its title alone would mislead (figures: the department breakdown).
+BREAKDOWN_NOTES = {
+    "department": N_("Each department's row counts the demands it holds. Demands no department holds are on rows of "
+                     "their own: held by a grid, held by a deputy, or not dispatched (waiting, rejected or merged)."),
+}
 
 
 def _cell(item):
@@ -48,15 +54,19 @@ def tables(viewer, filters, report) -> list[tuple[str, list[list]]]:
         definition = names.get(key, ("", ""))[1]
         head.append([_header(header), _cell(report["figures"][key]), str(definition)])
     head.append([str(names["overdue"][0]), report["board"]["overdue"]["value"], str(names["overdue"][1])])
-    for level in report["board"]["levels"]:
-        head.append([f'{names["escalation"][0]}: {level["label"]}', level["value"], ""])
-    result = [(_("Figures %(start)s to %(end)s") % {"start": filters.date_from.isoformat(),
-                                                     "end": filters.date_to.isoformat()}, head)]
+    for level in report["board"]["levels"]:  # figures.LEVEL_LABELS, in words as on the dashboard
+        head.append([_("%(figure)s: %(level)s") % {"figure": names["escalation"][0], "level": level["label"]},
+                     level["value"], ""])
+    # Also the first sheet's name, which Excel cuts at 31 characters: short enough in either language.
+    result = [(_("Figures %(start)s–%(end)s") % {"start": filters.date_from.isoformat(),
+                                                 "end": filters.date_to.isoformat()}, head)]
     demands = period_demands(viewer, filters)
     for by in BREAKDOWNS:
         rows = breakdown_rows(by, figures.breakdown(demands, by=by), filters.link_params())
         table = [[_("Name"), *(_header(h) for _k, h in COLUMNS)]]
-        table += [[row["label"], *(_cell(row[k]) for k, _h in COLUMNS)] for row in rows]
+        table += [[str(row["label"]), *(_cell(row[k]) for k, _h in COLUMNS)] for row in rows]
+        if by in BREAKDOWN_NOTES:
+            table += [[""], [_("Note"), _(BREAKDOWN_NOTES[by])]]
         result.append((_(BREAKDOWN_TITLES[by]), table))
     return result
 
@@ -101,5 +111,5 @@ def xlsx_response(viewer, filters, report) -> HttpResponse:
 
 def _sheet_title(title: str, index: int) -> str:
     cleaned = "".join(ch for ch in title if ch not in '[]:*?/\\')[:31]
-    return cleaned or f"Sheet{index + 1}"
+    return cleaned or str(index + 1)
 

@@ -1,9 +1,11 @@
 """Demand figures (DESIGN §7), defined once and computed the same way for the dashboard page, its JSON API, the
 exports and the public statistics.
 
-Which demands count: those *received* in the period, i.e. whose ``created_at`` falls on a local day (Asia/Shanghai)
-from ``date_from`` to ``date_to`` inclusive, narrowed by the other filters and by what the viewer may see
-(``demands.selectors.scope_q``). Each count below is of those demands, in their state *now*.
+Which demands count: those *received* in the period (``received_q``), i.e. whose ``created_at`` falls on a local day
+(Asia/Shanghai) from ``date_from`` to ``date_to`` inclusive, narrowed by the other filters and by what the viewer may
+see (``demands.selectors.scope_q``). Each count below is of those demands, in their state *now*. The dashboard, the
+map of grids and the hotspots all count "received in the period" with ``received_q``, so for the same period and
+viewer they show the same total (the map counts demands located in no grid on a row of their own).
 
 - received: every demand created in the period, whatever its state (rejected and merged included).
 - closed: status "closed" (rated, closed unrated after the rating window, or closed by a supervisor). Rejected and
@@ -32,7 +34,10 @@ A rate whose denominator is zero is None and shown as "—", never as 0 %.
 
 Trends put each demand in the day, ISO week (Monday) or month of its ``created_at``; "closed" and "solved" in a
 bucket are of the demands received in that bucket. Breakdown rows group the same demands by one key (township,
-department holding the demand, top-level category, channel or location grid).
+department holding the demand, top-level category, channel or location grid). The department breakdown counts
+department-held demands under each department; the demands no department holds are split on rows of their own by who
+holds them instead (a grid, a deputy, or no unit yet: waiting for dispatch, rejected or merged), never lumped under
+"not set".
 
 The headline, the trend and one breakdown come from ONE grouped query (bucket × breakdown key) summed in Python:
 the counts add up exactly, and the means are carried as sums and counts. The overdue board is a second small
@@ -43,11 +48,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import connections, transaction
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Case, Count, DurationField, ExpressionWrapper, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from demands.escalation import LEVEL_NAMES
 from demands.filters import overdue_q
 from demands.models import Outcome, Rating
 from demands.states import HANDLING_STATES, Status
@@ -55,6 +61,18 @@ from portal.rates import Rate
 
 HANDLING = list(HANDLING_STATES)
 POSITIVE_RATINGS = [Rating.SATISFIED, Rating.BASICALLY_SATISFIED]
+
+
+def local_day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def received_q(date_from: dt.date, date_to: dt.date, *, prefix: str = "") -> Q:
+    """Received in the period: created on a local day from `date_from` to `date_to`, both included, whatever the
+    demand's state now (rejected and merged included) and wherever it is located (in a grid or not). The one rule the
+    dashboard, the map and the hotspots count "received" by."""
+    return Q(**{f"{prefix}created_at__gte": local_day_start(date_from),
+                f"{prefix}created_at__lt": local_day_start(date_to + dt.timedelta(days=1))})
 
 
 def _duration(end: str, start: str):
@@ -186,7 +204,8 @@ DEFINITIONS = {
     "escalation": (_("Escalation levels"), _("Open demands held by a unit at each escalation level now: warning "
                                              "(three quarters of the time spent), overdue, supervised.")),
 }
-LEVEL_LABELS = {1: _("warning"), 2: _("overdue"), 3: _("supervised")}
+# The board's columns; the same words the workbench and the exports use for a demand's level (0 is "none").
+LEVEL_LABELS = {level: LEVEL_NAMES[level] for level in (1, 2, 3)}
 
 
 def totals(queryset) -> Counts:
@@ -287,7 +306,33 @@ def breakdown(queryset, *, by: str) -> dict:
     """One breakdown on its own (exports): key -> Counts."""
     rows = queryset.order_by().values(key=BREAKDOWN_KEYS[by]).annotate(**AGGREGATES).values_list("key", *AGGREGATES)
     names = list(AGGREGATES)
-    return {key: Counts.from_row(dict(zip(names, values))) for key, *values in _without_jit(rows)}
+    result = {key: Counts.from_row(dict(zip(names, values))) for key, *values in _without_jit(rows)}
+    return split_not_held_by_a_department(result, queryset) if by == "department" else result
+
+
+# The department breakdown's rows for demands no department holds: who holds them instead. None: no unit at all.
+HELD_BY_GRID, HELD_BY_DEPUTY = "grid", "deputy"
+
+
+def not_held_by_a_department(queryset) -> dict:
+    """Demands of `queryset` no department holds, by who holds them: HELD_BY_GRID, HELD_BY_DEPUTY or None (not
+    dispatched: waiting, returned, rejected or merged) -> Counts. One grouped query."""
+    holder = Case(When(unit_grid_id__isnull=False, then=Value(HELD_BY_GRID)),
+                  When(unit_deputy_id__isnull=False, then=Value(HELD_BY_DEPUTY)), default=Value(""))
+    rows = (queryset.filter(unit_department_id__isnull=True).order_by().values(key=holder).annotate(**AGGREGATES)
+            .values_list("key", *AGGREGATES))
+    names = list(AGGREGATES)
+    return {key or None: Counts.from_row(dict(zip(names, values))) for key, *values in _without_jit(rows)}
+
+
+def split_not_held_by_a_department(rows: dict, queryset) -> dict:
+    """A department breakdown (department id -> Counts) whose None row, the demands no department holds, is replaced
+    by rows per holder (not_held_by_a_department). Costs a query only when there is such a row."""
+    if None not in rows:
+        return rows
+    result = {key: counts for key, counts in rows.items() if key is not None}
+    result.update(not_held_by_a_department(queryset))
+    return result
 
 
 def grouped_in_bucket(queryset, *, bucket: dt.date, by: str) -> Grouped:

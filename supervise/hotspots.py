@@ -7,7 +7,8 @@ large base that doubles outranks a tiny one that triples: 40 → 80 scores 6.2, 
 1 → 2 scores 0.7. A pair qualifies only with at least MIN_CURRENT demands in the current period and a positive score.
 
 A demand counts where it is located (its township and grid), in its category, in the period it was received, whatever
-its state now. Everything is scoped by demands.selectors.scope_q.
+its state now. Everything is scoped by demands.selectors.scope_q. "Received in the period" is the dashboard's and the
+map's rule (figures.received_q), so the three pages give one total for one period.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from demands.text import top_terms
 from grids.models import Grid, Township
 from portal.errors import InvalidInput
 
-from . import selectors
-from .selectors import local_day_start
+from . import figures, selectors
+from .figures import local_day_start
 
 MIN_CURRENT = 3
 ROW_LIMIT = 20
@@ -87,7 +88,8 @@ class Period:
         return local_day_start(self.end + dt.timedelta(days=1))
 
     def q(self, prefix: str = "") -> Q:
-        return Q(**{f"{prefix}created_at__gte": self.since, f"{prefix}created_at__lt": self.until})
+        """Received in this period: the dashboard's rule (figures.received_q)."""
+        return figures.received_q(self.start, self.end, prefix=prefix)
 
     def as_query(self) -> dict:
         """The workbench parameters for "received in this period" (same local-day rule)."""

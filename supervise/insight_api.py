@@ -82,6 +82,16 @@ GridMapResponse = inline_serializer("GridMap", {
     }, many=True),
     "period": _period,
     "category": serializers.CharField(allow_null=True),
+    "totals": inline_serializer("GridMapTotals", {
+        "open": serializers.IntegerField(help_text="Open demands in scope and category, located in a grid or not."),
+        "received": serializers.IntegerField(
+            help_text="Received in the period, located in a grid or not: the dashboard's and the hotspots' count."),
+        "overdue": serializers.IntegerField(),
+        "off_map": inline_serializer("GridMapOffMap", {
+            "open": serializers.IntegerField(), "received": serializers.IntegerField(),
+            "overdue": serializers.IntegerField(),
+        }, help_text="The part of the totals on no grid of the map (located in no grid)."),
+    }),
     "links": inline_serializer("GridMapLinks", {
         "open": serializers.CharField(help_text="Workbench list of a grid's open demands: append the grid code."),
         "received": serializers.CharField(help_text="Workbench list of the period's demands: append the grid code."),

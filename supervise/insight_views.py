@@ -114,7 +114,9 @@ def grid_map(request):
         "table": maps.top_loads(loads, c["measure"]),
         "grid_count": len(loads),
         "table_limit": maps.TABLE_LIMIT,
-        "totals": {k: sum(getattr(x, k) for x in loads) for k in ("open", "received", "overdue")},
+        # Over every demand counted, located in a grid or not: the dashboard's and the hotspots' "received".
+        "totals": loads.totals,
+        "off_map": loads.off_map,
     })
     return render(request, "supervise/insight/map.html", context)
 

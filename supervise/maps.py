@@ -2,10 +2,12 @@
 
 Per grid, counting the demands located in it (Demand.grid) within the viewer's scope and the chosen category:
 - open: demands in an open state now (received … awaiting rating), whenever received;
-- received: demands received in the period, whatever their state now;
+- received: demands received in the period, whatever their state now (figures.received_q, the dashboard's rule);
 - overdue: open demands held by a unit past their resolve deadline (demands.filters.overdue_q);
 - overdue_share: overdue / open, None without open demands.
-All four come from one grouped query. No personal data is read.
+The totals count every demand in the viewer's scope and category, located in a grid or not, so the map's "received in
+the period" is the dashboard's and the hotspots' number; the demands on no grid of the map are counted on a line of
+their own. All of it comes from one grouped query. No personal data is read.
 """
 
 from __future__ import annotations
@@ -49,11 +51,11 @@ def category_q(category: Category | None) -> Q:
     return Q(category_id=category.pk) | Q(category__parent_id=category.pk)
 
 
-def grid_counts(*, viewer, period: Period, category: Category | None = None) -> dict[int, dict]:
-    """{grid id: {"open", "received", "overdue"}} in one grouped query."""
+def grid_counts(*, viewer, period: Period, category: Category | None = None) -> dict[int | None, dict]:
+    """{grid id: {"open", "received", "overdue"}} in one grouped query; None: the demands located in no grid."""
     open_q = Q(status__in=list(OPEN_STATES))
     rows = (
-        Demand.objects.filter(scope_q(viewer), category_q(category), grid__isnull=False)
+        Demand.objects.filter(scope_q(viewer), category_q(category))
         .filter(open_q | period.q())
         .values("grid_id")
         .annotate(open=Count("id", filter=open_q), received=Count("id", filter=period.q()),
@@ -100,17 +102,33 @@ def list_url_prefix(*, category: Category | None = None, **params) -> str:
     return workbench_url(category=category.pk if category else None, **params) + "&grid="
 
 
-def grid_loads(*, viewer, period: Period, category: Category | None = None) -> list[GridLoad]:
+COUNTED = ("open", "received", "overdue")
+
+
+class GridLoads(list):
+    """The visible grids' loads (a list of GridLoad) with the totals over every demand counted, located or not.
+
+    totals: {"open", "received", "overdue"} over the viewer's scope and category; off_map: the part of the totals on
+    no grid of the map (located in no grid, or in a grid the viewer's map does not show)."""
+
+    totals: dict
+    off_map: dict
+
+
+def grid_loads(*, viewer, period: Period, category: Category | None = None) -> GridLoads:
     counts = grid_counts(viewer=viewer, period=period, category=category)
-    zero = {"open": 0, "received": 0, "overdue": 0}
+    zero = dict.fromkeys(COUNTED, 0)
     span = period.as_query()
     cat = category.pk if category else None
-    return [
+    loads = GridLoads(
         GridLoad(grid=g, **counts.get(g.pk, zero),
                  open_url=workbench_url(grid=g.code, category=cat, open="1"),
                  received_url=workbench_url(grid=g.code, category=cat, **span))
         for g in grids_visible_to(viewer)
-    ]
+    )
+    loads.totals = {k: sum(c[k] for c in counts.values()) for k in COUNTED}
+    loads.off_map = {k: loads.totals[k] - sum(getattr(x, k) for x in loads) for k in COUNTED}
+    return loads
 
 
 def top_loads(loads: list[GridLoad], measure: str = "open", limit: int = TABLE_LIMIT) -> list[GridLoad]:
@@ -120,7 +138,7 @@ def top_loads(loads: list[GridLoad], measure: str = "open", limit: int = TABLE_L
     return sorted(loads, key=key)[:limit]
 
 
-def geojson(loads: list[GridLoad], *, period: Period, category: Category | None = None) -> dict:
+def geojson(loads: GridLoads, *, period: Period, category: Category | None = None) -> dict:
     """A GeoJSON FeatureCollection, one feature per grid; the legend classes ride along as a foreign member."""
     townships = {}
     for load in loads:
@@ -151,6 +169,8 @@ def geojson(loads: list[GridLoad], *, period: Period, category: Category | None 
         "features": features,
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
         "category": category.code if category else None,
+        # Every demand counted, in a grid or not (the dashboard's and the hotspots' totals), and the part on no grid.
+        "totals": {**loads.totals, "off_map": loads.off_map},
         # The workbench lists behind the counts: append the grid's code (URL-encoded) to these.
         "links": {"open": list_url_prefix(category=category, open="1"),
                   "received": list_url_prefix(category=category, **period.as_query())},

@@ -266,15 +266,17 @@ def test_unread_count_shows_in_every_page_context_and_in_the_inbox(walk, staff):
     assert Client().get(reverse("home")).context["unread_notifications"] == 0
 
 
-def test_inbox_lists_unread_before_read(walk, staff):
+def test_inbox_shows_unread_as_digests_above_the_read_list(walk, staff):
+    """Unread notices come first, grouped by kind (issue 13); the paginated list below holds those already read."""
     old, new = walk(Status.DISPATCHED), walk(Status.DISPATCHED)
     [unread] = notify([staff.handler], old)
     [read] = notify([staff.handler], new)
     services.notification_mark_read(notification_id=read.pk, user=staff.handler)
 
-    listed = list(login(staff.handler).get(reverse("notifications:inbox")).context["page"])
+    context = login(staff.handler).get(reverse("notifications:inbox")).context
 
-    assert listed == [unread, read]
+    assert [(g.kind, g.count, g.items) for g in context["groups"]] == [(Kind.DISPATCHED, 1, [unread])]
+    assert list(context["page"]) == [read]
 
 
 def test_marking_one_read_lowers_the_count(walk, staff):
