@@ -95,7 +95,8 @@ def on_escalated(*, escalations, **_kwargs):
                                                 message_kwargs={"level": level, "deadline": demand.resolve_deadline}))
         elif level == SUPERVISED:
             order = orders.get(demand.pk)
-            users = [*index.supervisors_for(demand), *index.unit_members(demand)]
+            # The township centre too: a sweep after a stop goes straight to 督办, and they were never told of 红灯.
+            users = [*index.supervisors_for(demand), *index.unit_members(demand), *index.dispatchers_for(demand)]
             notices.append(services.StaffNotice(users, Kind.SUPERVISION_ORDER, demand, message_kwargs={
                 "deadline": order.due_date if order else None, "note": order.note if order else ""}))
     services.notify_staff_many(notices)

@@ -116,8 +116,10 @@ def test_a_sweep_after_a_long_stop_records_level_three_once_and_tells_each_perso
     assert event.data["from_level"] == 0
     notices = Notification.objects.filter(demand=demand).exclude(kind=Kind.DISPATCHED)
     assert set(notices.values_list("kind", flat=True)) == {Kind.SUPERVISION_ORDER}
+    # The centres hear of it too, as they would have at 红灯, the notice the sweep skipped.
     assert sorted(notices.values_list("recipient__username", flat=True)) == sorted(
-        [staff.supervisor.username, staff.handler.username])
+        [staff.supervisor.username, staff.handler.username, staff.dispatcher.username,
+         staff.township_dispatcher.username])
     demand.refresh_from_db()
     assert demand.escalation_level == 3 and open_orders(demand) == 1
 

@@ -88,9 +88,9 @@ def test_real_worker_escalates_an_overdue_demand_and_writes_its_notifications(wa
 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        done = DemandEvent.objects.filter(demand=demand, action="escalate").count() == 3
+        done = DemandEvent.objects.filter(demand=demand, action="escalate").exists()
         messages = OutboundMessage.objects.filter(subject__contains=demand.public_no)
-        # Every message of the three levels sent, not just the first one (they are delivered one task each).
+        # Every message of the escalation sent, not just the first one (they are delivered one task each).
         delivered = messages.exists() and not messages.filter(status="pending").exists()
         if done and delivered:
             break
@@ -98,7 +98,7 @@ def test_real_worker_escalates_an_overdue_demand_and_writes_its_notifications(wa
         time.sleep(0.5)
     levels = list(DemandEvent.objects.filter(demand=demand, action="escalate").order_by("id")
                   .values_list("data__level", flat=True))
-    assert levels == [1, 2, 3]
+    assert levels == [3]  # a month late, the sweep applies the level the demand is at now, once
     assert SupervisionOrder.objects.filter(demand=demand, source="escalation").count() == 1
     # The worker wrote the supervisors' notification and delivered its message through a second task.
     assert Notification.objects.filter(demand=demand, kind="supervision_order", recipient=staff.supervisor).exists()
