@@ -32,6 +32,12 @@ def test_chatty_texts_yield_their_problems_and_none_of_the_filler():
     assert found["垃圾"] == 2 and found["路灯"] == 2 and found["清运"] == 2 and "噪音扰民" in found
 
 
+def test_the_hotline_wording_is_not_a_hotspot():
+    texts = [f"来电反映：{t}群众反映多次，已转办。" for t in ("小区路灯坏了", "路灯不亮很危险", "村口路灯坏了")]
+    found = dict(top_terms(texts, n=30))
+    assert "路灯" in found and not {"来电", "转办", "群众反映"} & set(found)
+
+
 def test_the_word_list_leaves_the_words_of_a_demand_to_grouping_and_the_classifier():
     # Only the list a supervisor reads drops them: terms() keeps what similarity and the classifier were tuned on.
     assert "很大" in terms("气味很大") and "很大" in term_stop_words()
