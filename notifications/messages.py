@@ -9,6 +9,8 @@ import datetime as dt
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from demands.escalation import LEVEL_NAMES
+
 from .models import Notification
 
 Kind = Notification.Kind
@@ -50,7 +52,7 @@ def accept_overdue(demand, *, deadline=None):
 
 
 def escalation_warning(demand, *, level=1, deadline=None):
-    facts = _facts(demand, deadline=_when(deadline or demand.resolve_deadline), level=level)
+    facts = _facts(demand, deadline=_when(deadline or demand.resolve_deadline), level=LEVEL_NAMES[level])
     return (
         _("Demand %(code)s is due soon") % facts,
         _("%(category)s, %(township)s. It must be resolved by %(deadline)s (escalation level %(level)s).") % facts,
@@ -58,7 +60,7 @@ def escalation_warning(demand, *, level=1, deadline=None):
 
 
 def escalation_overdue(demand, *, level=2, deadline=None):
-    facts = _facts(demand, deadline=_when(deadline or demand.resolve_deadline), level=level)
+    facts = _facts(demand, deadline=_when(deadline or demand.resolve_deadline), level=LEVEL_NAMES[level])
     return (
         _("Demand %(code)s is overdue") % facts,
         _("%(category)s, %(township)s. It should have been resolved by %(deadline)s (escalation level %(level)s).")

@@ -333,3 +333,15 @@ def test_inbox_requires_login(walk, staff):
         assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
     notification.refresh_from_db()
     assert notification.read_at is None
+
+
+def test_escalation_messages_name_the_level_in_words(walk):
+    from django.utils import translation
+
+    from notifications import messages
+
+    demand = walk(Status.ACCEPTED)
+    with translation.override("zh-hans"):
+        _title, warning = messages.escalation_warning(demand, level=1)
+        _title, overdue = messages.escalation_overdue(demand, level=2)
+    assert "预警等级：黄灯预警" in warning and "预警等级：已超期" in overdue
