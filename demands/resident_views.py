@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .resident import is_resident, latest_public_step, next_step, resident_demands, submit_initial
+from .resident import is_resident, latest_public_step, next_step, resident_demands
 from .states import Status
 from .views import submit_page
 
@@ -32,11 +32,10 @@ def my_demands(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def my_submit(request):
-    """The submit form with the resident's name and phone filled in (editable); the same form as /submit/."""
+    """The resident's way to /submit/ from 我的诉求, with a place already chosen; submit_page fills name and phone."""
     _resident_or_404(request)
-    initial = {"township": request.GET.get("township"), "community": request.GET.get("community"),
-               **submit_initial(request.user)}
-    return submit_page(request, initial=initial)
+    return submit_page(request, initial={"township": request.GET.get("township"),
+                                         "community": request.GET.get("community")})
 
 
 def residents_to_my_demands(view):
