@@ -22,12 +22,17 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(VENV)/.installed node_modules/.installed
+# The classifier is built with the code, never in a request (demands/classify.py); again when its corpus or the
+# installed libraries change.
+export CLASSIFIER_PATH ?= $(CURDIR)/var/classifier.joblib
+$(CLASSIFIER_PATH): $(VENV)/.installed demands/corpus/labelled.jsonl
+	$(PY) manage.py train_classifier --output $@
+
+install: $(VENV)/.installed node_modules/.installed $(CLASSIFIER_PATH)
 
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_bazhou --password "$(DEMO_PASSWORD)" --demands $(DEMO_DEMANDS) --if-empty
-	@test -f var/classifier.joblib || $(PY) manage.py train_classifier
 	@$(PY) manage.py demo_logins --password "$(DEMO_PASSWORD)" --url "http://$(HOST):$(PORT)/"
 	@echo "Celery worker and beat log to var/celery-worker.log and var/celery-beat.log"
 	@trap 'kill 0' EXIT INT TERM; \

@@ -8,7 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from portal import audit
+        from core import audit
 
         # Failed logins and lockouts go to the audit log; request lines lose their secrets before any handler.
         audit.connect_receivers()

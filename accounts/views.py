@@ -1,4 +1,4 @@
-"""Staff login with the abuse limits: the per-address limit of failures in front (portal.middleware, shared with
+"""Staff login with the abuse limits: the per-address limit of failures in front (core.middleware, shared with
 the admin's login form), the per-(username, address) lockout page behind."""
 
 from axes.helpers import get_cool_off

@@ -1,4 +1,4 @@
-"""Similar-demand grouping time against batch size (suggestions.grouping.similar_groups).
+"""Similar-demand grouping time against batch size (demands.grouping.similar_groups).
 
 Builds batches of 200 / 1,000 / 2,000 demands from the demo templates (demands.demo_content) filled with
 Bazhou places and landmarks, one in eight of them a second report of an earlier demand (same problem, same
@@ -6,6 +6,7 @@ place, partly reworded), and times similar_groups() on each, segmentation includ
 Prints the median of several rounds per size and how many groups were found. Needs no database.
 
     python bench/grouping.py [--sizes 200 1000 2000] [--rounds 5] [--threshold 0.25]
+    python bench/grouping.py --smoke    # 20 demands, one round: shows the benchmark still runs
 """
 
 import argparse
@@ -20,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from demands.demo_content import DEMAND_TEXTS, LANDMARKS  # noqa: E402
 from demands.text import terms  # noqa: E402
 from grids.bazhou import COMMUNITY_WORDS, TOWNSHIPS  # noqa: E402
-from suggestions.grouping import DEFAULT_THRESHOLD, similar_groups  # noqa: E402
+from demands.grouping import DEFAULT_THRESHOLD, similar_groups  # noqa: E402
 
 OPENINGS = ["", "你好，", "反映一下，", "我想反映个事，", "您好，我是这里的住户，", "再次反映：", "请问一下，"]
 CLOSINGS = ["", "谢谢！", "麻烦尽快处理。", "希望早点解决。", "拜托了。", "这个问题已经反映过了，还是没人管。"]
@@ -50,7 +51,10 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[200, 1000, 2000])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    parser.add_argument("--smoke", action="store_true", help="20 demands, one round: the test suite's check")
     args = parser.parse_args()
+    if args.smoke:
+        args.sizes, args.rounds = [20], 1
 
     started = time.perf_counter()
     terms("江北大道的路灯坏了")  # load jieba once, as a running server has

@@ -7,8 +7,9 @@ at the same moment, as three residents submitting together would. Each process p
 (ru_maxrss after Django has loaded), its peak, the wall time of the three checks and what became of each photo.
 
 --before runs the same against check_photo as committed (git show HEAD:demands/uploads.py), for comparison.
+--smoke makes every picture 300 px on a side: it only shows that the benchmark still runs.
 
-    python bench/images.py [--before] [--side 6000]
+    python bench/images.py [--before] [--side 6000] [--smoke]
 """
 
 import argparse
@@ -27,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 KINDS = ("png-rgba", "jpeg-rgb", "png-issue")
 
 
-def write_images(folder: Path, side: int) -> dict[str, Path]:
+def write_images(folder: Path, side: int, issue_side: int = 6324) -> dict[str, Path]:
     from PIL import Image
 
     paths = {}
@@ -40,7 +41,7 @@ def write_images(folder: Path, side: int) -> dict[str, Path]:
     photo.save(path, "JPEG", quality=85)
     del photo, ramp
     path = paths["png-issue"] = folder / "issue.png"
-    Image.new("RGBA", (6324, 6324), (200, 30, 30, 255)).save(path, "PNG")
+    Image.new("RGBA", (issue_side, issue_side), (200, 30, 30, 255)).save(path, "PNG")
     return paths
 
 
@@ -63,7 +64,7 @@ def child(path: Path, before: bool) -> None:
     django.setup()
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from portal.errors import InvalidInput
+    from core.errors import InvalidInput
 
     check_photo = check_photo_function(before)
     data = path.read_bytes()
@@ -100,6 +101,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--before", action="store_true", help="check_photo as committed, for comparison")
     parser.add_argument("--side", type=int, default=6000)
+    parser.add_argument("--smoke", action="store_true", help="300 px pictures: the test suite's check")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -108,7 +110,7 @@ def main() -> None:
     label = "check_photo as committed (HEAD)" if args.before else "check_photo in the working tree"
     print(f"{label}: three photos at once, each kind in a fresh process")
     with tempfile.TemporaryDirectory() as folder:
-        paths = write_images(Path(folder), args.side)
+        paths = write_images(Path(folder), 300, 300) if args.smoke else write_images(Path(folder), args.side)
         for kind in KINDS:
             print(f"{kind}:")
             sys.stdout.flush()

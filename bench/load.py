@@ -207,7 +207,7 @@ def make_submission(w: dict, rng: random.Random, n: int) -> dict:
     township = rng.choice(w["townships"])
     community = rng.choice(w["communities"].get(township["pk"]) or [None])
     # Most residents narrow down to a grid: with a confident suggestion the demand is dispatched at once
-    # (DESIGN §4), which notifies the unit through the broker.
+    # (docs/lifecycles.md#intake-and-routing), which notifies the unit through the broker.
     grid = rng.choice(w["grids"].get(community["pk"]) or [None]) if community and rng.random() < 0.7 else None
     kind, text = rng.choice(w["texts"])
     content = text.format(community=community["name"] if community else "我们村", landmark=rng.choice(w["landmarks"]))
@@ -419,7 +419,8 @@ class Bench:
             **os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "DATABASE_URL": self.db_url,
             "REDIS_URL": self.redis_url, "CELERY_BROKER_URL": self.redis_url, "DEBUG": "0",
             "SECRET_KEY": "load-bench-only-" + "x" * 40, "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "PORTAL_VAR_DIR": str(SCRATCH / "var"), "STATIC_ROOT": str(SCRATCH / "static"),
+            "PORTAL_VAR_DIR": str(SCRATCH / "var"), "CLASSIFIER_PATH": str(SCRATCH / "var" / "classifier.joblib"),
+            "STATIC_ROOT": str(SCRATCH / "static"),
             "MEDIA_ROOT": str(SCRATCH / "media"), "LOG_LEVEL": "WARNING", "DB_CONN_MAX_AGE": "60",
             # Plain http on localhost: no https redirect, no Secure-only cookies, no HSTS.
             "SECURE_COOKIES": "0", "SECURE_SSL_REDIRECT": "0", "SECURE_HSTS_SECONDS": "0",

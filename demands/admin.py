@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin import LogAdmin, ReadOnlyInline
+from core.admin import LogAdmin, ReadOnlyInline
 
 from .models import Category, Demand, DemandAttachment, DemandEvent, Department, SlaPolicy, SupervisionOrder
 

@@ -11,10 +11,11 @@ class DemandsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from grids.models import Township
-        from portal.api import CachedSlugRelatedField
+        from core.api import CachedSlugRelatedField
 
         from .models import Category
 
+        # A deactivated category or a renamed township is refused or found by every process on its next request.
         for model in (Township, Category):
-            post_save.connect(CachedSlugRelatedField.forget, sender=model, dispatch_uid=f"forget-{model.__name__}")
-            post_delete.connect(CachedSlugRelatedField.forget, sender=model, dispatch_uid=f"forget-d-{model.__name__}")
+            post_save.connect(CachedSlugRelatedField.changed, sender=model, dispatch_uid=f"forget-{model.__name__}")
+            post_delete.connect(CachedSlugRelatedField.changed, sender=model, dispatch_uid=f"forget-d-{model.__name__}")

@@ -5,9 +5,10 @@ character 1–3-grams, both TF-IDF weighted; one linear SVM predicts the type, a
 top level follows), each with probabilities calibrated by temperature scaling on folds that keep every text of
 one hand-written phrase together (so a confidence says how sure the model is about wordings it has not seen).
 
-`python manage.py train_classifier` measures and saves the model to var/classifier.joblib; without a saved
-model (or with one trained on another corpus) the first suggestion trains it in-process from the corpus, once
-per process (about 2 s, plus 1 s to load jieba).
+`python manage.py train_classifier` measures and saves the model to CLASSIFIER_PATH (var/classifier.joblib):
+`make install` and the Docker image build it. A request never trains one (seconds of CPU in every process):
+without a usable saved model the portal says so in its log, the classify API answers 503, and demands come in
+without a suggestion, for the dispatcher to classify as before.
 """
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +35,14 @@ MIN_CATEGORY_CONFIDENCE = 0.2
 
 
 def model_path() -> Path:
-    return Path(settings.VAR_DIR) / "classifier.joblib"
+    return Path(settings.CLASSIFIER_PATH)
+
+
+class ClassifierUnavailable(ApplicationError):
+    code = "classifier_unavailable"
+    http_status = 503
+    default_message = _("Automatic suggestions are not available at the moment; please choose the type and "
+                        "category yourself.")
 
 
 def words(text: str) -> list[str]:
@@ -166,6 +177,9 @@ def auto_threshold() -> float:
 
 _lock = threading.Lock()
 _classifier: Classifier | None = None
+_NOT_FAILED = object()
+# What the model file looked like when it could not be used: it is tried again only once it changed.
+_failed_on: object = _NOT_FAILED
 
 
 def save(classifier: Classifier, path: Path | None = None) -> Path:
@@ -189,39 +203,56 @@ def load(path: Path | None = None) -> Classifier | None:
     try:
         classifier = joblib.load(path)
     except Exception:  # a model saved by another scikit-learn version, a truncated file ...
-        logger.warning("Cannot load the classifier at %s; training it again from the corpus.", path, exc_info=True)
+        logger.warning("Cannot load the classifier at %s.", path, exc_info=True)
         return None
     if getattr(classifier, "format", None) != FORMAT or classifier.digest != corpus_digest():
-        logger.info("The classifier at %s was trained on another corpus; training it again.", path)
+        logger.warning("The classifier at %s was trained on another corpus.", path)
         return None
     return classifier
 
 
+def _file_state(path: Path):
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
 def get_classifier() -> Classifier:
-    global _classifier
+    """The saved model, loaded once per process; ClassifierUnavailable without a usable one (never trained here)."""
+    global _classifier, _failed_on
     if _classifier is None:
         with _lock:
             if _classifier is None:
-                classifier = load()
+                path = model_path()
+                state = _file_state(path)
+                if state == _failed_on:  # a stat, not a second attempt at loading the same broken file
+                    raise ClassifierUnavailable()
+                classifier = load(path)
                 if classifier is None:
-                    classifier = train(load_corpus(), digest=corpus_digest())
-                    logger.info("Trained the classifier in-process in %.1f s.", classifier.trained_seconds)
-                _classifier = classifier  # published only when complete
+                    _failed_on = state
+                    logger.error("No usable classifier at %s: demands come in without a suggested type and category "
+                                 "and none is routed automatically. Build it with `python manage.py "
+                                 "train_classifier` (make install and the Docker image do).", path)
+                    raise ClassifierUnavailable()
+                _classifier, _failed_on = classifier, _NOT_FAILED  # published only when complete
     return _classifier
 
 
 def forget() -> None:
     """Drop the process's model (after train_classifier saved a new one, and in tests)."""
-    global _classifier
+    global _classifier, _failed_on
     with _lock:
-        _classifier = None
+        _classifier, _failed_on = None, _NOT_FAILED
 
 
 def suggest(content: str) -> dict:
     """{"type", "category", "confidence", "type_confidence", "category_confidence"} for a text.
 
     `category` is a sub-category code, or None when no category reaches MIN_CATEGORY_CONFIDENCE;
-    `confidence` is the lower of the two confidences, so a confident suggestion is confident in both."""
+    `confidence` is the lower of the two confidences, so a confident suggestion is confident in both.
+    Raises ClassifierUnavailable without a saved model."""
     content = (content or "").strip()
     if not content:
         return {"type": None, "category": None, "confidence": 0.0, "type_confidence": 0.0, "category_confidence": 0.0}

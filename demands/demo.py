@@ -32,9 +32,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from deputies.models import Deputy
 from grids.models import Grid
-from portal.bulk import insert_objects
+from core.bulk import insert_objects
 
 from . import routing, sla
 from .codes import ALPHABET, RANDOM_LENGTH, _check_symbol, format_code
@@ -47,6 +46,7 @@ from .demo_content import (
     YOUNG_GIVEN,
 )
 from .models import (
+    Deputy,
     Category, Channel, Demand, DemandEvent, Department, Outcome, Rating, SlaPolicy, SupervisionOrder, Urgency,
 )
 from .states import HANDLING_STATES, Action, Status, target_of

@@ -1,4 +1,4 @@
-"""Periodic sweeps: the escalation ladder, the unaccepted-order reminder, rating reminders and expiry (DESIGN §5).
+"""Periodic sweeps: the escalation ladder, the unaccepted-order reminder, rating reminders and expiry (docs/lifecycles.md#escalation).
 
 Everything is computed from database state, so a sweep that runs late catches up and a sweep that runs twice,
 or in two workers at once, changes nothing twice: each demand is handled in its own transaction with its row
@@ -19,8 +19,9 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from . import sla
 from . import signals
 from .models import Demand, DemandEvent, SupervisionOrder
-from .permissions import CAN, SYSTEM
-from .services import _check, _lock, demand_expire_rating
+from core.actors import SYSTEM
+from .permissions import CAN
+from .services import DEMANDS, demand_expire_rating
 from .states import HANDLING_STATES, Action, Status
 
 log = logging.getLogger(__name__)
@@ -78,12 +79,11 @@ def _supervision_order(demand, now) -> SupervisionOrder:
 
 
 def _escalation_event(demand, level, now) -> DemandEvent:
-    return DemandEvent(
-        demand=demand, actor=None, actor_kind=DemandEvent.ActorKind.SYSTEM, actor_label=str(SYSTEM.label),
-        action=Action.ESCALATE, from_status=demand.status, to_status=demand.status, note=str(LEVEL_LABELS[level]),
+    return DEMANDS.build_event(
+        demand, actor=SYSTEM, action=Action.ESCALATE, from_status=demand.status, at=now, note=str(LEVEL_LABELS[level]),
         data={"level": level, "from_level": demand.escalation_level,
               "deadline": demand.resolve_deadline.isoformat() if demand.resolve_deadline else None},
-        public=False, created_at=now,
+        public=False,
     )
 
 
@@ -91,8 +91,7 @@ def _escalation_event(demand, level, now) -> DemandEvent:
 def demand_escalate(*, demand_id: int, now: dt.datetime | None = None) -> int:
     """Apply the level one demand has reached now; returns how many levels were written (0 if already done)."""
     now = now or timezone.now()
-    demand = _lock(demand_id)
-    _check(SYSTEM, demand, Action.ESCALATE)
+    demand = DEMANDS.begin(demand_id, SYSTEM, Action.ESCALATE)
     return _apply_levels([demand], now)
 
 
@@ -105,7 +104,7 @@ def _apply_levels(demands: list, now) -> int:
         level = owed[demand.pk]
         if level is None:
             continue
-        events.append(_escalation_event(demand, level, now))
+        events.append((_escalation_event(demand, level, now), demand))
         if level == SUPERVISED and demand.pk not in already_ordered:
             orders.append(_supervision_order(demand, now))
         demand.escalation_level, demand.updated_at = level, now
@@ -113,16 +112,9 @@ def _apply_levels(demands: list, now) -> int:
     if not changed:
         return 0
     Demand.objects.bulk_update([d for d, _level in changed], ["escalation_level", "updated_at"])
-    DemandEvent.objects.bulk_create(events)
+    DEMANDS.record_many(events)
     SupervisionOrder.objects.bulk_create(orders)
-
-    def after_commit():
-        for event in events:
-            signals.demand_event_committed.send(sender=Demand, event_id=event.pk, action=event.action,
-                                                submitted_by_id=event.demand.submitted_by_id)
-        signals.demands_escalated.send(sender=Demand, escalations=changed)
-
-    transaction.on_commit(after_commit)
+    transaction.on_commit(partial(signals.demands_escalated.send, sender=Demand, escalations=changed))
     return len(events)
 
 

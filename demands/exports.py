@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 
-from portal.spreadsheets import safe_cell, xlsx_cells
+from core.spreadsheets import safe_cell, xlsx_cells
 
 from .escalation import LEVEL_NAMES
 from .filters import workbench_filterset

@@ -6,14 +6,13 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from deputies.models import Deputy
 from grids.models import Community, Grid, Township
-from portal.fields import DateInput, SafeDateField
+from core.validators import PHONE_RE, PhoneField  # noqa: F401 (forms below use them)
+from core.fields import DateInput, SafeDateField
 
 from .codes import normalize_code
-from .models import Category, Demand, DemandType, Department, Outcome, Rating, Urgency
+from .models import Category, Demand, DemandType, Department, Deputy, Outcome, Rating, Urgency
 
-PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -79,13 +78,6 @@ class CategoryField(forms.ChoiceField):
             return None
         return Category.objects.filter(pk=value, is_active=True).first()
 
-
-class PhoneField(forms.CharField):
-    def clean(self, value):
-        value = re.sub(r"[\s()（）]", "", super().clean(value) or "")
-        if value and not PHONE_RE.match(value):
-            raise forms.ValidationError(_("Enter an 11-digit mobile number or a landline such as 0827-5221234."))
-        return value
 
 
 class PlaceFieldsMixin:

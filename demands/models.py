@@ -1,10 +1,12 @@
-"""Demands, their immutable events, and the reference data they point at (DESIGN §2, §4)."""
+"""Demands, their immutable events, and the reference data they point at (docs/lifecycles.md#demands)."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.models import ImmutableEvent
 
 from .states import Action, Status
 
@@ -83,7 +85,7 @@ class Department(models.Model):
 
 
 class SlaPolicy(models.Model):
-    """How long a unit has to accept and resolve, per type and urgency (DESIGN §5)."""
+    """How long a unit has to accept and resolve, per type and urgency (docs/lifecycles.md#sla-clock)."""
 
     class Unit(models.TextChoices):
         HOURS = "hours", _("clock hours")
@@ -177,7 +179,7 @@ class Demand(models.Model):
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
     accept_deadline = models.DateTimeField(_("accept by"), null=True, blank=True)
     resolve_deadline = models.DateTimeField(_("resolve by"), null=True, blank=True)
-    # Escalation (DESIGN §5): thresholds stored at dispatch so that sweeps are indexed range scans.
+    # Escalation (docs/lifecycles.md#escalation): thresholds stored at dispatch so that sweeps are indexed range scans.
     warn_at = models.DateTimeField(_("warning at"), null=True, blank=True)
     supervise_at = models.DateTimeField(_("supervision at"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
@@ -274,7 +276,7 @@ class Demand(models.Model):
         return bool(self.status in HANDLING_STATES and self.resolve_deadline and self.resolve_deadline < timezone.now())
 
 
-class DemandEvent(models.Model):
+class DemandEvent(ImmutableEvent):
     """One step in a demand's history. Rows are written once and never changed."""
 
     class ActorKind(models.TextChoices):
@@ -283,35 +285,19 @@ class DemandEvent(models.Model):
         SYSTEM = "system", _("system")
 
     demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
-    actor_label = models.CharField(max_length=100, blank=True)
     action = models.CharField(max_length=20, choices=Action.choices)
     from_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=Status.choices)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
     # Shown on the resident's tracking page (never with personal data).
     public = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(ImmutableEvent.Meta):
         verbose_name = _("demand event")
         verbose_name_plural = _("demand events")
 
     def __str__(self) -> str:
         return f"{self.demand_id} {self.action} {self.from_status}→{self.to_status}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise ValueError("Demand events are immutable.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Demand events are immutable.")
 
 
 def attachment_path(instance, filename: str) -> str:
@@ -375,3 +361,11 @@ class SupervisionOrder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.demand} · {self.due_date}"
+
+
+def __getattr__(name):
+    # The deputies' model, reached through the relation this app declares: demands never import the deputies app,
+    # which stands above it (docs/architecture.md).
+    if name == "Deputy":
+        return Demand._meta.get_field("unit_deputy").related_model
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,7 +18,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from portal.errors import InvalidInput
+from core.errors import InvalidInput
 
 from . import uploads
 
@@ -108,7 +108,7 @@ def discard(request, photos) -> None:
 
 
 def _purge(request) -> None:
-    """Forget this session's expired photos, and delete files of sessions that never came back."""
+    """Forget this session's expired photos; files of sessions that never came back are left to `sweep`."""
     now = time.time()
     entries = _entries(request)
     expired = [token for token, entry in entries.items() if now - entry.get("at", 0) > MAX_AGE]
@@ -116,17 +116,26 @@ def _purge(request) -> None:
         default_storage.delete(entries.pop(token)["path"])
     if expired:
         request.session[SESSION_KEY] = entries
+
+
+def sweep() -> int:
+    """Delete kept photos older than MAX_AGE, whoever kept them; how many went. Run periodically, not per request:
+    on a shared object store, asking each file's age is a round trip."""
+    now = time.time()
     try:
         _dirs, files = default_storage.listdir(FOLDER)
     except (FileNotFoundError, NotImplementedError):
-        return
+        return 0
+    removed = 0
     for name in files:
         path = f"{FOLDER}/{name}"
         try:
             if now - default_storage.get_modified_time(path).timestamp() > MAX_AGE:
                 default_storage.delete(path)
+                removed += 1
         except (FileNotFoundError, NotImplementedError):
             continue
+    return removed
 
 
 # ---------------------------------------------------------------- what a view does around a form with photos

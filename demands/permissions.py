@@ -1,38 +1,11 @@
 """Who may do what to a demand: one predicate per action, plus scope and personal-data rules."""
 
-from dataclasses import dataclass
-
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
+from core.actors import SYSTEM, ResidentActor, is_staff_user
 
 from .states import Action
-
-
-class SystemActor:
-    """The platform itself: sweeps, policies and automatic follow-ups."""
-
-    kind = "system"
-    label = _("system")
-
-    def __repr__(self) -> str:
-        return "SYSTEM"
-
-
-SYSTEM = SystemActor()
-
-
-@dataclass(frozen=True)
-class ResidentActor:
-    """Whoever holds a demand's tracking code or its private rating link; `via` says which (kept on a rating)."""
-
-    demand_id: int
-    via: str = "tracking_code"
-    kind = "resident"
-
-
-def is_staff_user(actor) -> bool:
-    return getattr(actor, "is_authenticated", False) and getattr(actor, "is_active", False) and hasattr(actor, "role")
 
 
 def _township_matches(user, demand) -> bool:
@@ -127,13 +100,22 @@ def can_view(user, demand) -> bool:
     return demand.submitted_by_id == user.pk
 
 
+def in_scope(actor, demand) -> bool:
+    """Whether the demand exists for `actor` at all: outside it, every action is the 404 of a missing demand."""
+    if actor is SYSTEM:
+        return True
+    if isinstance(actor, ResidentActor):
+        return actor.demand_id == demand.pk
+    return can_view(actor, demand)
+
+
 def held_by_addressed_deputy(demand) -> bool:
     """A resident wrote to this deputy (QR code, station page) and the deputy still holds it."""
     return demand.addressed_deputy_id is not None and demand.unit_deputy_id == demand.addressed_deputy_id
 
 
 def can_see_personal_data(viewer, demand) -> bool:
-    """Name and phone are for those handling the demand; everyone else sees them masked (DESIGN §9).
+    """Name and phone are for those handling the demand; everyone else sees them masked (docs/threat-model.md#personal-data).
     While the deputy a resident wrote to holds the demand, that deputy alone handles it: the centres see it masked."""
     if is_dispatcher_for(viewer, demand):
         return not held_by_addressed_deputy(demand)

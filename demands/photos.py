@@ -1,8 +1,9 @@
 """The one way a stored photo leaves the server: checked against who may see its demand.
 
-MEDIA_ROOT is never served as static files. Staff pages and the API link `/photos/<token>/`; the resident's
-tracking page links `/track/<code>/photos/<token>/`, where the tracking code is the credential, as it is
-for the tracking page itself. Anyone else gets the same 404 as for a photo that does not exist.
+The photos' storage (MEDIA_ROOT, or a private S3-compatible bucket) is never served directly and no URL of it is
+handed out: the file is read here through Django's storage API. Staff pages and the API link `/photos/<token>/`;
+the resident's tracking page links `/track/<code>/photos/<token>/`, where the tracking code is the credential, as
+it is for the tracking page itself. Anyone else gets the same 404 as for a photo that does not exist.
 """
 
 import re
@@ -10,7 +11,9 @@ import re
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.views.decorators.http import require_safe
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.settings import api_settings
 
 from .codes import normalize_code
 from .models import DemandAttachment
@@ -33,13 +36,17 @@ def _viewer(request):
     """The session user, or the integration client named by an API token (the API links these URLs)."""
     if request.user.is_authenticated:
         return request.user
-    from integrations.auth import TokenAuthentication
-
-    try:
-        found = TokenAuthentication().authenticate(request)
-    except AuthenticationFailed:
-        return None
-    return found[0] if found else None
+    # The API's own authenticators (the integrations' tokens among them), as configured; sessions are above.
+    for authenticator in api_settings.DEFAULT_AUTHENTICATION_CLASSES:
+        if issubclass(authenticator, SessionAuthentication):
+            continue
+        try:
+            found = authenticator().authenticate(request)
+        except AuthenticationFailed:
+            return None
+        if found:
+            return found[0]
+    return None
 
 
 def may_see(request, attachment, *, code=None) -> bool:

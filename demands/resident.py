@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 
 from .models import Demand, DemandEvent
-from .permissions import is_staff_user
+from core.actors import is_staff_user
 from .escalation import RATING_WINDOW
 from .sla import add_working_days
 from .states import Status
 
-# The centres review and classify a new demand within one working day (DESIGN §5: accept within one working day).
+# The centres review and classify a new demand within one working day (docs/lifecycles.md#sla-clock: accept within one working day).
 CLASSIFY_WITHIN_WORKING_DAYS = 1
 
 

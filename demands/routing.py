@@ -1,5 +1,5 @@
-"""Suggestions at intake and automatic routing (DESIGN §4: "auto-classification and routing rules may move it
-on at once, recorded as the system actor").
+"""Suggestions at intake and automatic routing (docs/lifecycles.md#intake-and-routing: the rules may move a
+demand on at once, recorded as the system actor).
 
 At receive the classifier runs once; its suggestion is stored on the demand. The system then classifies and
 dispatches the demand itself, through demand_classify and demand_dispatch with actor=SYSTEM, only when all hold:
@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from portal.errors import ApplicationError
+from core.errors import ApplicationError
 
 from .classify import auto_threshold
 from .models import Category, Channel, Department, Urgency
@@ -67,10 +67,12 @@ def enabled() -> bool:
 
 def intake_suggestion(content: str) -> Suggestion | None:
     """The classifier's suggestion for a new demand, with its category looked up; None if it cannot say."""
-    from .classify import suggest
+    from .classify import ClassifierUnavailable, suggest
 
     try:
         guess = suggest(content)
+    except ClassifierUnavailable:  # no saved model: logged once by classify, the dispatcher classifies
+        return None
     except Exception:  # a broken model must never stop a resident's demand from coming in
         logger.exception("The classifier failed; the demand is received without a suggestion.")
         return None
@@ -142,7 +144,7 @@ def auto_route(demand, suggestion: Suggestion | None) -> Decision:
 
     Runs inside the caller's transaction; a refusal by the services leaves the demand received."""
     from . import services
-    from .permissions import SYSTEM
+    from core.actors import SYSTEM
 
     decision = decide(demand, suggestion)
     if decision.unit is None:

@@ -1,6 +1,6 @@
-"""Reference data for demands: the category tree, departments and the default SLA policy (DESIGN §2, §5)."""
+"""Reference data for demands: the category tree, departments and the default SLA policy (docs/lifecycles.md#sla-clock)."""
 
-from portal.seeding import sync_rows
+from core.seeding import sync_rows
 
 from .catalog import CATEGORY_TREE, DEPARTMENTS
 from .models import Category, DemandType, Department, SlaPolicy, Urgency

@@ -8,16 +8,19 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core.workflow import Lifecycle
 from grids.models import Grid
-from portal.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
+from core.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
 
 from . import signals, sla, uploads
 from .codes import new_tracking_code
 from .models import Category, Demand, DemandAttachment, DemandEvent, DemandType, Outcome, Rating, SupervisionOrder, Urgency
-from .permissions import CAN, SYSTEM, ResidentActor, can_view, is_staff_user
+from core.actors import ResidentActor, SYSTEM, is_staff_user
+from .permissions import CAN, can_view, in_scope
 from .quality import reply_flags_for
-from .states import OPEN_STATES, TRANSITIONS, Action, Status, allowed_from, target_of
+from .states import OPEN_STATES, TRANSITIONS, Action, Status
 
 
 def _closed_too_long_ago(demand) -> bool:
@@ -25,7 +28,7 @@ def _closed_too_long_ago(demand) -> bool:
     return demand.status == Status.CLOSED and (demand.closed_at is None or demand.closed_at < limit)
 
 
-def _extension_request_guard(demand):
+def _extension_request_guard(actor, demand):
     if demand.extension_used:
         return _("The deadline of this dispatch was already extended once.")
     if demand.extension_requested_days:
@@ -33,37 +36,15 @@ def _extension_request_guard(demand):
     return None
 
 
-def _extension_pending_guard(demand):
+def _extension_pending_guard(actor, demand):
     return None if demand.extension_requested_days else _("No extension request is waiting for approval.")
 
 
-# Conditions beyond the state table, answered with a message when unmet.
-GUARDS = {
-    Action.REQUEST_EXTENSION: _extension_request_guard,
-    Action.EXTEND: _extension_pending_guard,
-    Action.DENY_EXTENSION: _extension_pending_guard,
-    Action.REOPEN: lambda d: _("Closed more than %(days)s days ago; it can no longer be reopened.")
-    % {"days": settings.REOPEN_WINDOW_DAYS}
-    if _closed_too_long_ago(d)
-    else None,
-}
-
-
-def refusal(actor, demand, action) -> str | None:
-    """Why `actor` cannot take `action` on `demand` now, or None if they can."""
-    if not allowed_from(action, demand.status):
-        return _("“%(action)s” is not possible while the demand is “%(status)s”.") % {
-            "action": Action(action).label,
-            "status": Status(demand.status).label,
-        }
-    if not CAN[action](actor, demand):
-        return str(NotPermitted.default_message)
-    guard = GUARDS.get(action)
-    return guard(demand) if guard else None
-
-
-def available_actions(actor, demand) -> list[str]:
-    return [a for a in TRANSITIONS if a != Action.RECEIVE and refusal(actor, demand, a) is None]
+def _reopen_guard(actor, demand):
+    if _closed_too_long_ago(demand):
+        return _("Closed more than %(days)s days ago; it can no longer be reopened.") % {
+            "days": settings.REOPEN_WINDOW_DAYS}
+    return None
 
 
 def actor_label(actor) -> str:
@@ -74,68 +55,49 @@ def actor_label(actor) -> str:
     return str(actor)
 
 
-def _actor_kind(actor) -> str:
+def _actor_kind(actor) -> dict:
     if actor is SYSTEM:
-        return DemandEvent.ActorKind.SYSTEM
+        return {"actor_kind": DemandEvent.ActorKind.SYSTEM}
     if isinstance(actor, ResidentActor) or not is_staff_user(actor):
-        return DemandEvent.ActorKind.RESIDENT
-    return DemandEvent.ActorKind.USER
+        return {"actor_kind": DemandEvent.ActorKind.RESIDENT}
+    return {"actor_kind": DemandEvent.ActorKind.USER}
 
 
-def _record(demand, *, actor, action, from_status, note="", data=None, public=True, at=None) -> DemandEvent:
-    event = DemandEvent.objects.create(
-        demand=demand,
-        actor=actor if is_staff_user(actor) else None,
-        actor_kind=_actor_kind(actor),
-        actor_label=actor_label(actor)[:100],
-        action=action,
-        from_status=from_status,
-        to_status=demand.status,
-        note=note,
-        data=data or {},
-        public=public,
-        created_at=at or timezone.now(),
-    )
-    transaction.on_commit(partial(signals.demand_event_committed.send, sender=Demand, event_id=event.pk,
-                                  action=action, submitted_by_id=demand.submitted_by_id))
-    return event
+def _announce(event, demand) -> None:
+    signals.demand_event_committed.send(sender=Demand, event_id=event.pk, action=event.action,
+                                        submitted_by_id=demand.submitted_by_id)
 
 
-def _lock(demand_id) -> Demand:
-    from .selectors import valid_pk
-
-    if not valid_pk(demand_id):
-        raise NotFound(_("No such demand."))
-    try:
-        return Demand.objects.select_for_update().get(pk=demand_id)
-    except (Demand.DoesNotExist, ValueError, TypeError):
-        raise NotFound(_("No such demand.")) from None
-
-
-def _check(actor, demand, action) -> None:
-    if not allowed_from(action, demand.status):
-        raise TransitionNotAllowed(refusal(actor, demand, action))
-    if not CAN[action](actor, demand):
-        # Outside the actor's scope the demand does not exist for them (DESIGN §8: 404, not 403).
-        if is_staff_user(actor) and not can_view(actor, demand):
-            raise NotFound(_("No such demand."))
-        raise NotPermitted()
-    guard = GUARDS.get(action)
-    message = guard(demand) if guard else None
-    if message:
-        raise TransitionNotAllowed(message)
+DEMANDS = Lifecycle(
+    model=Demand,
+    transitions=TRANSITIONS,
+    can=CAN,
+    can_view=in_scope,
+    # Conditions beyond the state table, answered with a message (409) when unmet.
+    guards={
+        Action.REQUEST_EXTENSION: _extension_request_guard,
+        Action.EXTEND: _extension_pending_guard,
+        Action.DENY_EXTENSION: _extension_pending_guard,
+        Action.REOPEN: _reopen_guard,
+    },
+    refused=gettext_lazy("“%(action)s” is not possible while the demand is “%(status)s”."),
+    missing=gettext_lazy("No such demand."),
+    status_label=lambda status: Status(status).label,
+    action_label=lambda action: Action(action).label,
+    event_model=DemandEvent,
+    event_fields=_actor_kind,
+    actor_label=actor_label,
+    on_event=_announce,
+)
 
 
-def _transition(demand, *, actor, action, changes: dict, note="", data=None, public=True) -> DemandEvent:
-    """Apply a checked transition to a locked demand and write its event."""
-    from_status = demand.status
-    now = timezone.now()
-    for field, value in changes.items():
-        setattr(demand, field, value)
-    demand.status = target_of(action, from_status)
-    demand.updated_at = now
-    demand.save(update_fields=[*changes, "status", "updated_at"])
-    return _record(demand, actor=actor, action=action, from_status=from_status, note=note, data=data, public=public, at=now)
+def refusal(actor, demand, action) -> str | None:
+    """Why `actor` cannot take `action` on `demand` now, or None if they can."""
+    return DEMANDS.refusal(actor, demand, action)
+
+
+def available_actions(actor, demand) -> list[str]:
+    return DEMANDS.available_actions(actor, demand)
 
 
 def _require_text(value: str, field: str, message) -> str:
@@ -146,9 +108,7 @@ def _require_text(value: str, field: str, message) -> str:
 
 
 def _unit_fields(unit) -> dict:
-    from deputies.models import Deputy
-
-    from .models import Department
+    from .models import Department, Deputy
 
     fields = {"unit_grid": None, "unit_department": None, "unit_deputy": None}
     if isinstance(unit, Grid):
@@ -188,6 +148,7 @@ def _clock_fields(demand, start) -> dict:
 # ---------------------------------------------------------------- intake
 
 
+@uploads.photos_written_first
 def demand_receive(
     *,
     actor,
@@ -275,10 +236,10 @@ def demand_receive(
                     created_at=now,
                     updated_at=now,
                 )
-                event = _record(demand, actor=actor, action=Action.RECEIVE, from_status="", at=now,
+                event = DEMANDS.record(demand, actor=actor, action=Action.RECEIVE, from_status="", at=now,
                                 data={"channel": channel})
                 for photo in checked:
-                    uploads.store_photo(demand, photo, purpose=DemandAttachment.Purpose.SUBMISSION, event=event)
+                    uploads.attach_photo(demand, photo, purpose=DemandAttachment.Purpose.SUBMISSION, event=event)
                 if deputy is not None:
                     _route_to_deputy(demand, deputy)
                 else:
@@ -297,18 +258,18 @@ def demand_receive(
 @transaction.atomic
 def demand_route(*, demand_id, deputy, actor=SYSTEM) -> Demand:
     """Deliver a received demand to the deputy it is addressed to (the routing rule of 代表码上见)."""
-    demand = _lock(demand_id)
+    demand = DEMANDS.lock(demand_id)
     _route_to_deputy(demand, deputy, actor=actor)
     return demand
 
 
 def _route_to_deputy(demand, deputy, *, actor=SYSTEM) -> None:
     # The addressed deputy holds the demand, on the SLA clock, and nobody else.
-    _check(actor, demand, Action.ROUTE)
+    DEMANDS.check(actor, demand, Action.ROUTE)
     if not deputy.is_active:
         raise InvalidInput(field_errors={"deputy": [_("This deputy no longer takes demands here.")]})
     changes = {**_unit_fields(deputy), **_clock_fields(demand, timezone.now()), "addressed_deputy": deputy}
-    _transition(demand, actor=actor, action=Action.ROUTE, changes=changes, data=_unit_data(deputy))
+    DEMANDS.apply(demand, actor=actor, action=Action.ROUTE, changes=changes, data=_unit_data(deputy))
 
 
 def demand_intake(*, actor, external_id: str = "", channel: str = "api", **fields) -> tuple[Demand, bool]:
@@ -334,8 +295,7 @@ def demand_intake(*, actor, external_id: str = "", channel: str = "api", **field
 
 @transaction.atomic
 def demand_classify(*, demand_id, actor, type: str, category: Category, urgency: str, grid: Grid, note="") -> Demand:
-    demand = _lock(demand_id)
-    _check(actor, demand, Action.CLASSIFY)
+    demand = DEMANDS.begin(demand_id, actor, Action.CLASSIFY)
     errors = {}
     if type not in DemandType.values:
         errors["type"] = [_("Choose a type of demand.")]
@@ -351,51 +311,47 @@ def demand_classify(*, demand_id, actor, type: str, category: Category, urgency:
         raise InvalidInput(field_errors=errors)
     changes = {"type": type, "category": category, "urgency": urgency, "grid": grid,
                "community": grid.community, "township": grid.township}
-    _transition(demand, actor=actor, action=Action.CLASSIFY, changes=changes, note=note,
+    DEMANDS.apply(demand, actor=actor, action=Action.CLASSIFY, changes=changes, note=note,
                 data={"type": type, "category": category.code, "urgency": urgency, "grid": grid.code})
     return demand
 
 
 @transaction.atomic
 def demand_reject(*, demand_id, actor, reason: str) -> Demand:
-    demand = _lock(demand_id)
-    _check(actor, demand, Action.REJECT)
+    demand = DEMANDS.begin(demand_id, actor, Action.REJECT)
     reason = _require_text(reason, "reason", _("Give the reason the resident will read."))
-    _transition(demand, actor=actor, action=Action.REJECT, changes={"closed_at": timezone.now()}, note=reason)
+    DEMANDS.apply(demand, actor=actor, action=Action.REJECT, changes={"closed_at": timezone.now()}, note=reason)
     return demand
 
 
 @transaction.atomic
 def demand_merge(*, demand_id, actor, into: Demand | None, note="") -> Demand:
-    demand = _lock(demand_id)
-    _check(actor, demand, Action.MERGE)
+    demand = DEMANDS.begin(demand_id, actor, Action.MERGE)
     if into is None or into.pk == demand.pk or not can_view(actor, into):
         raise InvalidInput(field_errors={"into": [_("Enter the number of another demand you can see.")]})
     if into.status not in OPEN_STATES:
         raise InvalidInput(field_errors={"into": [_("A demand can only be merged into an open demand.")]})
-    _transition(demand, actor=actor, action=Action.MERGE, changes={"merged_into": into, "closed_at": timezone.now()},
+    DEMANDS.apply(demand, actor=actor, action=Action.MERGE, changes={"merged_into": into, "closed_at": timezone.now()},
                 note=note, data={"into": into.pk})
     return demand
 
 
 @transaction.atomic
 def demand_dispatch(*, demand_id, actor, unit, note="") -> Demand:
-    demand = _lock(demand_id)
-    _check(actor, demand, Action.DISPATCH)
+    demand = DEMANDS.begin(demand_id, actor, Action.DISPATCH)
     changes = {**_unit_fields(unit), **_clock_fields(demand, timezone.now())}
-    _transition(demand, actor=actor, action=Action.DISPATCH, changes=changes, note=note, data=_unit_data(unit))
+    DEMANDS.apply(demand, actor=actor, action=Action.DISPATCH, changes=changes, note=note, data=_unit_data(unit))
     return demand
 
 
 @transaction.atomic
 def demand_reassign(*, demand_id, actor, unit, note="") -> Demand:
-    demand = _lock(demand_id)
-    _check(actor, demand, Action.REASSIGN)
+    demand = DEMANDS.begin(demand_id, actor, Action.REASSIGN)
     fields = _unit_fields(unit)
     if demand.unit == unit:
         raise InvalidInput(field_errors={"unit": [_("Choose a different unit.")]})
     changes = {**fields, **_clock_fields(demand, timezone.now())}
-    _transition(demand, actor=actor, action=Action.REASSIGN, changes=changes, note=note, data=_unit_data(unit))
+    DEMANDS.apply(demand, actor=actor, action=Action.REASSIGN, changes=changes, note=note, data=_unit_data(unit))
     return demand
 
 
@@ -404,9 +360,8 @@ def demand_reassign(*, demand_id, actor, unit, note="") -> Demand:
 
 @transaction.atomic
 def demand_accept(*, demand_id, actor) -> Demand:
-    demand = _lock(demand_id)
-    _check(actor, demand, Action.ACCEPT)
-    _transition(demand, actor=actor, action=Action.ACCEPT, changes={"accepted_by": actor, "accepted_at": timezone.now()},
+    demand = DEMANDS.begin(demand_id, actor, Action.ACCEPT)
+    DEMANDS.apply(demand, actor=actor, action=Action.ACCEPT, changes={"accepted_by": actor, "accepted_at": timezone.now()},
                 data={"unit": str(demand.unit)})
     return demand
 
@@ -422,14 +377,13 @@ _UNIT_CLEARED = {
 
 @transaction.atomic
 def demand_return(*, demand_id, actor, reason: str) -> Demand:
-    demand = _lock(demand_id)
-    _check(actor, demand, Action.RETURN)
+    demand = DEMANDS.begin(demand_id, actor, Action.RETURN)
     reason = _require_text(reason, "reason", _("Say why the demand is not for your unit."))
     returns = demand.return_count + 1
     changes = {**_UNIT_CLEARED, "return_count": returns}
     if returns >= settings.RETURNS_BEFORE_DISTRICT:
         changes["at_district_centre"] = True
-    _transition(demand, actor=actor, action=Action.RETURN, changes=changes, note=reason, public=False,
+    DEMANDS.apply(demand, actor=actor, action=Action.RETURN, changes=changes, note=reason, public=False,
                 data={"unit": str(demand.unit), "returns": returns, "to_district": changes.get("at_district_centre", False)})
     return demand
 
@@ -437,8 +391,7 @@ def demand_return(*, demand_id, actor, reason: str) -> Demand:
 @transaction.atomic
 def demand_forward(*, demand_id, actor, note: str = "") -> Demand:
     """A deputy hands an individual problem to the handling centre (转交) and keeps following it."""
-    demand = _lock(demand_id)
-    _check(actor, demand, Action.FORWARD)
+    demand = DEMANDS.begin(demand_id, actor, Action.FORWARD)
     deputy = demand.unit_deputy
     changes = {**_UNIT_CLEARED, "addressed_deputy": deputy}
     data = {"unit": str(deputy), "deputy_id": deputy.pk}
@@ -449,7 +402,7 @@ def demand_forward(*, demand_id, actor, note: str = "") -> Demand:
         changes["return_count"] = returns
         changes["at_district_centre"] = demand.at_district_centre or returns >= settings.RETURNS_BEFORE_DISTRICT
         data.update(returns=returns, to_district=changes["at_district_centre"])
-    _transition(demand, actor=actor, action=Action.FORWARD, changes=changes, note=(note or "").strip(), data=data)
+    DEMANDS.apply(demand, actor=actor, action=Action.FORWARD, changes=changes, note=(note or "").strip(), data=data)
     return demand
 
 
@@ -462,54 +415,50 @@ def _held_by_dispatch(demand) -> bool:
 
 @transaction.atomic
 def demand_request_extension(*, demand_id, actor, days: int, reason: str) -> Demand:
-    demand = _lock(demand_id)
-    _check(actor, demand, Action.REQUEST_EXTENSION)
+    demand = DEMANDS.begin(demand_id, actor, Action.REQUEST_EXTENSION)
     reason = _require_text(reason, "reason", _("Say why more time is needed."))
     if not isinstance(days, int) or not 1 <= days <= 30:
         raise InvalidInput(field_errors={"days": [_("Ask for 1 to 30 working days.")]})
-    _transition(demand, actor=actor, action=Action.REQUEST_EXTENSION, changes={"extension_requested_days": days},
+    DEMANDS.apply(demand, actor=actor, action=Action.REQUEST_EXTENSION, changes={"extension_requested_days": days},
                 note=reason, public=False, data={"days": days})
     return demand
 
 
 @transaction.atomic
 def demand_extend(*, demand_id, actor, note="") -> Demand:
-    demand = _lock(demand_id)
-    _check(actor, demand, Action.EXTEND)
+    demand = DEMANDS.begin(demand_id, actor, Action.EXTEND)
     days = demand.extension_requested_days
     new_deadline = sla.add_working_days(demand.resolve_deadline or timezone.now(), days)
     warn_at, supervise_at = sla.escalation_times(demand.dispatched_at or timezone.now(), new_deadline)
     # Levels already reached stay reached: each applies once per dispatch.
     changes = {"resolve_deadline": new_deadline, "warn_at": warn_at, "supervise_at": supervise_at,
                "extension_used": True, "extension_requested_days": None}
-    _transition(demand, actor=actor, action=Action.EXTEND, changes=changes, note=note,
+    DEMANDS.apply(demand, actor=actor, action=Action.EXTEND, changes=changes, note=note,
                 data={"days": days, "resolve_deadline": new_deadline.isoformat()})
     return demand
 
 
 @transaction.atomic
 def demand_deny_extension(*, demand_id, actor, reason: str) -> Demand:
-    demand = _lock(demand_id)
-    _check(actor, demand, Action.DENY_EXTENSION)
+    demand = DEMANDS.begin(demand_id, actor, Action.DENY_EXTENSION)
     reason = _require_text(reason, "reason", _("Say why the extension is refused."))
-    _transition(demand, actor=actor, action=Action.DENY_EXTENSION, changes={"extension_requested_days": None},
+    DEMANDS.apply(demand, actor=actor, action=Action.DENY_EXTENSION, changes={"extension_requested_days": None},
                 note=reason, public=False)
     return demand
 
 
 @transaction.atomic
 def demand_note(*, demand_id, actor, text: str, public: bool = False) -> Demand:
-    demand = _lock(demand_id)
-    _check(actor, demand, Action.NOTE)
+    demand = DEMANDS.begin(demand_id, actor, Action.NOTE)
     text = _require_text(text, "text", _("Write the progress note."))
-    _transition(demand, actor=actor, action=Action.NOTE, changes={}, note=text, public=public)
+    DEMANDS.apply(demand, actor=actor, action=Action.NOTE, changes={}, note=text, public=public)
     return demand
 
 
+@uploads.photos_written_first
 @transaction.atomic
 def demand_resolve(*, demand_id, actor, outcome: str, reply: str, photos=()) -> Demand:
-    demand = _lock(demand_id)
-    _check(actor, demand, Action.RESOLVE)
+    demand = DEMANDS.begin(demand_id, actor, Action.RESOLVE)
     errors = {}
     if outcome not in Outcome.values:
         errors["outcome"] = [_("Choose the outcome.")]
@@ -527,10 +476,10 @@ def demand_resolve(*, demand_id, actor, outcome: str, reply: str, photos=()) -> 
         "resolved_by_grid": demand.unit_grid_id is not None,
         "reply_flags": reply_flags_for(demand, reply.strip()),
     }
-    event = _transition(demand, actor=actor, action=Action.RESOLVE, changes=changes, note=reply.strip(),
+    event = DEMANDS.apply(demand, actor=actor, action=Action.RESOLVE, changes=changes, note=reply.strip(),
                         data={"outcome": outcome, "unit": str(demand.unit), "reply_flags": changes["reply_flags"]})
     for photo in checked:
-        uploads.store_photo(demand, photo, purpose=DemandAttachment.Purpose.RESULT, event=event)
+        uploads.attach_photo(demand, photo, purpose=DemandAttachment.Purpose.RESULT, event=event)
     policy = sla.policy_for(demand.type, demand.urgency)
     if policy is not None and policy.auto_verify:
         _verify(demand, actor=SYSTEM, note=_("Verified automatically by policy for this type."), data={"policy": True})
@@ -541,20 +490,20 @@ def demand_resolve(*, demand_id, actor, outcome: str, reply: str, photos=()) -> 
 
 
 def _verify(demand, *, actor, note="", data=None) -> None:
-    _check(actor, demand, Action.VERIFY)
+    DEMANDS.check(actor, demand, Action.VERIFY)
     changes = {"verified_at": timezone.now(), "rating_token": secrets.token_urlsafe(24), "rating_reminders_sent": 0}
-    _transition(demand, actor=actor, action=Action.VERIFY, changes=changes, note=note, data=data)
+    DEMANDS.apply(demand, actor=actor, action=Action.VERIFY, changes=changes, note=note, data=data)
 
 
 @transaction.atomic
 def demand_verify(*, demand_id, actor, note="") -> Demand:
-    demand = _lock(demand_id)
+    demand = DEMANDS.lock(demand_id)
     _verify(demand, actor=actor, note=note)
     return demand
 
 
 def _reopen(demand, *, actor, reason: str, unit=None) -> None:
-    _check(actor, demand, Action.REOPEN)
+    DEMANDS.check(actor, demand, Action.REOPEN)
     unit = unit or demand.unit
     changes = {
         **_unit_fields(unit),
@@ -564,14 +513,13 @@ def _reopen(demand, *, actor, reason: str, unit=None) -> None:
         "verified_at": None, "rating_token": "", "rating": "", "rating_comment": "", "rated_at": None,
         "closed_at": None,
     }
-    _transition(demand, actor=actor, action=Action.REOPEN, changes=changes, note=reason,
+    DEMANDS.apply(demand, actor=actor, action=Action.REOPEN, changes=changes, note=reason,
                 data={**_unit_data(unit), "rework": demand.rework_count + 1})
 
 
 @transaction.atomic
 def demand_reopen(*, demand_id, actor, reason: str, unit=None) -> Demand:
-    demand = _lock(demand_id)
-    _check(actor, demand, Action.REOPEN)
+    demand = DEMANDS.begin(demand_id, actor, Action.REOPEN)
     reason = _require_text(reason, "reason", _("Say what must be handled again."))
     _reopen(demand, actor=actor, reason=reason, unit=unit)
     return demand
@@ -580,8 +528,7 @@ def demand_reopen(*, demand_id, actor, reason: str, unit=None) -> Demand:
 @transaction.atomic
 def demand_rate(*, demand_id, actor, rating: str, comment: str = "") -> Demand:
     """The resident's rating. A first "dissatisfied" reopens; a second closes and flags for supervisors."""
-    demand = _lock(demand_id)
-    _check(actor, demand, Action.RATE)
+    demand = DEMANDS.begin(demand_id, actor, Action.RATE)
     if rating not in Rating.values:
         raise InvalidInput(field_errors={"rating": [_("Choose how satisfied you are.")]})
     comment = (comment or "").strip()
@@ -594,7 +541,7 @@ def demand_rate(*, demand_id, actor, rating: str, comment: str = "") -> Demand:
         changes["flagged"] = True
     # How the rating came in: the private link from the SMS, the tracking code, or the resident's own account.
     via = actor.via if isinstance(actor, ResidentActor) else "account"
-    _transition(demand, actor=actor, action=Action.RATE, changes=changes, note=comment,
+    DEMANDS.apply(demand, actor=actor, action=Action.RATE, changes=changes, note=comment,
                 data={"rating": rating, "via": via})
     if dissatisfied and count == 1:
         _reopen(demand, actor=SYSTEM, reason=_("The resident was not satisfied; the demand is handled again."))
@@ -603,9 +550,8 @@ def demand_rate(*, demand_id, actor, rating: str, comment: str = "") -> Demand:
 
 @transaction.atomic
 def demand_expire_rating(*, demand_id, actor=SYSTEM) -> Demand:
-    demand = _lock(demand_id)
-    _check(actor, demand, Action.EXPIRE_RATING)
-    _transition(demand, actor=actor, action=Action.EXPIRE_RATING,
+    demand = DEMANDS.begin(demand_id, actor, Action.EXPIRE_RATING)
+    DEMANDS.apply(demand, actor=actor, action=Action.EXPIRE_RATING,
                 changes={"closed_at": timezone.now(), "rating_token": ""})
     return demand
 
@@ -615,8 +561,7 @@ def demand_urge(*, demand_id, actor, note: str, due_date: dt.date) -> Supervisio
     """A supervision order for the demand. A demand has one open order at a time: urging a demand whose order is
     still unanswered (the sweep's automatic one, or another supervisor's) rewrites that order with this note and due
     date, so the unit answers one order; the earlier words stay in the timeline."""
-    demand = _lock(demand_id)
-    _check(actor, demand, Action.URGE)
+    demand = DEMANDS.begin(demand_id, actor, Action.URGE)
     note = _require_text(note, "note", _("Write what the unit must do."))
     if due_date is None or due_date < timezone.localdate():
         raise InvalidInput(field_errors={"due_date": [_("The due date cannot be in the past.")]})
@@ -625,7 +570,7 @@ def demand_urge(*, demand_id, actor, note: str, due_date: dt.date) -> Supervisio
     data = {"due_date": due_date.isoformat()}
     if order is not None:
         data.update(order=order.pk, previous_due_date=order.due_date.isoformat())
-    event = _transition(demand, actor=actor, action=Action.URGE, changes={}, note=note, public=False, data=data)
+    event = DEMANDS.apply(demand, actor=actor, action=Action.URGE, changes={}, note=note, public=False, data=data)
     if order is None:
         return SupervisionOrder.objects.create(demand=demand, created_by=actor, note=note, due_date=due_date,
                                                created_at=event.created_at)
@@ -656,12 +601,13 @@ def supervision_order_answer(*, order_id, actor, answer: str) -> SupervisionOrde
     return order
 
 
+@uploads.photos_written_first
 @transaction.atomic
 def demand_attach_photos(*, demand_id, actor, photos) -> list:
     """More photos for an open demand: the submitter's evidence, or the handling unit's result photos."""
     from .permissions import is_submitter, is_unit_member
 
-    demand = _lock(demand_id)
+    demand = DEMANDS.lock(demand_id)
     if is_unit_member(actor, demand):
         purpose = DemandAttachment.Purpose.RESULT
     elif is_submitter(actor, demand):
@@ -678,7 +624,7 @@ def demand_attach_photos(*, demand_id, actor, photos) -> list:
     checked = [uploads.check_photo(f) for f in photos]
     demand.updated_at = timezone.now()
     demand.save(update_fields=["updated_at"])
-    return [uploads.store_photo(demand, photo, purpose=purpose) for photo in checked]
+    return [uploads.attach_photo(demand, photo, purpose=purpose) for photo in checked]
 
 
 # ---------------------------------------------------------------- composed actions

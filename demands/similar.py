@@ -1,7 +1,7 @@
 """Open demands near a place that look like a given text: the resident's "已有类似诉求" hint and the
 dispatcher's merge candidates.
 
-Scored with suggestions.grouping.similarity_matrix (TF-IDF over demands.text.terms, place words left out
+Scored with demands.grouping.similarity_matrix (TF-IDF over demands.text.terms, place words left out
 of the topic comparison), so "same village, other problem" scores nothing. The threshold was measured on
 tests/test_grouping.py's fixture (see SIMILAR_THRESHOLD).
 """
@@ -61,7 +61,7 @@ def similar_open_demands(*, content, township=None, community=None, grid=None, l
     """Open demands of the last WINDOW_DAYS days at the same place that look like `content`, most alike
     first, as (demand, score in [0, 1]). A point (lat, lng) stands in for the place when none is given.
     `queryset` narrows the candidates further (e.g. to what a viewer may see)."""
-    from suggestions.grouping import similarity_matrix
+    from demands.grouping import similarity_matrix
 
     content = (content or "").strip()
     if len(content) < MIN_QUERY_CHARS:
@@ -105,7 +105,7 @@ def hint_place(data) -> dict:
     above it is dropped, as the form itself would refuse it."""
     from grids.models import Community, Grid, Township
 
-    from .selectors import valid_pk
+    from core.validators import valid_pk
 
     ids = {name: str(data.get(name) or "").strip() for name in ("township", "community", "grid")}
     township = Township.objects.filter(pk=ids["township"]).first() if valid_pk(ids["township"]) else None

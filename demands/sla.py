@@ -1,4 +1,4 @@
-"""Deadlines from the SLA policy on the Chinese statutory working-day calendar (DESIGN §5)."""
+"""Deadlines from the SLA policy on the Chinese statutory working-day calendar (docs/lifecycles.md#sla-clock)."""
 
 import datetime as dt
 from functools import lru_cache
@@ -61,7 +61,7 @@ def deadlines_for(demand_type: str, urgency: str, start: dt.datetime) -> tuple[d
     return min(accept, resolve), resolve
 
 
-WARNING_SHARE = 0.75  # level 1 when three quarters of the resolve window are spent (DESIGN §5)
+WARNING_SHARE = 0.75  # level 1 when three quarters of the resolve window are spent (docs/lifecycles.md#escalation)
 
 
 def escalation_times(start: dt.datetime, resolve_by: dt.datetime) -> tuple[dt.datetime, dt.datetime]:

@@ -1,4 +1,4 @@
-"""The demand lifecycle as data (DESIGN §4). Services, pages and tests all read this one table."""
+"""The demand lifecycle as data (docs/lifecycles.md#demands). Services, pages and tests all read this one table."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import escalation
+from . import escalation, uploads
 
 # acks_late + reject_on_worker_lost: a sweep killed halfway is redelivered; being idempotent, rerunning is safe.
 SWEEP = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
@@ -26,3 +26,9 @@ def rating_sweep_task():
 @shared_task(name="demands.escalate_one", **SWEEP)
 def demand_escalate_task(demand_id: int):
     return escalation.demand_escalate(demand_id=demand_id)
+
+
+@shared_task(name="demands.photo_sweep", **SWEEP)
+def photo_sweep_task(months: int | None = 2):
+    # months=None walks every folder: once after a long outage of beat.
+    return uploads.photo_sweep(months=months)

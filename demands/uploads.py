@@ -1,11 +1,15 @@
 """Photos from residents and handlers: only real images, re-encoded so nothing else rides along.
 
 Every upload path (the submit page, the resolve form, the attachments API) goes through `check_photo`,
-which decodes the file with Pillow and keeps only its pixels, and `store_photo`, which files them under a
-random name. The resident's file name is display text only.
+which decodes the file with Pillow and keeps only its pixels, and `photos_written_first`, which writes them to
+the attachments' storage under a random name before the demand's transaction (`attach_photo` then adds the
+row). The resident's file name is display text only. Storage is Django's (local files, or a shared S3-compatible
+store), never a path on one machine; `photo_sweep` removes files whose row never committed.
 """
 
+import functools
 import io
+import logging
 import math
 import re
 import secrets
@@ -14,10 +18,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from portal.errors import InvalidInput
+from core.errors import InvalidInput
 
 # Pillow formats accepted from residents; GIF and everything else is refused (a GIF can also be a script).
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -134,12 +139,15 @@ def _to_srgb(image: Image.Image) -> Image.Image:
         return image
 
 
-def check_photo(upload) -> CheckedPhoto:
+def check_photo(upload) -> "CheckedPhoto | StoredPhoto":
     """Decode the upload as an image and re-encode its pixels as JPEG or PNG.
 
     EXIF (GPS position, camera serial), XMP, IPTC, comments and colour profiles are all left behind, and
-    so is anything appended to or hidden inside the file.
+    so is anything appended to or hidden inside the file. A StoredPhoto was checked before it was written: it
+    comes back as it is.
     """
+    if isinstance(upload, StoredPhoto):
+        return upload
     name = ((getattr(upload, "name", "") or "photo").replace("\\", "/").rsplit("/", 1)[-1] or "photo")[:200]
     limit = settings.MAX_PHOTO_BYTES
     too_big = _("larger than %(mb)s MB.") % {"mb": f"{limit / 1024 / 1024:g}"}
@@ -196,15 +204,150 @@ def check_photo(upload) -> CheckedPhoto:
     return CheckedPhoto(name, out.getvalue(), extension, content_type, pixels.width, pixels.height)
 
 
-def store_photo(demand, photo: CheckedPhoto, *, purpose, event=None):
+# ---------------------------------------------------------------- storing, outside the demand's transaction
+
+logger = logging.getLogger(__name__)
+FOLDER = "demands"
+# A file is an orphan only this long after it was written: far longer than any transaction that adds its row.
+ORPHAN_GRACE_SECONDS = 3600
+
+
+@dataclass
+class StoredPhoto:
+    """A checked photo already in storage: the service adds its attachment row and nothing else."""
+
+    photo: CheckedPhoto
+    token: str
+    name: str
+
+
+def photo_storage():
     from .models import DemandAttachment
 
-    # The token names the file on disk and in its URL: random, never derived from the client's file name.
+    # The field's own storage: STORAGES["default"] unless the field names another.
+    return DemandAttachment._meta.get_field("file").storage
+
+
+def photos_written_first(service):
+    """Check the service's `photos` and write them to storage before it opens its transaction.
+
+    The service then only adds rows (`attach_photo`): no row is locked while storage is written, a retried
+    transaction reuses the same files, and if the service raises its files are deleted. Photos that fail their
+    check, or too many of them, are handed on untouched (rewound), so the service refuses them in its usual order,
+    after scope and state. Should an enclosing transaction roll back later, `photo_sweep` deletes the files.
+    """
+
+    @functools.wraps(service)
+    def wrapper(*args, photos=(), **kwargs):
+        stored = _write_first(photos)
+        if stored is None:
+            return service(*args, photos=photos, **kwargs)
+        try:
+            return service(*args, photos=stored, **kwargs)
+        except BaseException:
+            discard_photos(stored)
+            raise
+
+    return wrapper
+
+
+def _write_first(photos) -> list[StoredPhoto] | None:
+    photos = list(photos or ())
+    if not photos or len(photos) > settings.MAX_PHOTOS or any(isinstance(p, StoredPhoto) for p in photos):
+        return None  # nothing to write, the service's own refusal, or written already by the caller
+    try:
+        checked = [check_photo(upload) for upload in photos]
+    except InvalidInput:
+        for upload in photos:
+            if hasattr(upload, "seek"):
+                upload.seek(0)
+        return None
+    stored = []
+    try:
+        for photo in checked:
+            stored.append(_write(photo))
+    except BaseException:
+        discard_photos(stored)
+        raise
+    return stored
+
+
+def _write(photo: CheckedPhoto) -> StoredPhoto:
+    # The token names the file and its URL: random, never derived from the client's file name.
+    token = secrets.token_hex(16)
+    path = f"{FOLDER}/{timezone.localdate():%Y/%m}/{token}.{photo.extension}"
+    name = photo_storage().save(path, ContentFile(photo.data))
+    return StoredPhoto(photo, token, name)
+
+
+def discard_photos(stored) -> None:
+    for item in stored:
+        try:
+            photo_storage().delete(item.name)
+        except Exception:  # the failure being handled matters more; the sweep deletes what is left
+            logger.warning("could not delete the photo file %s", item.name, exc_info=True)
+
+
+def attach_photo(demand, stored: StoredPhoto, *, purpose, event=None):
+    """The attachment row of a photo written by `photos_written_first`, in the caller's transaction."""
+    from .models import DemandAttachment
+
+    photo = stored.photo
     attachment = DemandAttachment(
-        demand=demand, event=event, purpose=purpose, token=secrets.token_hex(16), extension=photo.extension,
+        demand=demand, event=event, purpose=purpose, token=stored.token, extension=photo.extension,
         original_name=photo.original_name, content_type=photo.content_type, size=len(photo.data),
         width=photo.width, height=photo.height,
     )
-    attachment.file.save(f"{attachment.token}.{photo.extension}", ContentFile(photo.data), save=False)
+    attachment.file.name = stored.name
     attachment.save()
     return attachment
+
+
+def photo_sweep(*, months: int | None = 2) -> int:
+    """Delete photo files that no attachment row names and that are older than the grace period; how many went.
+
+    A file is written before its demand's transaction, so a crash or a rolled-back enclosing transaction can leave
+    one behind. Only the folders of the last `months` upload months are walked (all of them with months=None): the
+    hourly run has seen every older one. Kept photos of unfinished forms past their age go too.
+    """
+    from . import pending_uploads
+    from .models import DemandAttachment
+
+    storage = photo_storage()
+    cutoff = timezone.now() - timezone.timedelta(seconds=ORPHAN_GRACE_SECONDS)
+    removed = 0
+    for folder in _folders(storage, months):
+        try:
+            _dirs, files = storage.listdir(folder)
+        except FileNotFoundError:
+            continue
+        names = [f"{folder}/{f}" for f in files]
+        for start in range(0, len(names), 500):
+            batch = names[start:start + 500]
+            named = set(DemandAttachment.objects.filter(file__in=batch).values_list("file", flat=True))
+            for name in batch:
+                try:
+                    if name in named or storage.get_modified_time(name) > cutoff:
+                        continue
+                except FileNotFoundError:  # deleted meanwhile (a second sweep, a failed action cleaning up)
+                    continue
+                # Once more right before deleting, in case its row committed while this batch was looked at.
+                if not DemandAttachment.objects.filter(file=name).exists():
+                    storage.delete(name)
+                    removed += 1
+    return removed + pending_uploads.sweep()
+
+
+def _folders(storage, months: int | None) -> list[str]:
+    if months is not None:
+        today = timezone.localdate()
+        index = today.year * 12 + today.month - 1
+        return [f"{FOLDER}/{i // 12:04d}/{i % 12 + 1:02d}" for i in range(index, index - months, -1)]
+    try:
+        years, _files = storage.listdir(FOLDER)
+    except FileNotFoundError:
+        return []
+    found = [FOLDER]
+    for year in sorted(years):
+        found += [f"{FOLDER}/{year}/{month}" for month in sorted(storage.listdir(f"{FOLDER}/{year}")[0])]
+    return found

@@ -13,16 +13,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from portal.errors import ApplicationError, InvalidInput, NotFound
-from portal.pages import attach_errors, submit_form
-from portal.ratelimit import over_limit, too_many
+from core.errors import ApplicationError, InvalidInput, NotFound
+from core.pages import attach_errors, submit_form
+from core.ratelimit import over_limit, too_many
+
+from core.actors import ResidentActor
 
 from . import pending_uploads, selectors, services, similar
 from .filters import workbench_filterset
 from .actions import REFUSALS, STAFF_ACTIONS, action_label, offered_actions
 from .forms import RateForm, SubmitForm, SupervisionAnswerForm, TrackForm
 from .permissions import (
-    ResidentActor, can_see_personal_data, can_see_system_checks, is_resident_submitter, sees_internal_history,
+    can_see_personal_data, can_see_system_checks, is_resident_submitter, sees_internal_history,
 )
 from .quality import reply_flag_reasons
 from .resident import submit_initial

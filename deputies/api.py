@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, permissions, serializers
 
-from portal.api import CodePagination
+from core.api import CodePagination
 
 from . import qr
 from .models import Deputy, Station

@@ -1,4 +1,4 @@
-"""REST API for the duty archive, reception days and participation (DESIGN §6, §8). The services act."""
+"""REST API for the duty archive, reception days and participation (docs/lifecycles.md#duty-archive). The services act."""
 
 import django_filters
 from django.utils import timezone
@@ -8,8 +8,8 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.api import SafeSlugRelatedField
-from portal.errors import NotPermitted
+from core.api import SafeSlugRelatedField
+from core.errors import NotPermitted
 
 from . import permissions, selectors, services
 from .models import Deputy, DutyRecord, Reception, Station

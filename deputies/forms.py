@@ -4,8 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from demands.forms import PhoneField
-from portal.fields import DateInput, SafeDateField
+from core.validators import PhoneField
+from core.fields import DateInput, SafeDateField
 from demands.models import DemandType, Outcome
 from grids.models import Township
 

@@ -1,4 +1,4 @@
-"""People's-congress deputies, their liaison stations, receptions and duty archive (DESIGN §6)."""
+"""People's-congress deputies, their liaison stations, receptions and duty archive (docs/lifecycles.md#deputies)."""
 
 from django.conf import settings
 from django.db import models

@@ -1,7 +1,7 @@
 """Who may do what on the deputies' side: one predicate per action."""
 
 from accounts.models import Role
-from demands.permissions import is_staff_user
+from core.actors import is_staff_user
 
 
 def is_supervisor(user) -> bool:

@@ -17,7 +17,7 @@ class ImageFormat:
 
 register_converter(ImageFormat, "qrfmt")
 
-# <code:…> (portal.converters): anything else (a NUL byte, a dot) cannot name a deputy, station or grid.
+# <code:…> (core.converters): anything else (a NUL byte, a dot) cannot name a deputy, station or grid.
 urlpatterns = [
     path("d/<code:code>/", public.deputy_landing, name="deputy"),
     path("d/<code:code>/qr.<qrfmt:fmt>", public.deputy_qr, name="deputy_qr"),

@@ -1,4 +1,4 @@
-"""Demo deputies and liaison stations of Bazhou (DESIGN §6).
+"""Demo deputies and liaison stations of Bazhou (docs/lifecycles.md#deputies).
 
 Every township gets 8–12 deputies of mixed levels (county and township mostly; six city, two provincial and one
 national deputy spread over the district), each embedded in 1–3 grids of their township (代表进网格). Stations:
@@ -11,8 +11,8 @@ import random
 from decimal import Decimal
 
 from grids.models import Community, Grid, Township
-from portal.names import person_name
-from portal.seeding import sync_rows
+from core.names import person_name
+from core.seeding import sync_rows
 
 from .models import Deputy, Station
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from demands.models import Demand
-from demands.selectors import valid_pk
+from core.validators import valid_pk
 from demands.states import HANDLING_STATES, Status
-from portal.errors import NotFound
-from portal.rates import Rate
+from core.errors import NotFound
+from core.rates import Rate
 
 from . import permissions
 from .models import Deputy, DutyRecord, Reception, Station, Term
@@ -48,14 +48,6 @@ def duty_records_visible_to(user) -> QuerySet:
         qs = DutyRecord.objects.all()
         return qs if user.is_superuser or user.township_id is None else qs.filter(deputy__township_id=user.township_id)
     return DutyRecord.objects.none()
-
-
-def draft_suggestions(deputy: Deputy, limit: int = 20) -> list:
-    """The deputy's suggestions still in draft: evidence can be added to them only then."""
-    from suggestions.models import Suggestion
-    from suggestions.states import Status as SuggestionStatus
-
-    return list(Suggestion.objects.filter(deputies=deputy, status=SuggestionStatus.DRAFT).order_by("-id")[:limit])
 
 
 def stations_of(user) -> QuerySet:

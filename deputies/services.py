@@ -11,7 +11,7 @@ from demands import services as demand_services
 from demands.models import Channel, Demand, Outcome
 from demands.permissions import can_view
 from demands.states import Status
-from portal.errors import InvalidInput, NotFound, NotPermitted
+from core.errors import InvalidInput, NotFound, NotPermitted
 
 from . import permissions
 from .models import Deputy, DutyRecord, Reception, Station

@@ -7,7 +7,6 @@ urlpatterns = [
     path("demands/<int:pk>/take/", views.demand_take, name="take"),
     path("demands/<int:pk>/answer/", views.demand_answer, name="answer"),
     path("demands/<int:pk>/forward/", views.demand_forward, name="forward"),
-    path("demands/<int:pk>/link/", views.demand_link, name="link"),
     path("duties/", views.duties, name="duties"),
     path("book/<code:code>/", views.book, name="book"),
     path("participation/", views.participation, name="participation"),

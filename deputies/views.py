@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from demands import services as demand_services
-from demands.selectors import demand_get_for, valid_pk
-from portal.errors import ApplicationError, NotFound
-from portal.pages import submit_form
+from core.validators import valid_pk
+from demands.selectors import demand_get_for
+from core.errors import ApplicationError, NotFound
+from core.pages import submit_form
 
-from . import permissions, selectors, services
+from . import hooks, permissions, selectors, services
 from .forms import AnswerForm, DutyRecordForm, ForwardForm, ParticipationForm, ReceptionDemandForm, ReceptionForm
 from .models import DutyRecord, Term
 from .schedule import next_reception_dates
@@ -44,11 +45,12 @@ def home(request):
         "answer_form": AnswerForm(),
         "forward_form": ForwardForm(),
         "recent_duties": deputy.duty_records.all()[:5],
-        "drafts": selectors.draft_suggestions(deputy),
+        **hooks.home_extras(deputy),
     })
 
 
-def _demand_step(request, pk, run, form_class=None):
+def demand_step(request, pk, run, form_class=None):
+    """One step on a demand from the deputy's home page; refusals come back as messages there."""
     _deputy_or_404(request)
     try:
         demand = demand_get_for(viewer=request.user, pk=pk)
@@ -77,35 +79,21 @@ def _demand_step(request, pk, run, form_class=None):
 @login_required
 @require_POST
 def demand_take(request, pk):
-    return _demand_step(request, pk, lambda d, c: demand_services.demand_accept(demand_id=d.pk, actor=request.user))
+    return demand_step(request, pk, lambda d, c: demand_services.demand_accept(demand_id=d.pk, actor=request.user))
 
 
 @login_required
 @require_POST
 def demand_answer(request, pk):
-    return _demand_step(request, pk, lambda d, c: services.deputy_answer(
+    return demand_step(request, pk, lambda d, c: services.deputy_answer(
         demand_id=d.pk, actor=request.user, reply=c["reply"], outcome=c["outcome"]), AnswerForm)
 
 
 @login_required
 @require_POST
 def demand_forward(request, pk):
-    return _demand_step(request, pk, lambda d, c: demand_services.demand_forward(
+    return demand_step(request, pk, lambda d, c: demand_services.demand_forward(
         demand_id=d.pk, actor=request.user, note=c["note"]), ForwardForm)
-
-
-@login_required
-@require_POST
-def demand_link(request, pk):
-    """共性问题形成建议: cite this demand as evidence in one of the deputy's draft suggestions."""
-    from suggestions.services import suggestion_link_demand
-
-    suggestion_id = request.POST.get("suggestion", "")
-    if not valid_pk(suggestion_id):
-        messages.error(request, _("Choose one of your draft suggestions."))
-        return redirect("deputies:home")
-    return _demand_step(request, pk, lambda d, c: suggestion_link_demand(
-        suggestion_id=int(suggestion_id), actor=request.user, demand_id=d.pk))
 
 
 # ---------------------------------------------------------------- duty archive

@@ -8,8 +8,8 @@ from rest_framework import generics, permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.api import CodePagination
-from portal.errors import InvalidInput
+from core.api import CodePagination
+from core.errors import InvalidInput
 
 from .locate import locate
 from .models import Community, Grid, MicroGrid, Township

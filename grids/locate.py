@@ -1,4 +1,4 @@
-"""Point → grid: inside a grid's polygon, else the nearest centroid within the district (DESIGN §3)."""
+"""Point → grid: inside a grid's polygon, else the nearest centroid within the district (docs/architecture.md#places)."""
 
 from .models import Grid
 

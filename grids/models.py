@@ -1,4 +1,4 @@
-"""Places: district → township → community → grid → micro-grid (DESIGN §3)."""
+"""Places: district → township → community → grid → micro-grid (docs/architecture.md#places)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

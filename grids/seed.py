@@ -1,10 +1,10 @@
-"""The Bazhou demo places: 22 townships, their communities, 372 grids and 3,124 micro-grids (DESIGN §3)."""
+"""The Bazhou demo places: 22 townships, their communities, 372 grids and 3,124 micro-grids (docs/architecture.md#places)."""
 
 import math
 import random
 from decimal import Decimal
 
-from portal.seeding import sync_rows
+from core.seeding import sync_rows
 
 from .bazhou import COMMUNITY_WORDS, DISTRICT, TOWNSHIPS
 from .models import Community, District, Grid, MicroGrid, Township

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from portal.admin import LogAdmin, ReadOnlyInline
+from core.admin import LogAdmin, ReadOnlyInline
 
 from .models import ApiToken, Integration
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from demands.models import DemandEvent
 from demands.states import Action
 from demands.templatetags.demand_tags import RESIDENT_NOTES
-from portal.queue import enqueue_on_commit
+from core.queue import enqueue_on_commit
 
 from .models import CallbackAttempt, CallbackDelivery, Integration
 

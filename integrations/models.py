@@ -1,4 +1,4 @@
-"""Server-to-server clients (12345 hotlines, other systems) and API tokens (DESIGN §8)."""
+"""Server-to-server clients (12345 hotlines, other systems) and API tokens (docs/threat-model.md#integrations)."""
 
 import hashlib
 import secrets
@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core import versions
 
 TOKEN_PREFIX = "msk_"
 
@@ -63,7 +65,9 @@ class ApiToken(models.Model):
         return token, raw
 
 
-# hash -> (user, valid until): hotline clients call many times a second; a revoked token stops within a minute.
+# hash -> (user, stamp, valid until): hotline clients call many times a second. A change to a token, an integration,
+# its townships or its account sets a new stamp (core.versions), which every process sees on its next request;
+# the minute is the backstop for changes made without a signal (a queryset update()).
 _TOKEN_CACHE: dict = {}
 TOKEN_CACHE_SECONDS = 60
 
@@ -73,19 +77,28 @@ def token_user(raw: str):
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
     key = hash_token(raw)
+    stamp = versions.current(versions.INTEGRATIONS)  # read before the database, so a later change is never hidden
     cached = _TOKEN_CACHE.get(key)
-    if cached is not None and cached[1] > time.monotonic():
+    if cached is not None and stamp is not None and cached[1] == stamp and cached[2] > time.monotonic():
         return cached[0]
     user = _token_user_uncached(key)
-    if user is not None:
+    if user is not None and stamp is not None:
         if len(_TOKEN_CACHE) > 10_000:
             _TOKEN_CACHE.clear()
-        _TOKEN_CACHE[key] = (user, time.monotonic() + TOKEN_CACHE_SECONDS)
+        _TOKEN_CACHE[key] = (user, stamp, time.monotonic() + TOKEN_CACHE_SECONDS)
     return user
 
 
 def forget_cached_tokens() -> None:
+    """This process only; integrations_changed() tells every process."""
     _TOKEN_CACHE.clear()
+
+
+def integrations_changed() -> None:
+    """A token, an integration, its townships or an account changed: this process forgets now, every process
+    once the change is committed."""
+    forget_cached_tokens()
+    versions.bump_on_commit(versions.INTEGRATIONS)
 
 
 def _token_user_uncached(key: str):

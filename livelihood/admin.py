@@ -8,11 +8,13 @@ from django.contrib import admin
 from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin import LogAdmin, ReadOnlyInline
-from portal.errors import ApplicationError
+from core.admin import LogAdmin, ReadOnlyInline
+from core.errors import ApplicationError
 
 from . import selectors, services
-from .models import Candidate, Evaluation, Project, ProjectProgress, ProjectReport, Proposal, Round, VoterRecord
+from .models import (
+    BallotEvent, Candidate, Evaluation, Project, ProjectProgress, ProjectReport, Proposal, Round, VoterRecord,
+)
 from .states import ROUND_ALLOWS, RoundAction
 
 # Fields that say how the deputies voted.
@@ -145,6 +147,12 @@ class CandidateAdmin(NoTallyLookups, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return obj is None or obj.round.screened_at is None
+
+
+@admin.register(BallotEvent)
+class BallotEventAdmin(NoTallyLookups, LogAdmin):
+    list_display = ["created_at", "round", "action", "actor_label", "proposal"]
+    list_filter = ["round", "action"]
 
 
 @admin.register(VoterRecord)

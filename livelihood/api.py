@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from grids.models import Township
-from portal.api import SafeSlugRelatedField
+from core.api import SafeSlugRelatedField
 
 from . import selectors, services
 from .models import Candidate, Project, ProjectProgress, ProjectReport, Round

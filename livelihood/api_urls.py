@@ -1,4 +1,4 @@
-"""/api/v1/ballot/ (DESIGN §6, livelihood-project ballot)."""
+"""/api/v1/ballot/ (livelihood-project ballot, docs/lifecycles.md#livelihood-ballot)."""
 
 from django.urls import path
 

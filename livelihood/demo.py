@@ -16,7 +16,7 @@ from accounts.models import Role, User
 from demands.models import Department
 from deputies.models import Deputy, DutyRecord
 from grids.models import Township
-from portal.names import person_name
+from core.names import person_name
 
 from . import permissions, services
 from .models import Candidate, Evaluation, Project, ProjectProgress, ProjectReport, Proposal, Round

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from demands.forms import PhoneField
+from core.validators import PhoneField
 from demands.models import Department
 from grids.models import Township
 

@@ -1,4 +1,4 @@
-"""Livelihood-project ballot (民生实事项目票决, DESIGN §6): rounds, proposals, candidates, the sealed ballot box,
+"""Livelihood-project ballot (民生实事项目票决, docs/lifecycles.md#livelihood-ballot): rounds, proposals, candidates, the sealed ballot box,
 and the projects the winners become.
 
 Secrecy of the ballot holds against whoever reads the database (docs/ballot-secrecy.md): `VoterRecord` says THAT
@@ -15,6 +15,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+from core.models import ImmutableEvent
 
 from .states import ProposalStatus, round_status
 
@@ -286,3 +288,20 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} · {self.get_rating_display()}"
+
+
+class BallotEvent(ImmutableEvent):
+    """A step of a round or of a proposal in it: opened, screened, counted, published, merged, declined.
+
+    A ballot cast leaves no event: who voted is the VoterRecord, and nothing ties it to a choice.
+    """
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="events")
+    proposal = models.ForeignKey(Proposal, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(ImmutableEvent.Meta):
+        verbose_name = _("ballot event")
+        verbose_name_plural = _("ballot events")
+
+    def __str__(self) -> str:
+        return f"{self.round_id} {self.action}"

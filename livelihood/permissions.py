@@ -3,7 +3,7 @@
 from django.db.models import Q
 
 from accounts.models import Role
-from demands.permissions import is_staff_user
+from core.actors import is_staff_user
 from deputies.models import Deputy
 
 

@@ -7,9 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from demands.selectors import valid_pk
+from core.validators import valid_pk
 from deputies.models import Deputy
-from portal.errors import NotFound, TransitionNotAllowed
+from core.errors import NotFound, TransitionNotAllowed
 
 from . import permissions
 from .models import Candidate, Evaluation, Project, Proposal, Round, VoterRecord

@@ -11,33 +11,93 @@ from django.db.models import Case, F, Max, Value, When
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
-from demands.forms import PHONE_RE
+from core.actors import SYSTEM, is_staff_user
+from core.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
+from core.validators import PHONE_RE, valid_pk
+from core.workflow import Lifecycle
 from demands.models import Department
-from demands.permissions import is_staff_user
-from demands.selectors import valid_pk
 from deputies.models import DutyRecord
 from deputies.services import duty_record_add
 from grids.models import Township
-from portal.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
 
 from . import permissions, sealing, selectors
 from .models import (
-    Candidate, Evaluation, Project, ProjectProgress, ProjectReport, Proposal, Round, SealedBallot, VoterRecord,
+    BallotEvent, Candidate, Evaluation, Project, ProjectProgress, ProjectReport, Proposal, Round, SealedBallot, VoterRecord,
 )
-from .states import PROPOSAL_TRANSITIONS, ROUND_ALLOWS, ProposalAction, RoundAction, RoundStatus
+from .states import (
+    PROPOSAL_TRANSITIONS, ROUND_ALLOWS, ROUND_TRANSITIONS, ProposalAction, ProposalStatus, RoundAction, RoundStatus,
+)
 
-def _require(round_: Round, action: str, message: str) -> None:
-    if round_.status not in ROUND_ALLOWS[action]:
-        raise TransitionNotAllowed(message)
+
+def _staff_only(can):
+    return lambda actor, _row: can(actor)
+
+
+CANDIDATES_FIXED = gettext_lazy("The candidates of this round are fixed.")
+
+# Rounds are public: everyone may see one, so the engine's scope check passes and state and right decide.
+ROUNDS = Lifecycle(
+    model=Round,
+    transitions=ROUND_TRANSITIONS,
+    can={
+        RoundAction.EDIT: _staff_only(permissions.can_open_round),
+        RoundAction.EDIT_TERMS: _staff_only(permissions.can_open_round),
+        RoundAction.PROPOSE: lambda actor, round_: True,
+        RoundAction.EDIT_CANDIDATES: _staff_only(permissions.can_edit_candidates),
+        RoundAction.SCREEN: _staff_only(permissions.can_screen),
+        RoundAction.VOTE: _staff_only(permissions.can_vote),
+        RoundAction.TALLY: lambda actor, round_: actor is SYSTEM or permissions.can_publish(actor),
+        RoundAction.PUBLISH: _staff_only(permissions.can_publish),
+    },
+    can_view=lambda actor, round_: True,
+    refused=gettext_lazy("“%(action)s” is not possible while the ballot is “%(status)s”."),
+    missing=gettext_lazy("There is no ballot for that year."),
+    state_refusals={
+        RoundAction.EDIT_TERMS: gettext_lazy("Voting has opened: the dates, seats and candidates of this round can "
+                                             "no longer change."),
+        RoundAction.PROPOSE: gettext_lazy("This round is not collecting proposals now."),
+        RoundAction.EDIT_CANDIDATES: CANDIDATES_FIXED,
+        RoundAction.SCREEN: gettext_lazy("Candidates are fixed after the proposals close and before the vote."),
+        RoundAction.VOTE: gettext_lazy("Voting is not open: ballots are accepted only while the vote is open."),
+        RoundAction.TALLY: gettext_lazy("The results are published after the voting closes."),
+        RoundAction.PUBLISH: gettext_lazy("The results can be published once, after the voting closes."),
+    },
+    forbidden={RoundAction.VOTE: gettext_lazy("Only deputies of the district people's congress vote in this ballot.")},
+    status_field=None,
+    status_of=lambda round_: round_.status,
+    status_label=lambda status: RoundStatus(status).label,
+    action_label=lambda action: RoundAction(action).label,
+    event_model=BallotEvent,
+)
+
+
+def _round_open_for_candidates(actor, proposal):
+    return None if proposal.round.status in ROUND_ALLOWS[RoundAction.EDIT_CANDIDATES] else str(CANDIDATES_FIXED)
+
+
+PROPOSALS = Lifecycle(
+    model=Proposal,
+    transitions=PROPOSAL_TRANSITIONS,
+    can={ProposalAction.MERGE: _staff_only(permissions.can_edit_candidates),
+         ProposalAction.DECLINE: _staff_only(permissions.can_edit_candidates)},
+    # Proposals carry residents' contacts: outside the screening staff they do not exist.
+    can_view=lambda actor, proposal: permissions.can_view_screening(actor),
+    guards={ProposalAction.MERGE: _round_open_for_candidates, ProposalAction.DECLINE: _round_open_for_candidates},
+    refused=gettext_lazy("Proposal “%(title)s” has already been screened."),
+    describe=lambda proposal: {"title": proposal.title},
+    missing=gettext_lazy("No such proposal."),
+    status_label=lambda status: ProposalStatus(status).label,
+    action_label=lambda action: ProposalAction(action).label,
+    event_model=BallotEvent,
+    event_owner=lambda proposal: {"round_id": proposal.round_id, "proposal": proposal},
+)
 
 
 def _locked_round(round_id) -> Round:
-    round_ = Round.objects.select_for_update().filter(pk=round_id).first() if _is_id(round_id) else None
-    if round_ is None:
-        raise NotFound(_("There is no ballot for that year."))
-    return round_
+    return ROUNDS.lock(round_id if _is_id(round_id) else None)
 
 
 def _is_id(value) -> bool:
@@ -88,6 +148,8 @@ def round_open(
     if errors:
         raise InvalidInput(field_errors=errors)
     round_.save()
+    ROUNDS.record(round_, actor=actor, action=RoundAction.OPEN, from_status="",
+                  data={"year": year, "seats": seats})
     return round_
 
 
@@ -117,10 +179,10 @@ def round_update_check(*, round_: Round, actor, changes: dict) -> dict:
     if unknown:
         raise InvalidInput(field_errors={name: [_("This cannot be changed here.")] for name in sorted(unknown)})
     changed = {name: value for name, value in changes.items() if getattr(round_, name) != value}
-    if set(changed) & set(BALLOT_TERMS) and (round_.status not in ROUND_ALLOWS[RoundAction.EDIT_TERMS]
-                                            or VoterRecord.objects.filter(round=round_).exists()):
-        raise TransitionNotAllowed(_("Voting has opened: the dates, seats and candidates of this round can no "
-                                     "longer change."))
+    if set(changed) & set(BALLOT_TERMS):
+        ROUNDS.check(actor, round_, RoundAction.EDIT_TERMS)
+        if VoterRecord.objects.filter(round=round_).exists():
+            raise TransitionNotAllowed(ROUNDS.state_refusals[RoundAction.EDIT_TERMS])
     errors = {}
     if "title" in changed and not _text(changed["title"], 120):
         errors["title"] = [_("Give the round a title.")]
@@ -151,19 +213,17 @@ def round_update(*, round_id, actor, **changes) -> Round:
     round_ = _locked_round(round_id)
     changed = round_update_check(round_=round_, actor=actor, changes=changes)
     if changed:
-        for name, value in changed.items():
-            setattr(round_, name, _text(value, 120) if name == "title" else value)
-        round_.save(update_fields=list(changed))
+        action = RoundAction.EDIT_TERMS if set(changed) & set(BALLOT_TERMS) else RoundAction.EDIT
+        ROUNDS.apply(round_, actor=actor, action=action,
+                     changes={name: _text(value, 120) if name == "title" else value for name, value in changed.items()},
+                     data={"fields": sorted(changed)})
     return round_
 
 
 @transaction.atomic
 def round_screen(*, round_id, actor, rng: random.Random | None = None) -> Round:
     """Fix the candidates (差额: more candidates than seats) and draw their numbers by lot."""
-    round_ = _locked_round(round_id)
-    if not permissions.can_screen(actor):
-        raise NotPermitted()
-    _require(round_, RoundAction.SCREEN, _("Candidates are fixed after the proposals close and before the vote."))
+    round_ = ROUNDS.begin(round_id if _is_id(round_id) else None, actor, RoundAction.SCREEN)
     candidates = list(Candidate.objects.filter(round=round_).order_by("number"))
     if len(candidates) <= round_.seats:
         raise InvalidInput(_("There must be more candidates than seats: %(n)s candidates for %(k)s seats.")
@@ -176,8 +236,8 @@ def round_screen(*, round_id, actor, rng: random.Random | None = None) -> Round:
     for i, candidate in enumerate(candidates):
         candidate.number = i + 1
     Candidate.objects.bulk_update(candidates, ["number"])
-    round_.screened_at = timezone.now()
-    round_.save(update_fields=["screened_at"])
+    ROUNDS.apply(round_, actor=actor, action=RoundAction.SCREEN, changes={"screened_at": timezone.now()},
+                 data={"candidates": len(candidates), "seats": round_.seats})
     return round_
 
 
@@ -187,11 +247,8 @@ def round_publish(*, round_id, actor) -> list[Project]:
     from notifications.models import Notification
     from notifications.services import notify_staff
 
-    round_ = _locked_round(round_id)
-    if not permissions.can_publish(actor):
-        raise NotPermitted()
-    _require(round_, RoundAction.PUBLISH, _("The results can be published once, after the voting closes."))
-    round_ = round_tally(round_id=round_.pk)
+    round_ = ROUNDS.begin(round_id if _is_id(round_id) else None, actor, RoundAction.PUBLISH)
+    round_ = round_tally(round_id=round_.pk, actor=actor)
     if round_.ballots_cast == 0:
         raise TransitionNotAllowed(_("No ballot was cast in this round."))
     results = selectors.round_results(round_=round_)
@@ -200,9 +257,9 @@ def round_publish(*, round_id, actor) -> list[Project]:
                                budget=c.budget, department=c.department)
         for rank, c, elected in results.rows if elected
     ]
-    round_.published_at = timezone.now()
-    round_.published_by = actor
-    round_.save(update_fields=["published_at", "published_by"])
+    ROUNDS.apply(round_, actor=actor, action=RoundAction.PUBLISH,
+                 changes={"published_at": timezone.now(), "published_by": actor},
+                 data={"projects": [p.pk for p in projects]})
     with translation.override(settings.LANGUAGE_CODE):
         for project in projects:
             handlers = User.objects.filter(role=Role.HANDLER, department=project.department, is_active=True)
@@ -224,8 +281,8 @@ def proposal_submit(
     """A proposal from a resident (public form, anonymous allowed) or from a deputy's own session."""
     round_ = Round.objects.filter(pk=round_id).first() if _is_id(round_id) else None
     if round_ is None:
-        raise NotFound(_("There is no ballot for that year."))
-    _require(round_, RoundAction.PROPOSE, _("This round is not collecting proposals now."))
+        raise NotFound(ROUNDS.missing)
+    ROUNDS.check(actor, round_, RoundAction.PROPOSE)
     deputy = permissions.voter_deputy(actor)
     errors = {}
     title, content = _text(title, 100), _text(content, 2000)
@@ -251,20 +308,19 @@ def proposal_submit(
     )
 
 
-def _merge(round_: Round, candidate: Candidate, proposal_ids) -> None:
+def _merge(round_: Round, candidate: Candidate, proposal_ids, *, actor) -> None:
     ids = list(proposal_ids or [])
     if not all(_is_id(i) for i in ids):
         raise InvalidInput(field_errors={"proposals": [_("Choose proposals of this round.")]})
-    proposals = list(Proposal.objects.select_for_update().filter(round=round_, pk__in=ids))
+    proposals = list(Proposal.objects.select_for_update().select_related("round").filter(round=round_, pk__in=ids))
     if len(proposals) != len(set(ids)):
         raise InvalidInput(field_errors={"proposals": [_("Choose proposals of this round.")]})
-    sources, target = PROPOSAL_TRANSITIONS[ProposalAction.MERGE]
     for proposal in proposals:
-        if proposal.status not in sources:
-            raise TransitionNotAllowed(_("Proposal “%(title)s” has already been screened.") % {"title": proposal.title})
-        proposal.status = target
-        proposal.save(update_fields=["status"])
+        PROPOSALS.check(actor, proposal, ProposalAction.MERGE)
+        PROPOSALS.apply(proposal, actor=actor, action=ProposalAction.MERGE,
+                        data={"candidate": candidate.pk, "number": candidate.number})
     candidate.proposals.add(*proposals)
+
 
 
 def _candidate_fields(title, description, budget, department) -> dict:
@@ -292,14 +348,13 @@ def candidate_create(
     *, round_id, actor, title: str, description: str, budget, department: Department, proposal_ids=(),
 ) -> Candidate:
     """Merge proposals into a new candidate project (staff screening)."""
-    round_ = _locked_round(round_id)
-    if not permissions.can_edit_candidates(actor):
-        raise NotPermitted()
-    _require(round_, RoundAction.EDIT_CANDIDATES, _("The candidates of this round are fixed."))
+    round_ = ROUNDS.begin(round_id if _is_id(round_id) else None, actor, RoundAction.EDIT_CANDIDATES)
     fields = _candidate_fields(title, description, budget, department)
     number = (Candidate.objects.filter(round=round_).aggregate(n=Max("number"))["n"] or 0) + 1
     candidate = Candidate.objects.create(round=round_, number=number, **fields)
-    _merge(round_, candidate, proposal_ids)
+    ROUNDS.record(round_, actor=actor, action=RoundAction.EDIT_CANDIDATES, from_status=round_.status,
+                  note=candidate.title, data={"candidate": candidate.pk})
+    _merge(round_, candidate, proposal_ids, actor=actor)
     return candidate
 
 
@@ -309,32 +364,21 @@ def proposal_merge(*, proposal_id, actor, candidate_id) -> Proposal:
     candidate = Candidate.objects.filter(pk=candidate_id).first() if _is_id(candidate_id) else None
     if candidate is None:
         raise NotFound(_("No such candidate."))
-    round_ = _locked_round(candidate.round_id)
-    if not permissions.can_edit_candidates(actor):
-        raise NotPermitted()
-    _require(round_, RoundAction.EDIT_CANDIDATES, _("The candidates of this round are fixed."))
+    round_ = ROUNDS.begin(candidate.round_id, actor, RoundAction.EDIT_CANDIDATES)
     if not _is_id(proposal_id) or not Proposal.objects.filter(pk=proposal_id, round=round_).exists():
         raise NotFound(_("No such proposal."))
-    _merge(round_, candidate, [proposal_id])
+    _merge(round_, candidate, [proposal_id], actor=actor)
     return Proposal.objects.get(pk=proposal_id)
 
 
 @transaction.atomic
 def proposal_decline(*, proposal_id, actor, reason: str) -> Proposal:
-    proposal = Proposal.objects.select_for_update().filter(pk=proposal_id).first() if _is_id(proposal_id) else None
-    if proposal is None:
-        raise NotFound(_("No such proposal."))
-    if not permissions.can_edit_candidates(actor):
-        raise NotPermitted()
-    _require(proposal.round, RoundAction.EDIT_CANDIDATES, _("The candidates of this round are fixed."))
-    sources, target = PROPOSAL_TRANSITIONS[ProposalAction.DECLINE]
-    if proposal.status not in sources:
-        raise TransitionNotAllowed(_("Proposal “%(title)s” has already been screened.") % {"title": proposal.title})
+    proposal = PROPOSALS.begin(proposal_id if _is_id(proposal_id) else None, actor, ProposalAction.DECLINE)
     reason = _text(reason, 200)
     if not reason:
         raise InvalidInput(field_errors={"reason": [_("Say why the proposal is not adopted.")]})
-    proposal.status, proposal.decline_reason = target, reason
-    proposal.save(update_fields=["status", "decline_reason"])
+    PROPOSALS.apply(proposal, actor=actor, action=ProposalAction.DECLINE, changes={"decline_reason": reason},
+                    note=reason)
     return proposal
 
 
@@ -356,18 +400,14 @@ def ballot_cast(*, round_id, actor, candidate_ids) -> None:
         the same query for every ballot, and the choices travel only inside the sealed value.
     Returns nothing, so no caller can echo the choice.
     """
-    if not permissions.can_vote(actor):
-        if Round.objects.filter(pk=round_id).exists() if _is_id(round_id) else False:
-            raise NotPermitted(_("Only deputies of the district people's congress vote in this ballot."))
-        raise NotFound(_("There is no ballot for that year."))
     deputy = permissions.voter_deputy(actor)
     try:
         ids = [int(i) for i in candidate_ids or []]
     except (TypeError, ValueError):
         raise InvalidInput(field_errors={"candidates": [_("Choose candidates of this round.")]}) from None
     with transaction.atomic():
-        round_ = _locked_round(round_id)
-        _require(round_, RoundAction.VOTE, _("Voting is not open: ballots are accepted only while the vote is open."))
+        # Checked like every action, but never recorded: a ballot event would put a time beside a voter.
+        round_ = ROUNDS.begin(round_id if _is_id(round_id) else None, actor, RoundAction.VOTE)
         if len(set(ids)) != len(ids):
             raise InvalidInput(field_errors={"candidates": [_("Each candidate can be chosen only once.")]})
         if len(ids) > round_.seats:
@@ -404,7 +444,7 @@ class BallotBoxMismatch(TransitionNotAllowed):
 
 
 @transaction.atomic
-def round_tally(*, round_id) -> Round:
+def round_tally(*, round_id, actor=SYSTEM) -> Round:
     """Open the round's sealed ballots and count them, once, after the voting closes. Safe to run twice.
 
     One transaction reads every sealed ballot, writes each candidate's votes and the round's totals, and deletes
@@ -415,8 +455,7 @@ def round_tally(*, round_id) -> Round:
     round_ = _locked_round(round_id)
     if round_.tallied_at is not None or round_.status == RoundStatus.PUBLISHED:
         return round_
-    if round_.status != RoundStatus.CLOSED:
-        raise TransitionNotAllowed(_("The results are published after the voting closes."))
+    ROUNDS.check(actor, round_, RoundAction.TALLY)
     on_ballot = set(Candidate.objects.filter(round=round_).order_by().values_list("pk", flat=True))
     counts, blank = Counter(), 0
     sealed = list(SealedBallot.objects.filter(round=round_).values_list("seal", flat=True))
@@ -439,6 +478,8 @@ def round_tally(*, round_id) -> Round:
                                               blank_ballots=F("blank_ballots") + blank, tallied_at=timezone.now())
     SealedBallot.objects.filter(round=round_).delete()
     round_.refresh_from_db()
+    ROUNDS.record(round_, actor=actor, action=RoundAction.TALLY, from_status=round_.status,
+                  data={"ballots": round_.ballots_cast, "blank": round_.blank_ballots})
     return round_
 
 

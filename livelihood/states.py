@@ -1,4 +1,4 @@
-"""The ballot round and proposal lifecycles as data (DESIGN §6, 民生实事项目票决).
+"""The ballot round and proposal lifecycles as data (民生实事项目票决, docs/lifecycles.md#livelihood-ballot).
 
 A round's status is derived from its dates plus three explicit steps (candidates fixed = "screened", ballots
 counted = "tallied", results published). Services, pages and the API ask this one table what a status allows.
@@ -19,11 +19,14 @@ class RoundStatus(models.TextChoices):
 
 
 class RoundAction(models.TextChoices):
+    OPEN = "open", _("open the round")
+    EDIT = "edit", _("change the title or the evaluation window")
     PROPOSE = "propose", _("submit a proposal")
     EDIT_TERMS = "edit_terms", _("change the dates and seats")
     EDIT_CANDIDATES = "edit_candidates", _("merge proposals into candidates")
     SCREEN = "screen", _("fix the candidates")
     VOTE = "vote", _("vote")
+    TALLY = "tally", _("count the ballots")
     PUBLISH = "publish", _("publish the results")
 
 
@@ -36,7 +39,14 @@ ROUND_ALLOWS: dict[str, frozenset] = {
     RoundAction.EDIT_CANDIDATES: frozenset({R.COLLECTING, R.SCREENING}),
     RoundAction.SCREEN: frozenset({R.SCREENING}),
     RoundAction.VOTE: frozenset({R.VOTING}),
+    RoundAction.TALLY: frozenset({R.CLOSED}),
     RoundAction.PUBLISH: frozenset({R.CLOSED}),
+}
+# The same as a workflow table: a round's status follows from its dates and steps, so no action sets it.
+ROUND_TRANSITIONS: dict[str, tuple[frozenset, None]] = {
+    RoundAction.OPEN: (frozenset(), None),
+    RoundAction.EDIT: (frozenset(R), None),
+    **{action: (allowed, None) for action, allowed in ROUND_ALLOWS.items()},
 }
 # Counts and winners are secret while anyone may still vote.
 RESULTS_VISIBLE = frozenset({R.CLOSED, R.PUBLISHED})

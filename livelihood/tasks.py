@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from portal.errors import ApplicationError
+from core.errors import ApplicationError
 
 from . import selectors, services
 

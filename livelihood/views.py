@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from portal.errors import ApplicationError, NotFound, TransitionNotAllowed
-from portal.pages import submit_form
-from portal.ratelimit import over_limit, too_many
+from core.errors import ApplicationError, NotFound, TransitionNotAllowed
+from core.pages import submit_form
+from core.ratelimit import over_limit, too_many
 
 from . import permissions, selectors, services
 from .forms import (

@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from portal.admin import LogAdmin
+from core.admin import LogAdmin
 from django.utils.translation import gettext_lazy as _
 
 from demands.templatetags.demand_tags import mask_phone
 
-from portal.logredact import redact
+from core.logredact import redact
 
 from .models import Notification, OutboundMessage
 

@@ -3,16 +3,17 @@
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import get_connection, send_mail
 from django.utils.module_loading import import_string
 
 from demands.templatetags.demand_tags import mask_phone
-from portal.logredact import redact
+from core.logredact import redact
 
 logger = logging.getLogger("notifications")
 
 DEFAULT_SMS_GATEWAY = "notifications.channels.ConsoleSmsGateway"
 DEFAULT_STAFF_CHANNELS = ["log"]
+SEND_TIMEOUT_SECONDS = 60
 
 
 class Channel:
@@ -45,11 +46,14 @@ class EmailChannel(Channel):
     name = "email"
 
     def send(self, *, to: str, subject: str, body: str) -> None:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False)
+        # A mail server that never answers must not outlast the worker's claim on the message (a second send).
+        connection = get_connection(timeout=getattr(settings, "EMAIL_TIMEOUT", None) or SEND_TIMEOUT_SECONDS)
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False, connection=connection)
 
 
 class SmsGateway:
-    """A provider's SMS API. Subclasses raise on failure; the caller records it."""
+    """A provider's SMS API. Subclasses raise on failure; the caller records it. A call should give up within
+    SEND_TIMEOUT_SECONDS: one still waiting after services.CLAIM_SECONDS may see another worker send it again."""
 
     def send_sms(self, phone: str, text: str) -> None:
         raise NotImplementedError

@@ -72,6 +72,9 @@ class OutboundMessage(models.Model):
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # Set by the worker sending it; older than the lease (services.CLAIM_SECONDS) it is free again, so a worker that
+    # died mid-send does not keep the message forever.
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,4 +1,4 @@
-"""Who is told what, for each workflow event and each sweep finding (DESIGN §5).
+"""Who is told what, for each workflow event and each sweep finding (docs/lifecycles.md#who-is-told).
 
 Runs after the demand's transaction has committed, in its own transaction: inbox rows need no broker, and
 outbound messages are queued as pending rows that a worker delivers (or the outbound sweep, if the broker was

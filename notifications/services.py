@@ -3,14 +3,14 @@
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from portal.errors import NotFound
-from portal.logredact import redact
-from portal.queue import enqueue_on_commit
+from core.errors import NotFound
+from core.logredact import redact
+from core.queue import enqueue_on_commit
 
 from . import channels, messages
 from .models import Notification, OutboundMessage
@@ -36,24 +36,51 @@ def outbound_queue(*, channel: str, to: str, subject: str, body: str) -> Outboun
     return message
 
 
-@transaction.atomic
+# A claimed message is left to its worker this long; it must outlast one send (EMAIL_TIMEOUT, the SMS gateway's own).
+CLAIM_SECONDS = 300
+
+
 def outbound_deliver(*, message_id: int) -> OutboundMessage | None:
-    """Send one pending message once; a failure is recorded, never raised. Safe to run twice."""
-    message = OutboundMessage.objects.select_for_update().filter(
-        pk=message_id, status=OutboundMessage.Status.PENDING).first()
+    """Send one pending message once; a failure is recorded, never raised. Safe to run twice or in two workers.
+
+    Claim, send, finish: claiming and recording the outcome are each one short statement, and nothing is locked
+    while the provider is on the line. A worker that dies mid-send leaves a claim that lapses after CLAIM_SECONDS.
+    """
+    message = _claim(message_id)
     if message is None:
-        return None  # already delivered (or failed) by another worker
+        return None  # already delivered (or failed), or being sent by another worker
+    error = ""
     try:
         channels.channel_by_name(message.channel).send(to=message.to, subject=message.subject, body=message.body)
-    except Exception as error:  # any provider error: the failed row is how staff find out
+    except Exception as exc:  # any provider error: the failed row is how staff find out
         logger.warning("sending through the %s channel failed", message.channel, exc_info=True)
-        message.status, message.error = OutboundMessage.Status.FAILED, f"{type(error).__name__}: {error}"
-    else:
-        message.status = OutboundMessage.Status.SENT
-    message.sent_at = timezone.now()
+        error = f"{type(exc).__name__}: {exc}"
+    return _finish(message, error=error)
+
+
+def _claim(message_id: int) -> OutboundMessage | None:
+    now = timezone.now()
+    lapsed = Q(claimed_at__isnull=True) | Q(claimed_at__lte=now - timezone.timedelta(seconds=CLAIM_SECONDS))
+    # One conditional UPDATE: of two workers the second finds the claim taken (PostgreSQL re-checks the row once the
+    # first commits), so only one of them sends.
+    if not OutboundMessage.objects.filter(lapsed, pk=message_id, status=OutboundMessage.Status.PENDING).update(
+            claimed_at=now):
+        return None
+    return OutboundMessage.objects.filter(pk=message_id, claimed_at=now).first()
+
+
+def _finish(message: OutboundMessage, *, error: str) -> OutboundMessage:
+    message.status = OutboundMessage.Status.FAILED if error else OutboundMessage.Status.SENT
+    message.error, message.sent_at = error, timezone.now()
     # Once out, the kept copy loses the links and codes a resident's SMS carries: it is a log, not a credential store.
     message.body, message.subject = redact(message.body), redact(message.subject)
-    message.save(update_fields=["status", "error", "sent_at", "body", "subject"])
+    # Only the claim's holder records the outcome: a send that outlived its lease may have been taken over meanwhile.
+    recorded = OutboundMessage.objects.filter(
+        pk=message.pk, status=OutboundMessage.Status.PENDING, claimed_at=message.claimed_at,
+    ).update(status=message.status, error=message.error, sent_at=message.sent_at, body=message.body,
+             subject=message.subject)
+    if not recorded:
+        logger.warning("outbound message %s was sent after its claim lapsed", message.pk)
     return message
 
 

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.errors import NotFound
+from core.errors import NotFound
 
 from . import selectors, services
 from .models import Notification

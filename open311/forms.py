@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from demands.forms import PHONE_RE
+from core.validators import PHONE_RE
 from grids.models import Grid
 
 from . import selectors

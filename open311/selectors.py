@@ -21,13 +21,13 @@ from demands.selectors import demands_visible_to, public_no_q
 from demands.states import TERMINAL_STATES, Action, Status
 from demands.templatetags.demand_tags import public_phrase
 from grids.models import Grid
-from portal.errors import NotFound
+from core.errors import NotFound
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # Bump when the service list or a service definition changes shape: clients refresh their caches on it.
 CHANGESET = "2026-11-23 00:00"
 
-# Points outside this box are kept with their coordinates and left for a dispatcher to place (DESIGN §3).
+# Points outside this box are kept with their coordinates and left for a dispatcher to place (docs/architecture.md#places).
 DISTRICT_LAT = (31.5, 32.3)
 DISTRICT_LNG = (106.4, 107.1)
 

@@ -7,7 +7,7 @@ from . import views
 app_name = "open311"
 
 # Any word is taken as a format so that an unsupported one gets the spec's 404 body, not an HTML page.
-# Identifiers accept only the characters they are made of, with a bounded length (as portal.converters do).
+# Identifiers accept only the characters they are made of, with a bounded length (as core.converters do).
 FMT = r"\.(?P<fmt>[A-Za-z0-9]+)$"
 
 urlpatterns = [

@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from demands.models import Channel
 from demands.services import demand_receive
 from integrations.models import token_user
-from portal.errors import ApplicationError, NotPermitted
+from core.errors import ApplicationError, NotPermitted
 
 from . import forms, render, selectors
 

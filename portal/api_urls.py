@@ -1,4 +1,4 @@
-"""/api/v1/ (DESIGN §8)."""
+"""/api/v1/ (docs/architecture.md#interfaces)."""
 
 from django.urls import include, path
 

@@ -6,12 +6,22 @@ class PortalConfig(AppConfig):
     name = "portal"
 
     def ready(self):
-        from django.contrib.auth.signals import user_login_failed
+        from . import checks  # noqa: F401  (the deployment checks register themselves)
 
-        from . import checks, converters  # noqa: F401  (the deployment checks register themselves)
-        from .ratelimit import count_login_failure
+        _make_sqlite_folder()
 
-        # <code:…>, <token:…>, <action:…> and <year:…> in the apps' urls.py, before any URLconf loads.
-        converters.register()
-        # Failures on either login form count towards the per-address login limit.
-        user_login_failed.connect(count_login_failure, dispatch_uid="portal.ratelimit.count_login_failure")
+
+def _make_sqlite_folder():
+    # `make run` keeps its SQLite file in VAR_DIR; the folder is made when that database is used, never for
+    # PostgreSQL, and a folder that cannot be made is left to the database's own error and `check --deploy`.
+    from pathlib import Path
+
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    name = str(database.get("NAME") or "")
+    if database["ENGINE"].endswith("sqlite3") and name and name != ":memory:" and not name.startswith("file:"):
+        try:
+            Path(name).parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "core",
     "accounts",
     "grids",
     "deputies",
@@ -64,17 +65,17 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "portal.middleware.DefaultLanguageMiddleware",
+    "core.middleware.DefaultLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "portal.middleware.NoStoreMiddleware",
-    "portal.middleware.ControlCharacterMiddleware",  # before routing: no NUL reaches a view or the database
+    "core.middleware.NoStoreMiddleware",
+    "core.middleware.ControlCharacterMiddleware",  # before routing: no NUL reaches a view or the database
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "portal.audit.AuditMiddleware",
-    "portal.middleware.ActionLimitMiddleware",  # after the CSRF check, so a forged post spends no budget
+    "core.audit.AuditMiddleware",
+    "core.middleware.ActionLimitMiddleware",  # after the CSRF check, so a forged post spends no budget
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
@@ -100,7 +101,8 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "portal.wsgi.application"
 
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Production names its PostgreSQL database; the SQLite file (in VAR_DIR, created on first use by portal.apps) is
+# for `make run` and the tests, and `check --deploy` refuses it (portal.checks).
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'portal.sqlite3'}",
@@ -145,9 +147,11 @@ STATICFILES_DIRS = [
     ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
     ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
 ]
-# Intake: a confident suggestion plus the routing rules may classify and dispatch as the system (DESIGN §4).
+# Intake: a confident suggestion plus the routing rules may classify and dispatch as the system (docs/lifecycles.md#intake-and-routing).
 AUTO_DISPATCH_ENABLED = env_bool("AUTO_DISPATCH_ENABLED", True)
 AUTO_CLASSIFY_CONFIDENCE = float(os.environ.get("AUTO_CLASSIFY_CONFIDENCE", "0.85"))
+# The trained classifier, built with the code (`make install`, the Docker image), never in a request.
+CLASSIFIER_PATH = Path(os.environ.get("CLASSIFIER_PATH") or BASE_DIR / "var" / "classifier.joblib")
 PAGE_SUGGEST_LIMIT = int(os.environ.get("PAGE_SUGGEST_LIMIT", "600"))  # anonymous classifier calls per hour
 PAGE_SIMILAR_LIMIT = int(os.environ.get("PAGE_SIMILAR_LIMIT", "300"))  # anonymous "similar demands" hints per hour
 
@@ -165,8 +169,27 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# ---- Photo storage: files under MEDIA_ROOT by default; with STORAGE_S3_BUCKET set, an S3-compatible store (MinIO)
+# that every web node and worker shares. Photos leave only through the portal's checked views, so the bucket stays
+# private and no URL of it is ever handed out.
+if os.environ.get("STORAGE_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["STORAGE_S3_BUCKET"],
+            "endpoint_url": os.environ.get("STORAGE_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("STORAGE_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("STORAGE_S3_SECRET_KEY") or None,
+            "region_name": os.environ.get("STORAGE_S3_REGION") or None,
+            "location": os.environ.get("STORAGE_S3_PREFIX", ""),
+            # MinIO and most self-hosted stores serve every bucket under one host name.
+            "addressing_style": os.environ.get("STORAGE_S3_ADDRESSING_STYLE", "path"),
+            "file_overwrite": False,
+        },
+    }
+# ---- end of photo storage
 
-# Photos: three per submission, five megabytes each (DESIGN §9, issue intake rules).
+# Photos: three per submission, five megabytes each (docs/threat-model.md#uploads).
 MAX_PHOTOS = 3
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
@@ -174,7 +197,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 
 # ---- Abuse limits: login lockout, throttles, client address behind proxies ----
 # How many reverse proxies append to X-Forwarded-For in front of the app; 0 trusts only the socket address.
-# portal.ratelimit.client_ip reads it for the page limits, DRF throttles and the login lockout alike.
+# core.ratelimit.client_ip reads it for the page limits, DRF throttles and the login lockout alike.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.LockoutBackend",  # refuses locked-out (username, address) pairs before the password check
@@ -184,10 +207,10 @@ AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")) / 60  # hours, as django-axes reads a number
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "portal.ratelimit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_VERBOSE = False  # portal.audit writes the one line per failure and lockout
+AXES_VERBOSE = False  # core.audit writes the one line per failure and lockout
 # Failed logins per client address and 15 minutes on either login form, in total and for different usernames.
 # Only failures count: a township office signing in from one shared address is never stopped.
 LOGIN_IP_LIMIT = int(os.environ.get("LOGIN_IP_LIMIT", "100"))
@@ -195,7 +218,7 @@ LOGIN_IP_USERNAME_LIMIT = int(os.environ.get("LOGIN_IP_USERNAME_LIMIT", "20"))
 # Signed-in page actions (every POST) per account and hour, and per address for all its accounts together.
 PAGE_ACTION_LIMIT = int(os.environ.get("PAGE_ACTION_LIMIT", "600"))
 PAGE_ACTION_IP_LIMIT = int(os.environ.get("PAGE_ACTION_IP_LIMIT", "6000"))
-CSRF_FAILURE_VIEW = "portal.csrf.csrf_failure"
+CSRF_FAILURE_VIEW = "core.csrf.csrf_failure"
 # ---- end abuse limits ----
 
 # ---- Security headers, CSP, cookies, production hardening ----
@@ -260,13 +283,13 @@ CONTENT_SECURITY_POLICY = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "integrations.auth.TokenAuthentication",
-        "portal.csrf.SessionAuthentication",
+        "core.csrf.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "portal.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "portal.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon_submit": os.environ.get("THROTTLE_ANON_SUBMIT", "20/hour"),
@@ -278,7 +301,9 @@ REST_FRAMEWORK = {
 PAGE_SUBMIT_LIMIT = int(os.environ.get("PAGE_SUBMIT_LIMIT", "20"))
 PAGE_TRACK_LIMIT = int(os.environ.get("PAGE_TRACK_LIMIT", "120"))
 CACHES = {
-    # Short timeouts: a hung Redis must not hold requests (the limits fail open, portal.ratelimit).
+    # Shared by every process: rate limits, login lockouts and the version stamps of per-process caches
+    # (core.versions). Without REDIS_URL each process has its own, for `make run` and the tests only.
+    # Short timeouts: a hung Redis must not hold requests (the limits fail open, core.ratelimit).
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                 "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}
     if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
@@ -299,7 +324,7 @@ SPECTACULAR_SETTINGS = {
                             "DemandTypeEnum": "demands.models.DemandType",
                             "RatingEnum": "demands.models.Rating",
                             "RoundStatusEnum": "livelihood.states.RoundStatus"},
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "portal.api.add_error_responses"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.api.add_error_responses"],
 }
 
 # Celery: the broker defaults to a filesystem transport so `make run` needs no server.
@@ -326,6 +351,8 @@ CELERY_BEAT_SCHEDULE = {
     "callback-sweep": {"task": "integrations.callback_sweep", "schedule": SWEEP_INTERVAL_SECONDS},
     "compact-figures": {"task": "supervise.compact_figures", "schedule": SWEEP_INTERVAL_SECONDS * 5},
     "ballot-tally-sweep": {"task": "livelihood.ballot_tally_sweep", "schedule": SWEEP_INTERVAL_SECONDS},
+    # Photo files whose demand's transaction never committed; the sweep itself waits an hour before taking one.
+    "photo-sweep": {"task": "demands.photo_sweep", "schedule": 3600},
 }
 
 SITE_NAME = _("Minsheng Portal")
@@ -340,7 +367,7 @@ SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "notifications.channels.ConsoleSmsGa
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "minsheng-portal@localhost")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-# Closed demands may be reopened by a supervisor within this many days (DESIGN §4).
+# Closed demands may be reopened by a supervisor within this many days (docs/lifecycles.md#reopen-window).
 REOPEN_WINDOW_DAYS = 30
 # The third return of one demand sends it to the district centre (首办负责制).
 RETURNS_BEFORE_DISTRICT = 3
@@ -354,7 +381,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     # Every line that leaves the process is scrubbed of tracking codes, tokens and phone numbers, whoever logged it.
-    "filters": {"redact": {"()": "portal.logredact.RedactFilter"}},
+    "filters": {"redact": {"()": "core.logredact.RedactFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},

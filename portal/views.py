@@ -4,6 +4,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from core import errorpages
 from demands.models import Demand
 from demands.states import Status
 
@@ -35,18 +36,7 @@ def healthz(request):
     return JsonResponse({"status": "ok" if healthy else "degraded", **result}, status=200 if healthy else 503)
 
 
-def not_found(request, exception=None):
-    """404 for the whole site: JSON in the API's error format under /api/, the Chinese page elsewhere."""
-    from django.utils.translation import gettext as _
-
-    if request.path.startswith("/api/"):
-        return JsonResponse({"code": "not_found", "detail": _("Not found.")}, status=404)
-    if request.path.startswith("/open311/"):
-        from open311 import render as open311_render
-
-        fmt = "json" if request.path.endswith(".json") else "xml"
-        return open311_render.errors(fmt, 404, [_("Not found.")])
-    return render(request, "404.html", status=404)
+not_found = errorpages.not_found
 
 
 def server_error(request):

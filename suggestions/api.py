@@ -3,16 +3,15 @@
 import django_filters
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from demands.permissions import is_staff_user
-from demands.selectors import MAX_PK
-from portal.errors import InvalidInput, NotFound
-from portal.idempotency import idempotent
+from core.actors import is_staff_user
+from core.validators import MAX_PK
+from core.workflow_api import ActionApi
 
 from . import figures, selectors, services
 from .actions import ACTIONS
@@ -90,35 +89,28 @@ ACTION_HELP = """Body fields per action:
 """
 
 
-class SuggestionActionApi(APIView):
+@extend_schema_view(post=extend_schema(
+    operation_id="suggestions_action",
+    description=ACTION_HELP,
+    request={"application/json": OpenApiTypes.OBJECT},
+    responses={200: SuggestionDetailSerializer},
+    parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=sorted(str(a) for a in API_ACTIONS)),
+                OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+    examples=[OpenApiExample("reply", value={"reply_class": "A", "text": "已纳入2026年老旧小区改造计划并完成加装。"},
+                             request_only=True)],
+))
+class SuggestionActionApi(ActionApi):
     """POST /api/v1/suggestions/{id}/{action}/ — every suggestion action, through the same services as the pages.
 
     With an `Idempotency-Key` header the first answer is stored and replayed; the same key with another body is 422.
     """
 
-    @extend_schema(
-        operation_id="suggestions_action",
-        description=ACTION_HELP,
-        request={"application/json": OpenApiTypes.OBJECT},
-        responses={200: SuggestionDetailSerializer},
-        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=sorted(str(a) for a in API_ACTIONS)),
-                    OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
-        examples=[OpenApiExample("reply", value={"reply_class": "A", "text": "已纳入2026年老旧小区改造计划并完成加装。"},
-                                 request_only=True)],
-    )
-    @idempotent
-    def post(self, request, pk, action):
-        suggestion = selectors.suggestion_get_for(viewer=request.user, pk=pk)
-        if action not in API_ACTIONS:
-            raise NotFound(_("No such action."))
-        form_class, call = API_ACTIONS[action]
-        data = request.data if hasattr(request.data, "get") else {}
-        form = form_class(data=data, suggestion=suggestion)
-        if not form.is_valid():
-            raise InvalidInput(field_errors={k: [str(m) for m in v] for k, v in form.errors.items()})
-        call(suggestion.pk, request.user, form.cleaned_data)
-        suggestion = selectors.suggestion_get_for(viewer=request.user, pk=pk)
-        return Response(SuggestionDetailSerializer(suggestion, context={"request": request}).data)
+    actions = API_ACTIONS
+    object_kwarg = "suggestion"
+    serializer_class = SuggestionDetailSerializer
+
+    def get_object(self, request, pk):
+        return selectors.suggestion_get_for(viewer=request.user, pk=pk)
 
 
 class SuggestionFiguresApi(APIView):

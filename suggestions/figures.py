@@ -1,4 +1,4 @@
-"""Suggestion figures (DESIGN §7), computed the same way for the page and the API.
+"""Suggestion figures (docs/figures.md#suggestion-figures), computed the same way for the page and the API.
 
 - 办复率 reply rate = replied / assigned. Assigned: the suggestion has an assignment (交办). Replied: its status is
   replied, evaluated or closed and it has a reply.
@@ -16,7 +16,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from demands.models import Rating
-from portal.rates import Rate
+from core.rates import Rate
 
 from .models import ReplyClass, Suggestion
 from .states import REPLIED_STATES

@@ -9,10 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from demands.forms import CategoryField
 from demands.models import Department, Rating
-from demands.selectors import MAX_PK, valid_pk
+from core.validators import MAX_PK, valid_pk
 from deputies.models import Deputy
 from grids.models import Township
-from portal.fields import DateInput, SafeDateField
+from core.fields import DateInput, SafeDateField
 
 from .models import ReplyClass
 from .permissions import assignment_of

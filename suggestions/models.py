@@ -1,4 +1,4 @@
-"""Deputies' suggestions (代表建议), their handling and its evaluation (DESIGN §6, §7)."""
+"""Deputies' suggestions (代表建议), their handling and its evaluation (docs/lifecycles.md#suggestions)."""
 
 import datetime as dt
 
@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import ImmutableEvent
 from demands.models import Rating
 
 from .states import Action, Status
@@ -33,7 +34,7 @@ class Suggestion(models.Model):
                                       related_name="suggestions")
     demands = models.ManyToManyField("demands.Demand", verbose_name=_("linked demands"), blank=True,
                                      related_name="suggestions")
-    # The lead proposer's evaluation is the suggestion's result, the one counted in 满意率 (DESIGN §7).
+    # The lead proposer's evaluation is the suggestion's result, the one counted in 满意率 (docs/figures.md#suggestion-figures).
     result = models.CharField(_("result (the lead proposer's evaluation)"), max_length=20, choices=Rating.choices,
                               blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
@@ -224,31 +225,20 @@ class FollowUp(models.Model):
         return f"{self.suggestion.code} · {self.year}"
 
 
-class SuggestionEvent(models.Model):
+class SuggestionEvent(ImmutableEvent):
     """One step in a suggestion's history. Rows are written once and never changed."""
 
     suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
-    actor_label = models.CharField(max_length=100, blank=True)
     action = models.CharField(max_length=20, choices=Action.choices)
     from_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=Status.choices)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(ImmutableEvent.Meta):
         verbose_name = _("suggestion event")
         verbose_name_plural = _("suggestion events")
 
     def __str__(self) -> str:
         return f"{self.suggestion_id} {self.action} {self.from_status}→{self.to_status}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise ValueError("Suggestion events are immutable.")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

@@ -3,7 +3,7 @@
 from django.core.exceptions import ObjectDoesNotExist
 
 from accounts.models import Role
-from demands.permissions import is_staff_user
+from core.actors import is_staff_user
 
 from .states import Action, Status
 

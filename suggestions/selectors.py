@@ -5,10 +5,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from demands.models import Demand
-from demands.permissions import is_staff_user
+from core.actors import is_staff_user
 from demands.selectors import scope_q as demand_scope_q
-from demands.selectors import public_no_q, valid_pk
-from portal.errors import NotFound
+from core.validators import valid_pk
+from demands.selectors import public_no_q
+from core.errors import NotFound
 
 from .models import Assignment, FollowUp, ReplyClass, Suggestion, SuggestionProposer
 from .states import Status
@@ -120,3 +121,8 @@ def tracked_into(*, viewer, year: int) -> QuerySet:
         year__lt=year, reply__reply_class=ReplyClass.B, status__in=[Status.REPLIED, Status.EVALUATED, Status.CLOSED],
     ).filter(~Exists(resolved_before))
     return _with_related(qs).prefetch_related("follow_ups").order_by("year", "seq")
+
+
+def drafts_of(deputy, limit: int = 20) -> list:
+    """The deputy's suggestions still in draft: evidence can be added to them only then."""
+    return list(Suggestion.objects.filter(deputies=deputy, status=Status.DRAFT).order_by("-id")[:limit])

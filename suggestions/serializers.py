@@ -6,8 +6,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from demands.models import Category, Rating
-from demands.selectors import MAX_PK
-from portal.api import SafeSlugRelatedField
+from core.validators import MAX_PK
+from core.api import SafeSlugRelatedField
 
 from . import services
 from .models import ReplyClass, Suggestion

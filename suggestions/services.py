@@ -20,12 +20,13 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from demands.models import Category, Demand, Department, Rating
-from demands.permissions import is_staff_user
+from core.actors import is_staff_user
 from deputies.models import Deputy, DutyRecord
 from deputies.services import duty_record_add
 from notifications.models import Notification
 from notifications.services import notify_staff
-from portal.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
+from core.errors import InvalidInput, NotPermitted
+from core.workflow import Lifecycle
 
 from . import selectors
 from .models import (
@@ -33,7 +34,7 @@ from .models import (
     SuggestionProposer, SuggestionYearCounter, add_months,
 )
 from .permissions import CAN, can_draft, can_view, is_lead_proposer, reply_of
-from .states import TRANSITIONS, Action, Status, allowed_from, target_of
+from .states import TRANSITIONS, Action, Status
 
 MAX_JOINT = 30
 MAX_DEMANDS = 50
@@ -89,83 +90,40 @@ def _opinion_guard(actor, suggestion):
     return None
 
 
-# Conditions beyond the state table, answered with a message (409) when unmet.
-GUARDS = {
-    Action.FOLLOW_UP: _follow_up_guard,
-    Action.EVALUATE: _evaluate_guard,
-    Action.OPINION: _opinion_guard,
-}
-
-
-def refusal(actor, suggestion, action) -> str | None:
-    """Why `actor` cannot take `action` on `suggestion` now, or None if they can."""
-    if not allowed_from(action, suggestion.status):
-        return _("“%(action)s” is not possible while the suggestion is “%(status)s”.") % {
-            "action": Action(action).label, "status": Status(suggestion.status).label}
-    if not CAN[action](actor, suggestion):
-        return str(NotPermitted.default_message)
-    guard = GUARDS.get(action)
-    return guard(actor, suggestion) if guard else None
-
-
-def available_actions(actor, suggestion) -> list[str]:
-    return [a for a in TRANSITIONS if a != Action.DRAFT and refusal(actor, suggestion, a) is None]
-
-
-def _lock(suggestion_id) -> Suggestion:
-    if not selectors.valid_pk(suggestion_id):
-        raise NotFound(_("No such suggestion."))
-    try:
-        return Suggestion.objects.select_for_update().get(pk=suggestion_id)
-    except (Suggestion.DoesNotExist, ValueError, TypeError):
-        raise NotFound(_("No such suggestion.")) from None
-
-
-def _check(actor, suggestion, action) -> None:
-    # Outside the actor's scope the suggestion does not exist for them: 404 before anything else leaks.
-    if not can_view(actor, suggestion):
-        raise NotFound(_("No such suggestion."))
-    if not allowed_from(action, suggestion.status):
-        raise TransitionNotAllowed(refusal(actor, suggestion, action))
-    if not CAN[action](actor, suggestion):
-        raise NotPermitted()
-    guard = GUARDS.get(action)
-    message = guard(actor, suggestion) if guard else None
-    if message:
-        raise TransitionNotAllowed(message)
-
-
 def _actor_label(actor) -> str:
     # A deputy acts under their own name, which their login's display name need not be.
     deputy = getattr(actor, "deputy", None) if getattr(actor, "role", None) == Role.DEPUTY else None
     return deputy.name if deputy is not None else str(actor or "")
 
 
-def _record(suggestion, *, actor, action, from_status, note="", data=None) -> SuggestionEvent:
-    return SuggestionEvent.objects.create(
-        suggestion=suggestion,
-        actor=actor if is_staff_user(actor) else None,
-        actor_label=_actor_label(actor)[:100],
-        action=action,
-        from_status=from_status,
-        to_status=suggestion.status,
-        note=note,
-        data=data or {},
-        created_at=_now(),
-    )
+SUGGESTIONS = Lifecycle(
+    model=Suggestion,
+    transitions=TRANSITIONS,
+    can=CAN,
+    can_view=can_view,
+    # Conditions beyond the state table, answered with a message (409) when unmet.
+    guards={
+        Action.FOLLOW_UP: _follow_up_guard,
+        Action.EVALUATE: _evaluate_guard,
+        Action.OPINION: _opinion_guard,
+    },
+    refused=gettext_lazy("“%(action)s” is not possible while the suggestion is “%(status)s”."),
+    missing=gettext_lazy("No such suggestion."),
+    status_label=lambda status: Status(status).label,
+    action_label=lambda action: Action(action).label,
+    event_model=SuggestionEvent,
+    actor_label=_actor_label,
+    clock=_now,
+)
 
 
-def _transition(suggestion, *, actor, action, changes: dict | None = None, note="", data=None,
-                to_status=None) -> SuggestionEvent:
-    """Apply a checked action to a locked suggestion and write its event."""
-    changes = changes or {}
-    from_status = suggestion.status
-    for field, value in changes.items():
-        setattr(suggestion, field, value)
-    suggestion.status = to_status or target_of(action, from_status)
-    suggestion.updated_at = _now()
-    suggestion.save(update_fields=[*changes, "status", "updated_at"])
-    return _record(suggestion, actor=actor, action=action, from_status=from_status, note=note, data=data)
+def refusal(actor, suggestion, action) -> str | None:
+    """Why `actor` cannot take `action` on `suggestion` now, or None if they can."""
+    return SUGGESTIONS.refusal(actor, suggestion, action)
+
+
+def available_actions(actor, suggestion) -> list[str]:
+    return SUGGESTIONS.available_actions(actor, suggestion)
 
 
 def _text(value, field: str, message, *, max_length: int, required=True) -> str:
@@ -282,7 +240,7 @@ def suggestion_draft(*, actor, title: str, content: str = "", category=None, joi
         [SuggestionProposer(suggestion=suggestion, deputy_id=actor.deputy_id, is_lead=True)]
         + [SuggestionProposer(suggestion=suggestion, deputy=d) for d in joint])
     suggestion.demands.set(demand_ids)
-    _record(suggestion, actor=actor, action=Action.DRAFT, from_status="",
+    SUGGESTIONS.record(suggestion, actor=actor, action=Action.DRAFT, from_status="",
             data={"joint": [d.pk for d in joint], "demands": demand_ids})
     return suggestion
 
@@ -316,8 +274,7 @@ def suggestion_draft_from_demands(*, actor, title: str, demand_ids, terms=()) ->
 @transaction.atomic
 def suggestion_edit(*, suggestion_id, actor, title: str, content: str = "", category=None,
                     joint_deputies=()) -> Suggestion:
-    suggestion = _lock(suggestion_id)
-    _check(actor, suggestion, Action.EDIT)
+    suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.EDIT)
     title = _text(title, "title", _("Give the suggestion a title."), max_length=200)
     content = _text(content, "content", "", max_length=10000, required=False)
     category = _category(category)
@@ -325,7 +282,7 @@ def suggestion_edit(*, suggestion_id, actor, title: str, content: str = "", cate
     suggestion.proposers.filter(is_lead=False).delete()
     SuggestionProposer.objects.bulk_create([SuggestionProposer(suggestion=suggestion, deputy=d) for d in joint])
     suggestion._proposer_ids = None
-    _transition(suggestion, actor=actor, action=Action.EDIT,
+    SUGGESTIONS.apply(suggestion, actor=actor, action=Action.EDIT,
                 changes={"title": title, "content": content, "category": category},
                 data={"joint": [d.pk for d in joint]})
     return suggestion
@@ -333,26 +290,24 @@ def suggestion_edit(*, suggestion_id, actor, title: str, content: str = "", cate
 
 @transaction.atomic
 def suggestion_link_demand(*, suggestion_id, actor, demand_id) -> Suggestion:
-    suggestion = _lock(suggestion_id)
-    _check(actor, suggestion, Action.LINK)
+    suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.LINK)
     pk = _citable(actor, [demand_id])[0]
     if suggestion.demands.filter(pk=pk).exists():
         raise InvalidInput(field_errors={"demands": [_("This demand is already linked.")]})
     if suggestion.demands.count() >= MAX_DEMANDS:
         raise InvalidInput(field_errors={"demands": [_("At most %(n)s linked demands.") % {"n": MAX_DEMANDS}]})
     suggestion.demands.add(pk)
-    _transition(suggestion, actor=actor, action=Action.LINK, data={"demand": pk})
+    SUGGESTIONS.apply(suggestion, actor=actor, action=Action.LINK, data={"demand": pk})
     return suggestion
 
 
 @transaction.atomic
 def suggestion_unlink_demand(*, suggestion_id, actor, demand_id) -> Suggestion:
-    suggestion = _lock(suggestion_id)
-    _check(actor, suggestion, Action.UNLINK)
+    suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.UNLINK)
     if not selectors.valid_pk(demand_id) or not suggestion.demands.filter(pk=demand_id).exists():
         raise InvalidInput(field_errors={"demands": [_("This demand is not linked to the suggestion.")]})
     suggestion.demands.remove(demand_id)
-    _transition(suggestion, actor=actor, action=Action.UNLINK, data={"demand": int(demand_id)})
+    SUGGESTIONS.apply(suggestion, actor=actor, action=Action.UNLINK, data={"demand": int(demand_id)})
     return suggestion
 
 
@@ -367,8 +322,7 @@ def _next_number(year: int) -> int:
 @transaction.atomic
 def suggestion_submit(*, suggestion_id, actor) -> Suggestion:
     """Submit to the congress office: the suggestion gets its number, and every proposer a duty record."""
-    suggestion = _lock(suggestion_id)
-    _check(actor, suggestion, Action.SUBMIT)
+    suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.SUBMIT)
     errors = {}
     if len((suggestion.content or "").strip()) < 10:
         errors["content"] = [_("Write the grounds and the proposal before submitting.")]
@@ -377,7 +331,7 @@ def suggestion_submit(*, suggestion_id, actor) -> Suggestion:
     now = _now()
     seq = _next_number(now.year)
     code = f"JY{now.year}-{seq:04d}"
-    _transition(suggestion, actor=actor, action=Action.SUBMIT,
+    SUGGESTIONS.apply(suggestion, actor=actor, action=Action.SUBMIT,
                 changes={"year": now.year, "seq": seq, "code": code, "submitted_at": now}, data={"code": code})
     with _portal_language():
         title = _("Suggestion submitted: %(title)s") % {"title": suggestion.title}
@@ -397,11 +351,10 @@ def suggestion_submit(*, suggestion_id, actor) -> Suggestion:
 
 @transaction.atomic
 def suggestion_withdraw(*, suggestion_id, actor, reason: str = "") -> Suggestion:
-    suggestion = _lock(suggestion_id)
-    _check(actor, suggestion, Action.WITHDRAW)
+    suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.WITHDRAW)
     reason = _text(reason, "reason", "", max_length=1000, required=False)
     was_submitted = suggestion.status == Status.SUBMITTED
-    _transition(suggestion, actor=actor, action=Action.WITHDRAW, changes={"closed_at": _now()}, note=reason)
+    SUGGESTIONS.apply(suggestion, actor=actor, action=Action.WITHDRAW, changes={"closed_at": _now()}, note=reason)
     if was_submitted:
         with _portal_language():
             _tell(_supervisors(suggestion), suggestion,
@@ -416,8 +369,7 @@ def suggestion_withdraw(*, suggestion_id, actor, reason: str = "") -> Suggestion
 def suggestion_assign(*, suggestion_id, actor, lead_department, co_departments=(), is_key: bool = False,
                       reply_due: dt.date | None = None) -> Suggestion:
     """交办 to a lead department and co-handling departments; a second call before the reply reassigns."""
-    suggestion = _lock(suggestion_id)
-    _check(actor, suggestion, Action.ASSIGN)
+    suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.ASSIGN)
     errors = {}
     if not isinstance(lead_department, Department) or not lead_department.is_active:
         errors["lead_department"] = [_("Choose the lead department.")]
@@ -447,7 +399,7 @@ def suggestion_assign(*, suggestion_id, actor, lead_department, co_departments=(
     suggestion.assignment = assignment
     data = {"lead_department": lead_department.pk, "co_departments": [d.pk for d in co], "is_key": bool(is_key),
             "reply_due": reply_due.isoformat(), "unit": str(lead_department)}
-    _transition(suggestion, actor=actor, action=Action.ASSIGN, data=data,
+    SUGGESTIONS.apply(suggestion, actor=actor, action=Action.ASSIGN, data=data,
                 note=_("reassigned") if previous else "")
     with _portal_language():
         due = reply_due.isoformat()
@@ -467,10 +419,9 @@ def suggestion_assign(*, suggestion_id, actor, lead_department, co_departments=(
 
 @transaction.atomic
 def suggestion_close(*, suggestion_id, actor, note: str = "") -> Suggestion:
-    suggestion = _lock(suggestion_id)
-    _check(actor, suggestion, Action.CLOSE)
+    suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.CLOSE)
     note = _text(note, "note", "", max_length=1000, required=False)
-    _transition(suggestion, actor=actor, action=Action.CLOSE, changes={"closed_at": _now()}, note=note)
+    SUGGESTIONS.apply(suggestion, actor=actor, action=Action.CLOSE, changes={"closed_at": _now()}, note=note)
     with _portal_language():
         _tell(_proposer_users(suggestion), suggestion,
               _("Suggestion %(label)s was closed") % {"label": _label(suggestion)}, note)
@@ -483,8 +434,7 @@ def suggestion_close(*, suggestion_id, actor, note: str = "") -> Suggestion:
 @transaction.atomic
 def suggestion_reply(*, suggestion_id, actor, reply_class: str, text: str) -> Suggestion:
     """办复 by the lead department: class A solved/adopted, B being solved/planned, C kept for reference."""
-    suggestion = _lock(suggestion_id)
-    _check(actor, suggestion, Action.REPLY)
+    suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.REPLY)
     errors = {}
     if reply_class not in ReplyClass.values:
         errors["reply_class"] = [_("Choose the class of the reply.")]
@@ -496,7 +446,7 @@ def suggestion_reply(*, suggestion_id, actor, reply_class: str, text: str) -> Su
         raise InvalidInput(field_errors=errors)
     Reply.objects.create(suggestion=suggestion, department_id=actor.department_id, reply_class=reply_class,
                          text=text, replied_by=actor, replied_at=_now())
-    _transition(suggestion, actor=actor, action=Action.REPLY, note=text,
+    SUGGESTIONS.apply(suggestion, actor=actor, action=Action.REPLY, note=text,
                 data={"reply_class": reply_class, "unit": str(actor.department)})
     with _portal_language():
         _tell(_proposer_users(suggestion), suggestion,
@@ -507,12 +457,11 @@ def suggestion_reply(*, suggestion_id, actor, reply_class: str, text: str) -> Su
 
 @transaction.atomic
 def suggestion_add_opinion(*, suggestion_id, actor, text: str) -> CoHandlingOpinion:
-    suggestion = _lock(suggestion_id)
-    _check(actor, suggestion, Action.OPINION)
+    suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.OPINION)
     text = _text(text, "text", _("Write your department's opinion."), max_length=5000)
     opinion = CoHandlingOpinion.objects.create(suggestion=suggestion, department_id=actor.department_id, text=text,
                                                written_by=actor, created_at=_now())
-    _transition(suggestion, actor=actor, action=Action.OPINION, note=text, data={"unit": str(actor.department)})
+    SUGGESTIONS.apply(suggestion, actor=actor, action=Action.OPINION, note=text, data={"unit": str(actor.department)})
     with _portal_language():
         _tell(_handlers([suggestion.assignment.lead_department_id]), suggestion,
               _("%(dept)s gave its opinion on suggestion %(label)s") % {"dept": actor.department,
@@ -524,8 +473,7 @@ def suggestion_add_opinion(*, suggestion_id, actor, text: str) -> CoHandlingOpin
 def suggestion_follow_up(*, suggestion_id, actor, note: str, resolved: bool = False,
                          year: int | None = None) -> FollowUp:
     """Progress on a class-B suggestion; `resolved` ends its tracking into later years."""
-    suggestion = _lock(suggestion_id)
-    _check(actor, suggestion, Action.FOLLOW_UP)
+    suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.FOLLOW_UP)
     errors = {}
     try:
         note = _text(note, "note", _("Write what has been done since."), max_length=5000)
@@ -540,7 +488,7 @@ def suggestion_follow_up(*, suggestion_id, actor, note: str, resolved: bool = Fa
         raise InvalidInput(field_errors=errors)
     follow_up = FollowUp.objects.create(suggestion=suggestion, year=year, note=note, resolved=bool(resolved),
                                         department_id=actor.department_id, written_by=actor, created_at=_now())
-    _transition(suggestion, actor=actor, action=Action.FOLLOW_UP, note=note,
+    SUGGESTIONS.apply(suggestion, actor=actor, action=Action.FOLLOW_UP, note=note,
                 data={"year": year, "resolved": bool(resolved), "unit": str(actor.department)})
     if resolved:
         with _portal_language():
@@ -556,8 +504,7 @@ def suggestion_follow_up(*, suggestion_id, actor, note: str, resolved: bool = Fa
 def suggestion_evaluate(*, suggestion_id, actor, rating: str, comment: str = "") -> Evaluation:
     """A proposer's evaluation of the reply. The lead proposer's is the suggestion's result and moves it to
     "evaluated"; joint proposers' evaluations are kept beside it and change nothing else."""
-    suggestion = _lock(suggestion_id)
-    _check(actor, suggestion, Action.EVALUATE)
+    suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.EVALUATE)
     if rating not in Rating.values:
         raise InvalidInput(field_errors={"rating": [_("Choose how satisfied you are.")]})
     comment = _text(comment, "comment", "", max_length=2000, required=False)
@@ -567,13 +514,13 @@ def suggestion_evaluate(*, suggestion_id, actor, rating: str, comment: str = "")
                                            rating=rating, comment=comment, created_at=now)
     data = {"rating": rating, "lead": is_lead}
     if is_lead:
-        _transition(suggestion, actor=actor, action=Action.EVALUATE, note=comment, data=data,
+        SUGGESTIONS.apply(suggestion, actor=actor, action=Action.EVALUATE, note=comment, data=data,
                     changes={"result": rating, "evaluated_at": now})
         with _portal_language():
             _tell(_supervisors(suggestion), suggestion,
                   _("Suggestion %(label)s was evaluated: %(rating)s") % {"label": _label(suggestion),
                                                                          "rating": Rating(rating).label}, comment)
     else:
-        _transition(suggestion, actor=actor, action=Action.EVALUATE, note=comment, data=data,
+        SUGGESTIONS.apply(suggestion, actor=actor, action=Action.EVALUATE, note=comment, data=data,
                     to_status=suggestion.status)
     return evaluation

@@ -1,4 +1,4 @@
-"""The suggestion lifecycle as data (DESIGN §6). Services, pages, the API and tests read this one table."""
+"""The suggestion lifecycle as data (docs/lifecycles.md#suggestions). Services, pages, the API and tests read this one table."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

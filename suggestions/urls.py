@@ -10,6 +10,7 @@ urlpatterns = [
     path("new/", views.suggestion_new, name="new"),
     path("figures/", views.figures, name="figures"),
     path("similar/", views.similar, name="similar"),
+    path("cite/<int:pk>/", views.demand_cite, name="cite_demand"),
     path("<int:pk>/", views.suggestion_detail, name="detail"),
     path("<int:pk>/edit/", views.suggestion_edit, name="edit"),
     *[path(f"<int:pk>/{action.value}/", views.action_view(action.value), name=action.value) for action in ACTIONS],

@@ -12,10 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from demands.permissions import is_staff_user
+from core.actors import is_staff_user
 from demands.states import Status as DemandStatus
-from portal.errors import ApplicationError, NotFound
-from portal.pages import submit_form
+from core.errors import ApplicationError, NotFound
+from core.pages import submit_form
+from core.validators import valid_pk
 
 from . import figures as suggestion_figures
 from . import selectors, services
@@ -196,7 +197,7 @@ def similar(request):
         raise PermissionDenied
     if request.method == "POST":
         return _draft_from_group(request)
-    from .grouping import similar_groups
+    from demands.grouping import similar_groups
 
     default_township = request.user.deputy.township_id
     form = SimilarForm(request.GET if "township" in request.GET else None,
@@ -243,3 +244,17 @@ def _draft_from_group(request):
     messages.success(request, _("A draft citing %(n)s demands was created. Complete the proposal and submit it.")
                      % {"n": len(ids)})
     return redirect("suggestions:detail", pk=suggestion.pk)
+
+
+@login_required
+@require_POST
+def demand_cite(request, pk):
+    """共性问题形成建议 from the deputy's home page: cite this demand as evidence in one of the deputy's drafts."""
+    from deputies.views import demand_step
+
+    suggestion_id = request.POST.get("suggestion", "")
+    if not valid_pk(suggestion_id):
+        messages.error(request, _("Choose one of your draft suggestions."))
+        return redirect("deputies:home")
+    return demand_step(request, pk, lambda d, c: services.suggestion_link_demand(
+        suggestion_id=int(suggestion_id), actor=request.user, demand_id=d.pk))

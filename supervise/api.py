@@ -6,12 +6,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from demands.models import Channel
-from demands.selectors import MAX_PK
-from portal.errors import InvalidInput, NotFound
+from core.validators import MAX_PK
+from core.errors import InvalidInput, NotFound
 
 from .figures import BREAKDOWN_KEYS, GRANULARITIES
 from .forms import DashboardForm
-from .selectors import COUNT_LINKS, RATES, dashboard_report, may_view_dashboard
+from .selectors import COUNT_LINKS, MEANS, RATES, dashboard_report, may_view_dashboard
 
 
 class DashboardQuerySerializer(serializers.Serializer):
@@ -50,13 +50,13 @@ class DashboardDurationSerializer(serializers.Serializer):
 
 
 class DashboardFiguresSerializer(serializers.Serializer):
-    mean_time_to_accept = DashboardDurationSerializer()
-    mean_time_to_resolve = DashboardDurationSerializer()
+    """Every count, rate and mean of the figure registry (supervise/registry.py)."""
 
     def get_fields(self):
         fields = super().get_fields()
         fields.update({name: DashboardCountSerializer() for name in COUNT_LINKS})
         fields.update({name: DashboardRateSerializer() for name in RATES})
+        fields.update({name: DashboardDurationSerializer() for name in MEANS})
         return fields
 
 
@@ -125,7 +125,7 @@ class DashboardSerializer(serializers.Serializer):
 
 
 class DashboardApi(APIView):
-    """The dashboard's figures (DESIGN §7) for demands received in the period, within what the caller may see:
+    """The dashboard's figures (docs/figures.md#demand-figures) for demands received in the period, within what the caller may see:
     headline figures with their definitions, the trend, one breakdown, and the overdue board (open demands now,
     whatever the period). Every count carries the link of the workbench list it counts. Dispatchers, supervisors
     and superusers only; anyone else gets 404."""

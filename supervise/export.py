@@ -8,22 +8,27 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
-from portal.spreadsheets import safe_cell, xlsx_cells
+from core.spreadsheets import safe_cell, xlsx_cells
 
-from . import figures
-from .selectors import breakdown_rows, period_demands
+from . import registry
+from .selectors import breakdown_rows, period_grouped
 
 BREAKDOWNS = ["township", "department", "category", "channel", "grid"]
-COLUMNS = [  # (key in a row of counts_as_dict, header)
-    ("received", N_("Received")), ("closed", N_("Closed")), ("closed_solved", N_("Closed and solved")),
-    ("resolution_rate", N_("Resolution rate (%)")), ("resolved", N_("Resolved")), ("on_time", N_("Resolved on time")),
-    ("on_time_rate", N_("On-time rate (%)")), ("rated", N_("Rated")),
-    ("satisfied", N_("Satisfied or basically satisfied")),
-    ("satisfaction", N_("Satisfaction (%)")), ("rating_coverage", N_("Rating coverage (%)")), ("solved", N_("Solved")),
-    ("solved_locally", N_("Solved locally")), ("local_resolution", N_("Local resolution (%)")),
-    ("reworked", N_("Re-handled")), ("rework_rate", N_("Rework rate (%)")),
-    ("mean_time_to_accept", N_("Mean time to accept (h)")), ("mean_time_to_resolve", N_("Mean time to resolve (h)")),
-]
+
+
+def _columns() -> list:
+    """(key in a row of counts_as_dict, header): every count shown, rate and mean of the figure registry, in its
+    order."""
+    result = []
+    for f in registry.FIGURES:
+        if isinstance(f, registry.Count) and f.shown:
+            result.append((f.name, f.label))
+        elif isinstance(f, (registry.RateFigure, registry.MeanFigure)):
+            result.append((f.name, f.export_label))
+    return result
+
+
+COLUMNS = _columns()
 # Sheet names too (Excel allows 31 characters): every word here is read, so each goes through the catalogue.
 BREAKDOWN_TITLES = {"township": N_("By township"), "department": N_("By department holding it"),
                     "category": N_("By category"), "channel": N_("By channel"), "grid": N_("By grid (busiest 20)")}
@@ -42,8 +47,8 @@ def _cell(item):
     return item["value"]
 
 
-def _header(label: str) -> str:
-    return _(label)
+def _header(label) -> str:
+    return str(label)  # the registry's labels are translated lazily
 
 
 def tables(viewer, filters, report) -> list[tuple[str, list[list]]]:
@@ -60,9 +65,9 @@ def tables(viewer, filters, report) -> list[tuple[str, list[list]]]:
     # Also the first sheet's name, which Excel cuts at 31 characters: short enough in either language.
     result = [(_("Figures %(start)s–%(end)s") % {"start": filters.date_from.isoformat(),
                                                  "end": filters.date_to.isoformat()}, head)]
-    demands = period_demands(viewer, filters)
-    for by in BREAKDOWNS:
-        rows = breakdown_rows(by, figures.breakdown(demands, by=by), filters.link_params())
+    for by in BREAKDOWNS:  # the ledger answers where it can, as on the page
+        grouped = period_grouped(viewer, filters, granularity=report["period"]["granularity"], by=by)
+        rows = breakdown_rows(by, grouped.rows, filters.link_params())
         table = [[_("Name"), *(_header(h) for _k, h in COLUMNS)]]
         table += [[str(row["label"]), *(_cell(row[k]) for k, _h in COLUMNS)] for row in rows]
         if by in BREAKDOWN_NOTES:

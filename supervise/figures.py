@@ -1,4 +1,4 @@
-"""Demand figures (DESIGN §7), defined once and computed the same way for the dashboard page, its JSON API, the
+"""Demand figures (docs/figures.md#demand-figures), defined once and computed the same way for the dashboard page, its JSON API, the
 exports and the public statistics.
 
 Which demands count: those *received* in the period (``received_q``), i.e. whose ``created_at`` falls on a local day
@@ -51,16 +51,16 @@ from django.db import connections, transaction
 from django.db.models import Case, Count, DurationField, ExpressionWrapper, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from demands.escalation import LEVEL_NAMES
 from demands.filters import overdue_q
-from demands.models import Outcome, Rating
-from demands.states import HANDLING_STATES, Status
-from portal.rates import Rate
+from demands.states import HANDLING_STATES
+from core.rates import Rate
+
+from . import registry
 
 HANDLING = list(HANDLING_STATES)
-POSITIVE_RATINGS = [Rating.SATISFIED, Rating.BASICALLY_SATISFIED]
+POSITIVE_RATINGS = list(registry.POSITIVE_RATINGS)
 
 
 def local_day_start(day: dt.date) -> dt.datetime:
@@ -79,26 +79,11 @@ def _duration(end: str, start: str):
     return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
 
 
-# The counts every figure is made of: each is a conditional count over the filtered demands.
-COUNT_FILTERS = {
-    "received": Q(),
-    "closed": Q(status=Status.CLOSED),
-    "closed_solved": Q(status=Status.CLOSED, outcome=Outcome.SOLVED),
-    "resolved": Q(resolved_at__isnull=False),
-    "on_time": Q(resolved_at__isnull=False, resolve_deadline__isnull=False, resolved_at__lte=F("resolve_deadline")),
-    "rated": ~Q(rating=""),
-    "satisfied": Q(rating__in=POSITIVE_RATINGS),
-    "solved": Q(outcome=Outcome.SOLVED),
-    "solved_locally": Q(outcome=Outcome.SOLVED, resolved_by_grid=True, unit_department__isnull=True),
-    "reworked": Q(resolved_at__isnull=False, rework_count__gt=0),
-    "accepted": Q(accepted_at__isnull=False, dispatched_at__isnull=False),
-}
+# The counts every figure is made of, from the figure registry: each is a conditional count over the filtered demands.
+COUNT_FILTERS = {c.name: c.q for c in registry.counts()}
 COUNTS = {name: Count("created_at", filter=q) if q else Count("created_at") for name, q in COUNT_FILTERS.items()}
 # Means travel as sums so that groups add up; divided by their counts ("accepted", "resolved") at the end.
-SUMS = {
-    "accept_time": Sum(_duration("accepted_at", "dispatched_at"), filter=COUNT_FILTERS["accepted"]),
-    "resolve_time": Sum(_duration("resolved_at", "created_at"), filter=COUNT_FILTERS["resolved"]),
-}
+SUMS = {s.name: Sum(_duration(s.end, s.start), filter=COUNT_FILTERS[s.over]) for s in registry.sums()}
 AGGREGATES = {**COUNTS, **SUMS}
 
 
@@ -110,23 +95,18 @@ def _as_timedelta(value) -> dt.timedelta:
     return dt.timedelta(microseconds=int(value))  # SQLite may hand back microseconds
 
 
-@dataclass
 class Counts:
-    """The raw counts of one group of demands; every figure derives from these."""
+    """The raw counts (and sums of durations) of one group of demands, one attribute per count and sum of the
+    figure registry; every figure derives from these: ``counts.resolution_rate`` is a Rate, ``counts.
+    mean_time_to_accept`` a timedelta or None, as the registry's rates and means define them."""
 
-    received: int = 0
-    closed: int = 0
-    closed_solved: int = 0
-    resolved: int = 0
-    on_time: int = 0
-    rated: int = 0
-    satisfied: int = 0
-    solved: int = 0
-    solved_locally: int = 0
-    reworked: int = 0
-    accepted: int = 0
-    accept_time: dt.timedelta = field(default_factory=dt.timedelta)
-    resolve_time: dt.timedelta = field(default_factory=dt.timedelta)
+    def __init__(self, **values):
+        for c in registry.counts():
+            setattr(self, c.name, values.pop(c.name, 0))
+        for s in registry.sums():
+            setattr(self, s.name, values.pop(s.name, None) or dt.timedelta())
+        if values:
+            raise TypeError(f"unknown counts: {sorted(values)}")
 
     @classmethod
     def from_row(cls, row: dict) -> "Counts":
@@ -134,43 +114,27 @@ class Counts:
         return cls(**values, **{name: _as_timedelta(row.get(name)) for name in SUMS})
 
     def add(self, other: "Counts") -> None:
-        for name in COUNTS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in SUMS:
+        for name in AGGREGATES:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
-    # ---- the figures (DESIGN §7)
-    @property
-    def resolution_rate(self) -> Rate:
-        return Rate(self.closed_solved, self.closed)
+    def __getattr__(self, name):
+        # Only for names that are not attributes: the rates and means of the registry.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        for rate in registry.rates():
+            if rate.name == name:
+                return Rate(getattr(self, rate.numerator), getattr(self, rate.denominator))
+        for mean in registry.means():
+            if mean.name == name:
+                count = getattr(self, mean.count)
+                return getattr(self, mean.sum) / count if count else None
+        raise AttributeError(name)
 
-    @property
-    def on_time_rate(self) -> Rate:
-        return Rate(self.on_time, self.resolved)
+    def __eq__(self, other):
+        return isinstance(other, Counts) and vars(self) == vars(other)
 
-    @property
-    def satisfaction(self) -> Rate:
-        return Rate(self.satisfied, self.rated)
-
-    @property
-    def rating_coverage(self) -> Rate:
-        return Rate(self.rated, self.closed)
-
-    @property
-    def local_resolution(self) -> Rate:
-        return Rate(self.solved_locally, self.solved)
-
-    @property
-    def rework_rate(self) -> Rate:
-        return Rate(self.reworked, self.resolved)
-
-    @property
-    def mean_time_to_accept(self) -> dt.timedelta | None:
-        return self.accept_time / self.accepted if self.accepted else None
-
-    @property
-    def mean_time_to_resolve(self) -> dt.timedelta | None:
-        return self.resolve_time / self.resolved if self.resolved else None
+    def __repr__(self):
+        return f"Counts({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
 
 
 @dataclass
@@ -182,28 +146,8 @@ class Board:
     oldest: dict = field(default_factory=lambda: {1: [], 2: [], 3: []})
 
 
-# What each figure means, for the page ("definition at hand"), the API and the export.
-DEFINITIONS = {
-    "received": (_("Received"), _("Demands received in the period (by date received), whatever their state.")),
-    "closed": (_("Closed"), _("Received in the period and now closed: rated, closed unrated or closed by a "
-                              "supervisor. Rejected and merged demands are not closed.")),
-    "resolution_rate": (_("Resolution rate (化解率)"), _("Closed with the outcome “solved” ÷ closed.")),
-    "on_time_rate": (_("On-time rate (按期办结率)"), _("Resolved on or before the resolve deadline ÷ resolved (a "
-                                                      "result was reported).")),
-    "satisfaction": (_("Satisfaction (满意率)"), _("(Satisfied + basically satisfied) ÷ rated. Demands closed "
-                                                  "without a rating are left out.")),
-    "rating_coverage": (_("Rating coverage"), _("Rated ÷ closed.")),
-    "local_resolution": (_("Local resolution (就地化解率)"), _("Solved by a grid worker without a department ÷ "
-                                                              "solved.")),
-    "rework_rate": (_("Rework rate (重办率)"), _("Resolved demands that were re-handled at least once ÷ "
-                                                "resolved.")),
-    "mean_time_to_accept": (_("Mean time to accept"), _("Average time from dispatch to acceptance by the unit.")),
-    "mean_time_to_resolve": (_("Mean time to resolve"), _("Average time from receipt to the reported result.")),
-    "overdue": (_("Overdue now"), _("Open demands held by a unit past their resolve deadline, whenever they were "
-                                    "received.")),
-    "escalation": (_("Escalation levels"), _("Open demands held by a unit at each escalation level now: warning "
-                                             "(three quarters of the time spent), overdue, supervised.")),
-}
+# What each figure means, for the page ("definition at hand"), the API and the export: from the registry.
+DEFINITIONS = {f.name: (f.label, f.definition) for f in registry.defined()}
 # The board's columns; the same words the workbench and the exports use for a demand's level (0 is "none").
 LEVEL_LABELS = {level: LEVEL_NAMES[level] for level in (1, 2, 3)}
 

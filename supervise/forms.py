@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from demands.models import Category, Channel, Department
 from grids.models import Grid, Township
-from portal.fields import SafeDateField
+from core.fields import SafeDateField
 
 from .figures import BREAKDOWN_KEYS, GRANULARITIES
 from .selectors import DashboardFilters

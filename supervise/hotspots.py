@@ -1,4 +1,4 @@
-"""Hotspots (DESIGN §7): category × place pairs rising against the previous period, and the period's frequent terms.
+"""Hotspots (docs/figures.md#hotspots): category × place pairs rising against the previous period, and the period's frequent terms.
 
 Rising score = (current − previous) / √(previous + 1). Counts of demands behave roughly like Poisson counts, whose
 spread is about the square root of their mean; taking the previous period as the expected count, the score is about
@@ -26,7 +26,7 @@ from demands.models import Category, Demand
 from demands.selectors import scope_q
 from demands.text import top_terms
 from grids.models import Grid, Township
-from portal.errors import InvalidInput
+from core.errors import InvalidInput
 
 from . import figures, selectors
 from .figures import local_day_start

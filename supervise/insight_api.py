@@ -1,4 +1,4 @@
-"""Map and hotspots data for the API (DESIGN §7, §8): the same figures as /staff/insight/, without personal data.
+"""Map and hotspots data for the API (docs/figures.md): the same figures as /staff/insight/, without personal data.
 
 Dispatchers, supervisors and superusers only; anyone else gets the same 404 as an unknown address."""
 
@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from demands.models import Category
 from grids.models import Township
-from portal.errors import InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound
 
 from . import maps
 from .hotspots import Period, hotspots

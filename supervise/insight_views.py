@@ -1,4 +1,4 @@
-"""The map of grids and the hotspots page (DESIGN §7). Thin: a form validates the query, maps/hotspots compute."""
+"""The map of grids and the hotspots page (docs/figures.md#map-of-grids). Thin: a form validates the query, maps/hotspots compute."""
 
 from django import forms
 from django.conf import settings
@@ -10,9 +10,9 @@ from django.views.decorators.gzip import gzip_page
 
 from demands.models import Category
 from grids.models import Township
-from portal.errors import InvalidInput
-from portal.fields import DateInput, SafeDateField
-from portal.pages import attach_errors
+from core.errors import InvalidInput
+from core.fields import DateInput, SafeDateField
+from core.pages import attach_errors
 
 from . import maps
 from .hotspots import MIN_CURRENT, TERM_SAMPLE, Period, hotspots

@@ -1,4 +1,4 @@
-"""The map of grids (DESIGN §7): each grid the viewer may see with its load, as GeoJSON.
+"""The map of grids (docs/figures.md#map-of-grids): each grid the viewer may see with its load, as GeoJSON.
 
 Per grid, counting the demands located in it (Demand.grid) within the viewer's scope and the chosen category:
 - open: demands in an open state now (received … awaiting rating), whenever received;

@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from demands.models import Category, Channel, Demand, Department
-from demands.permissions import is_staff_user
+from core.actors import is_staff_user
 from demands.selectors import scope_q
 from grids.models import Grid, Township
 
-from . import figures, rollup
+from . import figures, registry, rollup
 from .figures import local_day_start  # noqa: F401  (where hotspots and the bench have always imported it from)
 
 
@@ -99,28 +99,13 @@ def board_demands(viewer, filters: DashboardFilters) -> QuerySet:
 # ---------------------------------------------------------------- the dashboard's report
 # One structure for the page, the JSON API and the exports: numbers, what they mean, and where they link.
 
-# Workbench parameters that list exactly what each count counts (on top of the dashboard's own filters).
-COUNT_LINKS = {
-    "received": {},
-    "closed": {"status": "closed"},
-    "closed_solved": {"status": "closed", "outcome": "solved"},
-    "resolved": {"resolved": "yes"},
-    "on_time": {"resolved": "on_time"},
-    "rated": {"rating": "rated"},
-    "satisfied": {"rating": "positive"},
-    "solved": {"outcome": "solved"},
-    "solved_locally": {"outcome": "solved", "solved_locally": "1"},
-    "reworked": {"resolved": "yes", "reworked": "1"},
-}
-# rate name -> (numerator count, denominator count)
-RATES = {
-    "resolution_rate": ("closed_solved", "closed"),
-    "on_time_rate": ("on_time", "resolved"),
-    "satisfaction": ("satisfied", "rated"),
-    "rating_coverage": ("rated", "closed"),
-    "local_resolution": ("solved_locally", "solved"),
-    "rework_rate": ("reworked", "resolved"),
-}
+# Workbench parameters that list exactly what each count counts (on top of the dashboard's own filters), and
+# rate name -> (numerator count, denominator count): both from the figure registry.
+COUNT_LINKS = {c.name: c.link for c in registry.counts() if c.shown}
+RATES = {r.name: (r.numerator, r.denominator) for r in registry.rates()}
+MEANS = [m.name for m in registry.means()]
+
+
 def workbench_url(params: dict) -> str:
     return f"{reverse('demands:workbench')}?{urlencode(params)}"
 
@@ -156,10 +141,9 @@ def counts_as_dict(counts: figures.Counts, base: dict | None) -> dict:
         row[name] = _count(counts, name, base) if base is not None else {"value": getattr(counts, name)}
     for name in RATES:
         row[name] = _rate(counts, name, base)
-    row["mean_time_to_accept"] = {"hours": hours(counts.mean_time_to_accept),
-                                  "display": hours_display(counts.mean_time_to_accept)}
-    row["mean_time_to_resolve"] = {"hours": hours(counts.mean_time_to_resolve),
-                                   "display": hours_display(counts.mean_time_to_resolve)}
+    for name in MEANS:
+        mean = getattr(counts, name)
+        row[name] = {"hours": hours(mean), "display": hours_display(mean)}
     return row
 
 
@@ -245,61 +229,139 @@ def board_as_dict(board: figures.Board, base: dict) -> dict:
 
 
 def definitions() -> list[dict]:
-    return [{"key": key, "name": str(name), "definition": str(text)}
-            for key, (name, text) in figures.DEFINITIONS.items()]
+    return [{"key": f.name, "name": str(f.label), "definition": str(f.definition)} for f in registry.defined()]
 
 
-def _ledger_township(viewer, filters: DashboardFilters):
-    """(True, township id or None) when the monthly ledger can answer for this viewer and these filters."""
-    if filters.grid or filters.department or filters.category or filters.channel:
-        return False, None
+@dataclass(frozen=True)
+class LedgerQuery:
+    """What the ledger is asked: a township (None: the whole district) and at most one other filter, as a ledger key
+    and its value."""
+
+    township_id: int | None
+    key: tuple[str, str] | None
+
+
+def ledger_query(viewer, filters: DashboardFilters) -> LedgerQuery | None:
+    """The ledger's question for this viewer and these filters, or None when the ledger cannot answer it exactly."""
     if not may_view_dashboard(viewer):
-        return False, None  # other scopes (a department, a grid) are not what the ledger is keyed by
+        return None  # other scopes (a department, a grid) are not what the ledger is keyed by
     if viewer.is_superuser or viewer.township_id is None:
-        return True, filters.township.pk if filters.township else None
-    if filters.township is not None and filters.township.pk != viewer.township_id:
-        return False, None  # an empty intersection: the demands query says so at once
-    return True, viewer.township_id
+        township_id = filters.township.pk if filters.township else None
+    elif filters.township is not None and filters.township.pk != viewer.township_id:
+        return None  # an empty intersection: the demands query says so at once
+    else:
+        township_id = viewer.township_id
+    keys = []
+    if filters.grid is not None:
+        keys.append(("grid", str(filters.grid.pk)))
+    if filters.department is not None:
+        keys.append(("department", str(filters.department.pk)))
+    if filters.category is not None:
+        category = filters.category
+        if category.parent_id is None:  # itself and its children: the top-level key
+            keys.append(("category", str(category.pk)))
+        elif not category.children.exists():  # itself alone
+            keys.append(("subcategory", str(category.pk)))
+        else:
+            return None
+    if filters.channel:
+        keys.append(("channel", filters.channel))
+    if len(keys) > 1:
+        return None
+    return LedgerQuery(township_id=township_id, key=keys[0] if keys else None)
 
 
 def _whole_months(filters: DashboardFilters) -> tuple[dt.date, dt.date] | None:
-    """The first and last month the ledger may answer whole: inside the period, or the current month up to now
-    (no demand is received after today)."""
+    """The first and last month lying whole inside the period."""
     first = figures.bucket_start(filters.date_from, "month")
     if first < filters.date_from:
         first = figures.bucket_end(first, "month") + dt.timedelta(days=1)
     last = figures.bucket_start(filters.date_to, "month")
-    if figures.bucket_end(last, "month") > filters.date_to and filters.date_to < timezone.localdate():
+    if figures.bucket_end(last, "month") > filters.date_to:
         last = figures.bucket_start(last - dt.timedelta(days=1), "month")
     return (first, last) if first <= last else None
 
 
-def period_grouped(viewer, filters: DashboardFilters, *, granularity: str, by: str) -> figures.Grouped:
-    """Headline, trend and breakdown for the period. A monthly trend over the district or a township reads
-    whole months from the ledger (supervise.rollup) and only the partial edge months from the demands."""
-    eligible, township_id = _ledger_township(viewer, filters)
-    months = _whole_months(filters) if eligible and granularity == "month" else None
+def _spans(filters: DashboardFilters) -> tuple[list, list]:
+    """The period as ledger spans: whole months by month, the days before and after them by day."""
+    months = _whole_months(filters)
     if months is None:
-        return figures.grouped(period_demands(viewer, filters), granularity=granularity, by=by)
+        return [], [("d", filters.date_from, filters.date_to)]
     first, last = months
-    result = rollup.grouped(first_month=first, last_month=last, township_id=township_id, by=by)
-    edges = []
+    days = []
     if filters.date_from < first:
-        edges.append(replace(filters, date_to=first - dt.timedelta(days=1)))
+        days.append(("d", filters.date_from, first - dt.timedelta(days=1)))
     after = figures.bucket_end(last, "month") + dt.timedelta(days=1)
     if after <= filters.date_to:
-        edges.append(replace(filters, date_from=after))
-    for edge in edges:  # each lies within one month
-        result.add(figures.grouped_in_bucket(period_demands(viewer, edge), by=by,
-                                             bucket=figures.bucket_start(edge.date_from, "month")))
+        days.append(("d", after, filters.date_to))
+    return [("m", first, last)], days
+
+
+def _key(by: str, value):
+    """A breakdown key as the demands query groups it (figures.BREAKDOWN_KEYS, split_not_held_by_a_department)."""
+    if by == "township":
+        return value
+    if by == "channel":
+        return value or None
+    if by == "department" and value in (figures.HELD_BY_GRID, figures.HELD_BY_DEPUTY):
+        return value
+    return int(value) if value else None
+
+
+def _ledger_grouped(viewer, filters: DashboardFilters, question: LedgerQuery, *, granularity: str, by: str):
+    """Headline, trend and breakdown from the ledger (two small queries), or None when no slice answers."""
+    key = question.key[0] if question.key else None
+    value = question.key[1] if question.key else None
+    township = question.township_id is not None
+    trend_slice = registry.find_slice((key,) if key else (), township=township)
+    if by == "township":
+        rows_slice, group = trend_slice, "township_id"
+    elif key is None:
+        rows_slice, group = registry.find_slice((by,), township=township), "a"
+    elif key == by:
+        rows_slice, group = trend_slice, "a"
+    else:
+        rows_slice, group = registry.find_slice((key, by), township=township), "b"
+    if trend_slice is None or rows_slice is None or "d" not in trend_slice.grains:
+        return None
+    months, days = _spans(filters)
+    ask = {"a": value, "township_id": question.township_id}
+    trend_spans = months + days if granularity == "month" else [("d", filters.date_from, filters.date_to)]
+    total, trend = figures.Counts(), {}
+    for day, counts in rollup.read(trend_slice, spans=trend_spans, group="day", **ask).items():
+        total.add(counts)
+        trend.setdefault(figures.bucket_start(day, granularity), figures.Counts()).add(counts)
+    edges = [] if "d" in rows_slice.grains else days
+    read = rollup.read(rows_slice, spans=months + ([] if edges else days), group=group, **ask)
+    rows = {}
+    for raw, counts in read.items():
+        rows.setdefault(_key(by, raw), figures.Counts()).add(counts)
+    for _grain, first, last in edges:  # a slice kept by month only: its partial months from the demands
+        edge = replace(filters, date_from=first, date_to=last)
+        for raw, counts in figures.breakdown(period_demands(viewer, edge), by=by).items():
+            rows.setdefault(raw, figures.Counts()).add(counts)
+    return figures.Grouped(total=total, trend=trend, rows=rows)
+
+
+def period_grouped(viewer, filters: DashboardFilters, *, granularity: str, by: str) -> figures.Grouped:
+    """Headline, trend and breakdown for the period: from the ledger (supervise.rollup) when one of its slices holds
+    the viewer's township and the one filter, else by counting the demands. The department breakdown splits the
+    demands no department holds by who holds them instead, either way."""
+    question = ledger_query(viewer, filters)
+    if question is not None:
+        result = _ledger_grouped(viewer, filters, question, granularity=granularity, by=by)
+        if result is not None:
+            return result
+    demands = period_demands(viewer, filters)
+    result = figures.grouped(demands, granularity=granularity, by=by)
+    if by == "department":
+        result.rows = figures.split_not_held_by_a_department(result.rows, demands)
     return result
 
 
 def dashboard_report(viewer, filters: DashboardFilters, *, granularity: str, by: str) -> dict:
     """Everything the dashboard shows, for the page, the API and the exports (a constant number of queries)."""
     grouped = period_grouped(viewer, filters, granularity=granularity, by=by)
-    if by == "department":
-        grouped.rows = figures.split_not_held_by_a_department(grouped.rows, period_demands(viewer, filters))
     board = figures.board(board_demands(viewer, filters))
     base = filters.link_params()
     return {

@@ -1,4 +1,4 @@
-"""The supervisors' and dispatchers' dashboard (DESIGN §7) and the public statistics pages."""
+"""The supervisors' and dispatchers' dashboard (docs/figures.md) and the public statistics pages."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache

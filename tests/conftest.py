@@ -1,6 +1,10 @@
 """Named users per role (as Zulip's tests log in as "iago") and a way to walk a demand to any state."""
 
+import fcntl
 import io
+import os
+from functools import partial
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -9,13 +13,14 @@ from PIL import Image
 from accounts.models import Role
 from demands import services
 from demands.models import Category, DemandType, Outcome, Rating, Urgency
-from demands.permissions import SYSTEM, ResidentActor
+from core.actors import ResidentActor, SYSTEM
 from demands.seed import seed_sla_policy
 from demands.states import Status
 
 from .factories import (
     CategoryFactory, CommunityFactory, DepartmentFactory, DeputyFactory, GridFactory, TownshipFactory, UserFactory,
 )
+from .rowtemplate import RowTemplate
 
 PASSWORD = "pw-for-tests"
 
@@ -24,16 +29,62 @@ PASSWORD = "pw-for-tests"
 def forget_process_caches():
     """Per-process caches outlive a test's rolled-back rows; each test starts without them."""
     from integrations.models import forget_cached_tokens
-    from portal.api import CachedSlugRelatedField
+    from core.api import CachedSlugRelatedField
 
     CachedSlugRelatedField.forget()
     forget_cached_tokens()
     yield
 
 
-@pytest.fixture
-def world(db):
+@pytest.fixture(scope="session", autouse=True)
+def classifier_model(tmp_path_factory):
+    """The intake classifier every test sees: the configured one (`make install` builds it) when it fits the
+    corpus, else one trained once per run from the repository's corpus and shared by the parallel workers."""
+    from django.conf import settings
+
+    from demands import classify
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's folder, above each worker's own
+    with open(shared / "classifier.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        chosen = shared / "classifier.path"
+        if not chosen.exists():
+            path = classify.model_path()
+            if classify.load(path) is None:
+                model = classify.train(classify.load_corpus(), digest=classify.corpus_digest())
+                path = classify.save(model, shared / "classifier.joblib")
+            chosen.write_text(str(path))
+        path = Path(chosen.read_text())
+    settings.CLASSIFIER_PATH = path
+    classify.forget()
+    yield path
+    classify.forget()
+
+
+class World:
     """Two townships, each with a grid; two departments; a deputy; the SLA policy."""
+
+
+# fixture name: (username, role, the scope in the world)
+NAMED_USERS = {
+    "dispatcher": ("dispatcher", Role.DISPATCHER, lambda w: {}),
+    "township_dispatcher": ("township_dispatcher", Role.DISPATCHER, lambda w: {"township": w.township}),
+    "other_township_dispatcher": ("other_township_dispatcher", Role.DISPATCHER,
+                                  lambda w: {"township": w.other_township}),
+    "grid_worker": ("gridworker", Role.GRID_WORKER, lambda w: {"grid": w.grid, "township": w.township}),
+    "other_grid_worker": ("other_gridworker", Role.GRID_WORKER,
+                          lambda w: {"grid": w.other_grid, "township": w.other_township}),
+    "handler": ("handler", Role.HANDLER, lambda w: {"department": w.department}),
+    "other_handler": ("other_handler", Role.HANDLER, lambda w: {"department": w.other_department}),
+    "supervisor": ("supervisor", Role.SUPERVISOR, lambda w: {}),
+    "deputy": ("deputy", Role.DEPUTY, lambda w: {"deputy": w.deputy_record, "township": w.township}),
+    "resident": ("resident", Role.RESIDENT, lambda w: {}),
+}
+
+
+def build_world() -> World:
     seed_sla_policy()
     top = CategoryFactory(code="sanitation", name="市容环卫")
     category = CategoryFactory(code="sanitation.garbage", name="垃圾清运", parent=top)
@@ -47,9 +98,6 @@ def world(db):
     other_dept = DepartmentFactory(name="巴州区水务局", short_name="区水务局")
     deputy = DeputyFactory(township=t1, name="李秀英")
 
-    class World:
-        pass
-
     w = World()
     w.category, w.township, w.other_township = category, t1, t2
     w.grid, w.sibling_grid, w.other_grid = grid1, grid1b, grid2
@@ -57,58 +105,101 @@ def world(db):
     return w
 
 
-def _user(username, role, **scope):
-    return UserFactory(username=username, role=role, **scope)
+def build_user(name: str, world: World):
+    username, role, scope = NAMED_USERS[name]
+    return UserFactory(username=username, role=role, **scope(world))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, and in it the template of the world and the named users (built before any test or
+    module fixture opens a transaction, so the template outlives them)."""
+    with django_db_blocker.unblock():
+        template = RowTemplate()
+        world = template.record("world", build_world)
+        for name in NAMED_USERS:
+            template.record(name, partial(build_user, name, world))
+        template.freeze()
+    yield template
+    with django_db_blocker.unblock():
+        template.drop()
+
+
+class Seeded:
+    """One test's world and named users: copies of the template's objects, or built the slow way."""
+
+    def __init__(self, world, users):
+        self.world, self.users = world, users
+
+    def user(self, name):
+        if name not in self.users:  # asked for late (getfixturevalue) or the copy could not be used
+            self.users[name] = build_user(name, self.world)
+        return self.users[name]
 
 
 @pytest.fixture
-def dispatcher(world):
-    return _user("dispatcher", Role.DISPATCHER)
+def world_and_users(request, db, django_db_setup) -> Seeded:
+    names = [name for name in NAMED_USERS if name in request.fixturenames]
+    copied = django_db_setup.copy_into_test(["world", *names])
+    if copied is not None:
+        return Seeded(copied.pop("world"), copied)
+    # Rows in the way (a user of the same name, the same category code): build as the test would by hand.
+    return Seeded(build_world(), {})
 
 
 @pytest.fixture
-def township_dispatcher(world):
-    return _user("township_dispatcher", Role.DISPATCHER, township=world.township)
+def world(world_and_users):
+    return world_and_users.world
 
 
 @pytest.fixture
-def other_township_dispatcher(world):
-    return _user("other_township_dispatcher", Role.DISPATCHER, township=world.other_township)
+def dispatcher(world_and_users):
+    return world_and_users.user("dispatcher")
 
 
 @pytest.fixture
-def grid_worker(world):
-    return _user("gridworker", Role.GRID_WORKER, grid=world.grid, township=world.township)
+def township_dispatcher(world_and_users):
+    return world_and_users.user("township_dispatcher")
 
 
 @pytest.fixture
-def other_grid_worker(world):
-    return _user("other_gridworker", Role.GRID_WORKER, grid=world.other_grid, township=world.other_township)
+def other_township_dispatcher(world_and_users):
+    return world_and_users.user("other_township_dispatcher")
 
 
 @pytest.fixture
-def handler(world):
-    return _user("handler", Role.HANDLER, department=world.department)
+def grid_worker(world_and_users):
+    return world_and_users.user("grid_worker")
 
 
 @pytest.fixture
-def other_handler(world):
-    return _user("other_handler", Role.HANDLER, department=world.other_department)
+def other_grid_worker(world_and_users):
+    return world_and_users.user("other_grid_worker")
 
 
 @pytest.fixture
-def supervisor(world):
-    return _user("supervisor", Role.SUPERVISOR)
+def handler(world_and_users):
+    return world_and_users.user("handler")
 
 
 @pytest.fixture
-def deputy(world):
-    return _user("deputy", Role.DEPUTY, deputy=world.deputy_record, township=world.township)
+def other_handler(world_and_users):
+    return world_and_users.user("other_handler")
 
 
 @pytest.fixture
-def resident(world):
-    return _user("resident", Role.RESIDENT)
+def supervisor(world_and_users):
+    return world_and_users.user("supervisor")
+
+
+@pytest.fixture
+def deputy(world_and_users):
+    return world_and_users.user("deputy")
+
+
+@pytest.fixture
+def resident(world_and_users):
+    return world_and_users.user("resident")
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from demands.states import Status
-from portal.api import TrackThrottle
+from core.api import TrackThrottle
 
 from .conftest import PASSWORD
 

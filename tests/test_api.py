@@ -138,7 +138,7 @@ def test_public_tracking_shows_the_timeline_and_no_personal_data(walk):
 
 def test_anonymous_submission_is_throttled_with_a_429(world, settings):
     from demands.api import DemandListCreateApi  # noqa: F401
-    from portal.api import SubmitThrottle
+    from core.api import SubmitThrottle
 
     SubmitThrottle.THROTTLE_RATES = {**SubmitThrottle.THROTTLE_RATES, "anon_submit": "2/hour"}
     try:

@@ -1,11 +1,22 @@
 """schemathesis over the whole OpenAPI schema, in-process, anonymous and authenticated: no server error and no
-response that contradicts the schema."""
+response that contradicts the schema.
+
+One test per API operation and client; each builds its generated cases (schemathesis' coverage, examples and
+fuzzing phases) when it runs, not when the suite is collected, so listing or running other tests stays cheap.
+"""
+
+import functools
 
 import pytest
 import schemathesis
 from django.core.cache import cache
 from hypothesis import HealthCheck, settings
 
+from schemathesis.checks import load_all_checks
+from schemathesis.core.failures import FailureGroup, as_reported_failure
+from schemathesis.generation.feedback import FeedbackSources
+from schemathesis.pytest._test_builder import build_operation_test
+from schemathesis.python._constants.orchestrator import make_constants_value_source
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from portal.wsgi import application
@@ -14,11 +25,40 @@ from portal.wsgi import application
 # schema-valid body is accepted (a valid-looking township code may not exist) and whether loosely typed input is
 # refused (DRF coerces 0 to "0" for text fields).
 EXCLUDED = [negative_data_rejection, positive_data_acceptance]
-
-schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 SETTINGS = settings(max_examples=15, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                            HealthCheck.filter_too_much])
+
+
+@functools.cache
+def api_schema():
+    """The schema the portal serves (loading it is cheap; building each operation's cases is not)."""
+    return schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+
+def _labels() -> list[str]:
+    labels = [result.ok().label for result in api_schema().get_all_operations()]
+    assert labels, "the API schema lists no operation"
+    return labels
+
+
+OPERATIONS = _labels()
+
+
+def conforms(label: str, check) -> None:
+    """Run `check(case)` on every case schemathesis generates for one operation, as its pytest plugin would."""
+    __tracebackhide__ = True
+    load_all_checks()
+    schema = api_schema()
+    method, path = label.split(" ", 1)
+    operation = schema[path][method]
+    feedback = FeedbackSources(constants_value_source=make_constants_value_source(schema))
+    test = build_operation_test(config=schema.config, operation=operation, test_func=check, given_kwargs={},
+                                feedback=feedback, explicit_settings=SETTINGS)
+    try:
+        test()
+    except FailureGroup as failures:
+        raise as_reported_failure(failures) from None
 
 
 @pytest.fixture(autouse=True)
@@ -44,16 +84,20 @@ def token(walk, staff):
 
 
 @pytest.mark.django_db
-@schema.parametrize()
-@SETTINGS
-def test_anonymous_requests_conform(case, world):
-    cache.clear()
-    case.call_and_validate(excluded_checks=EXCLUDED)
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_anonymous_requests_conform(operation, world):
+    def check(case):
+        cache.clear()
+        case.call_and_validate(excluded_checks=EXCLUDED)
+
+    conforms(operation, check)
 
 
 @pytest.mark.django_db
-@schema.parametrize()
-@SETTINGS
-def test_authenticated_requests_conform(case, token):
-    cache.clear()
-    case.call_and_validate(headers={"Authorization": f"Token {token}"}, excluded_checks=EXCLUDED)
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_authenticated_requests_conform(operation, token):
+    def check(case):
+        cache.clear()
+        case.call_and_validate(headers={"Authorization": f"Token {token}"}, excluded_checks=EXCLUDED)
+
+    conforms(operation, check)

@@ -1,4 +1,4 @@
-"""The audit log: one "portal.audit" line per failed login, lockout and refused request, and no secrets in any
+"""The audit log: one "core.audit" line per failed login, lockout and refused request, and no secrets in any
 log record (phone numbers, tracking codes, rating and API tokens, passwords, session keys)."""
 
 import logging
@@ -32,7 +32,7 @@ def logs(caplog):
 
 
 def audit_lines(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "portal.audit"]
+    return [r.getMessage() for r in caplog.records if r.name == "core.audit"]
 
 
 def everything_logged(caplog) -> str:
@@ -193,7 +193,7 @@ def test_the_gunicorn_access_line_keeps_codes_tokens_and_queries_out():
 
     from gunicorn.config import Config
 
-    from portal.audit_gunicorn import RedactingLogger
+    from core.audit_gunicorn import RedactingLogger
 
     class Response:
         status, sent, headers = "404 Not Found", 10, []

@@ -151,7 +151,8 @@ def test_the_dispatcher_sees_the_suggestion_with_its_confidence(world, grid_work
 
 
 def test_the_system_may_classify_and_dispatch_but_gains_no_other_right(world, walk):
-    from demands.permissions import CAN, SYSTEM
+    from core.actors import SYSTEM
+    from demands.permissions import CAN
     from demands.states import Action
 
     demand = walk(Status.RECEIVED)

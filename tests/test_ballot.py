@@ -20,7 +20,7 @@ from deputies.models import Deputy, DutyRecord
 from livelihood import selectors, services
 from livelihood.models import Candidate, Proposal, Round, SealedBallot, VoterRecord
 from livelihood.states import RoundStatus
-from portal.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
+from core.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
 
 from .conftest import PASSWORD
 from .factories import DeputyFactory, UserFactory

@@ -13,7 +13,7 @@ from django.utils import timezone
 from deputies.models import DutyRecord
 from livelihood import sealing, services
 from livelihood.models import Candidate, Round, SealedBallot, VoterRecord
-from portal.errors import TransitionNotAllowed
+from core.errors import TransitionNotAllowed
 
 from .test_ballot import ballot_round, close_and_count, make_voters
 from .test_concurrency import run_in_threads

@@ -26,7 +26,7 @@ from deputies.models import DutyRecord
 from livelihood import sealing, services
 from livelihood.models import Candidate, Round, SealedBallot, VoterRecord
 from livelihood.states import RoundStatus
-from portal.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 
 from .conftest import PASSWORD
 from .test_ballot import DAY, TITLES, ballot_round, cast, make_voters, open_round, set_phase, votes, zh

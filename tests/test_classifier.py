@@ -67,7 +67,8 @@ def test_accuracy_on_the_demo_texts_it_never_saw_is_above_the_floor(corpus):
 
 
 def test_train_command_prints_the_figures_and_saves_a_model_the_suggestions_use(tmp_path, settings):
-    settings.VAR_DIR = tmp_path
+    settings.CLASSIFIER_PATH = tmp_path / "classifier.joblib"
+    classify.forget()
     out = io.StringIO()
     call_command("train_classifier", "--seed", "0", "--test-size", "0.2", stdout=out)
     text = out.getvalue()
@@ -89,17 +90,40 @@ def test_train_command_refuses_a_test_size_outside_zero_and_one():
         call_command("train_classifier", "--test-size", "1.5", stdout=io.StringIO())
 
 
-def test_without_a_saved_model_the_first_suggestion_trains_one_in_the_process(tmp_path, settings):
-    settings.VAR_DIR = tmp_path
+@pytest.fixture
+def no_model(tmp_path, settings):
+    settings.CLASSIFIER_PATH = tmp_path / "classifier.joblib"
     classify.forget()
-    try:
-        first = classify.suggest("小区门口的路灯坏了好几天，晚上黑得很")
-        model = classify.get_classifier()
-        assert first["category"] == "roads_traffic.street_light"
-        assert classify.get_classifier() is model  # trained once, then kept
-        assert not (tmp_path / "classifier.joblib").exists()
-    finally:
-        classify.forget()
+    yield settings.CLASSIFIER_PATH
+    classify.forget()
+
+
+def test_without_a_saved_model_the_classify_api_says_so_and_nothing_is_trained(no_model, caplog):
+    response = APIClient().post("/api/v1/classify/", {"content": "小区门口的路灯坏了好几天，晚上黑得很"}, format="json")
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "classifier_unavailable"
+    assert str(no_model) in caplog.text and "train_classifier" in caplog.text
+    assert not no_model.exists()
+
+
+def test_without_a_saved_model_a_demand_still_comes_in_for_the_dispatcher(no_model, client, world):
+    response = client.post("/submit/", {"type": "complaint", "township": world.township.pk, "category": "",
+                                        "content": "我要投诉：莲花社区菜市场的垃圾桶一个星期没人收了，垃圾堆得满地都是。"})
+
+    assert response.status_code == 302
+    demand = Demand.objects.get()
+    assert demand.status == "received"
+    assert (demand.suggested_type, demand.suggested_category) == ("", None)
+
+
+def test_a_model_built_after_the_process_started_is_used_without_a_restart(no_model, corpus):
+    with pytest.raises(classify.ClassifierUnavailable):
+        classify.get_classifier()
+
+    classify.save(classify.train(corpus[:300], digest=classify.corpus_digest()), no_model)
+
+    assert classify.get_classifier().samples == 300
 
 
 def test_a_model_saved_from_another_corpus_is_not_used(tmp_path, corpus):

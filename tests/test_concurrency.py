@@ -8,7 +8,7 @@ from django.db import connection, connections
 from demands import services
 from demands.models import Demand, DemandEvent
 from demands.states import Status
-from portal.errors import TransitionNotAllowed
+from core.errors import TransitionNotAllowed
 
 pytestmark = [
     pytest.mark.postgres,
@@ -52,7 +52,7 @@ def test_twenty_handlers_accepting_at_once_leave_one_winner_and_one_event(walk, 
 
 
 def test_concurrent_dissatisfied_ratings_reopen_once(walk, staff):
-    from demands.permissions import ResidentActor
+    from core.actors import ResidentActor
 
     demand = walk(Status.VERIFIED)
     results = run_in_threads(8, lambda: services.demand_rate(demand_id=demand.pk, actor=ResidentActor(demand.pk),

@@ -11,7 +11,7 @@ from demands.selectors import waiting_q
 from demands.states import Action, Status
 from deputies.models import DutyRecord
 from notifications.models import Notification
-from portal.errors import NotPermitted
+from core.errors import NotPermitted
 
 from .conftest import PASSWORD
 from .factories import DeputyFactory, UserFactory
@@ -145,7 +145,7 @@ def test_a_common_problem_is_linked_to_the_deputys_draft_suggestion(world, staff
     demand = addressed(world)
     client = login(staff.deputy)
     assert "关于加固农村便民桥栏杆的建议" in client.get(reverse("deputies:home")).content.decode()
-    response = client.post(reverse("deputies:link", args=[demand.pk]), {"suggestion": draft.pk})
+    response = client.post(reverse("suggestions:cite_demand", args=[demand.pk]), {"suggestion": draft.pk})
     assert response.status_code == 302
     assert list(draft.demands.all()) == [demand]
     # Linking cites the demand; it stays with the deputy to be answered.

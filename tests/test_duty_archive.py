@@ -12,7 +12,7 @@ from demands.models import Channel
 from demands.states import Status
 from deputies import selectors, services
 from deputies.models import DutyRecord, Reception, Station, Term
-from portal.errors import InvalidInput, NotPermitted
+from core.errors import InvalidInput, NotPermitted
 
 from .conftest import PASSWORD
 from .factories import DeputyFactory, UserFactory

@@ -1,4 +1,4 @@
-"""The escalation ladder, acceptance and rating reminders, computed from database state (DESIGN §5)."""
+"""The escalation ladder, acceptance and rating reminders, computed from database state (docs/lifecycles.md#escalation)."""
 
 import datetime as dt
 import threading

@@ -9,7 +9,7 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from demands.states import Status
-from portal.spreadsheets import safe_cell, xlsx_cells
+from core.spreadsheets import safe_cell, xlsx_cells
 
 from .conftest import PASSWORD
 

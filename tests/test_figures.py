@@ -1,4 +1,4 @@
-"""Dashboard figures (DESIGN §7) on a known set of demands walked through the real services: every expected
+"""Dashboard figures (docs/figures.md#demand-figures) on a known set of demands walked through the real services: every expected
 value is worked out by hand in a comment."""
 
 import datetime as dt
@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from demands import services
 from demands.models import Channel, Outcome, Rating
-from demands.permissions import ResidentActor
+from core.actors import ResidentActor
 from demands.states import Status
 from supervise import figures
 from supervise.selectors import DashboardFilters, dashboard_report, period_demands

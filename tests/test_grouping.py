@@ -1,4 +1,4 @@
-"""Similar-demand grouping (suggestions.grouping) and the Chinese text helpers under it (demands.text).
+"""Similar-demand grouping (demands.grouping) and the Chinese text helpers under it (demands.text).
 
 Plain functions, no database. The fixture: five demands reported several times in other words (same
 problem, same place), and unrelated demands that share generic or topical words with them: another broken
@@ -10,7 +10,7 @@ import pytest
 
 from demands import text
 from demands.text import places, terms, top_terms
-from suggestions.grouping import SimilarGroup, similar_groups
+from demands.grouping import SimilarGroup, similar_groups
 
 # set name -> the same demand reported in other words
 SETS = {

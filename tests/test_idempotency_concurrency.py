@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 from demands.models import DemandEvent, SupervisionOrder
 from demands.states import Status
 from integrations.models import ApiToken
-from portal.idempotency import request_hash
-from portal.models import IdempotencyRecord
+from core.idempotency import request_hash
+from core.models import IdempotencyRecord
 
 NOTE = {"text": "已联系环卫所，明天上午清运。", "public": True}
 URGE = {"note": "请三日内办结并回复。", "due_date": "2099-12-31"}

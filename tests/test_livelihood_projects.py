@@ -11,7 +11,7 @@ from django.utils.html import escape
 from deputies.models import DutyRecord
 from livelihood import services
 from livelihood.models import Evaluation, Project, ProjectProgress, ProjectReport, Proposal, Round
-from portal.errors import NotPermitted, TransitionNotAllowed
+from core.errors import NotPermitted, TransitionNotAllowed
 
 from .conftest import PASSWORD
 from .test_ballot import DAY, TITLES, ballot_round, make_voters, open_round, set_phase, zh
@@ -275,7 +275,7 @@ def test_project_page_shows_the_satisfaction_share(world, staff):
 
 
 def test_seed_demo_replays_2026_through_the_ballot_and_is_idempotent(db):
-    from accounts.seed import seed_users
+    from portal.seed_accounts import seed_users
     from demands.seed import seed_categories, seed_departments
     from deputies.seed import seed_deputies
     from grids.seed import seed_places

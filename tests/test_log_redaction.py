@@ -16,7 +16,7 @@ from notifications import services
 from notifications.channels import ConsoleSmsGateway, LogChannel
 from notifications.models import Notification
 from notifications.receivers import rating_link
-from portal.logredact import RedactFilter, redact
+from core.logredact import RedactFilter, redact
 
 pytestmark = pytest.mark.django_db
 

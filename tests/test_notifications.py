@@ -3,25 +3,19 @@
 import logging
 
 import pytest
-from django.utils import timezone
-from django.apps import apps
-
-# Until portal/settings.py lists the app its models cannot even be imported.
-if not apps.is_installed("notifications"):
-    pytest.skip("the notifications app is not in INSTALLED_APPS yet", allow_module_level=True)
-
 from django.conf import settings
 from django.core import mail
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role
 from demands.states import Status
 from notifications import messages, recipients, services
 from notifications.channels import SmsGateway
 from notifications.models import Notification, OutboundMessage
-from portal.errors import NotFound
+from core.errors import NotFound
 
 from .conftest import PASSWORD
 from .factories import UserFactory

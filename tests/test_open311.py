@@ -17,7 +17,7 @@ from django.utils import timezone
 from demands import services
 from demands.codes import ALPHABET, new_tracking_code, public_number
 from demands.models import Channel, Demand, DemandType
-from demands.permissions import ResidentActor
+from core.actors import ResidentActor
 from demands.states import Status
 from integrations.models import ApiToken
 from integrations.services import integration_create

@@ -46,7 +46,7 @@ from .test_permission_matrix import _patterns
 
 DESK = {"viewport": {"width": 1440, "height": 900}}
 WIDTHS = {"phone": {**PHONE, "device_scale_factor": 1}, "desk": DESK}
-# The demo's named logins (accounts/seed.py); anonymous has none.
+# The demo's named logins (portal/seed_accounts.py); anonymous has none.
 ROLES = {
     "anonymous": None, "resident": "resident", "grid_worker": "gridworker", "handler": "handler",
     "dispatcher": "dispatcher", "township_dispatcher": "township_dispatcher", "supervisor": "supervisor",

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 NUL = "%00"
 BAD_VALUES = [NUL, "a%00b", "x" * 2000, "9" * 2000, "..%2F..%2Fetc%2Fpasswd", "%0d%0aSet-Cookie:x=1"]
 SAMPLES = ("1", "x", "svg", "json", "auth")
-CONTROL = "portal.middleware.ControlCharacterMiddleware"
+CONTROL = "core.middleware.ControlCharacterMiddleware"
 
 
 def _routes(resolver=None, prefix=""):

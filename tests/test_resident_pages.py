@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import Role, User
-from accounts.seed import seed_users
+from portal.seed_accounts import seed_users
 from demands import services
 from demands.models import Demand, Rating, SupervisionOrder
 from demands.resident import submit_initial

@@ -42,7 +42,10 @@ def production_env(tmp_path, **extra) -> dict[str, str]:
     key = "".join(secrets.choice(string.ascii_letters + string.digits + "!@#%^&*(-_=+)") for _ in range(50))
     return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "PORTAL_VAR_DIR": str(tmp_path),
             "LANG": "C.UTF-8", "DJANGO_SETTINGS_MODULE": "portal.settings", "SECRET_KEY": key, "DEBUG": "0",
-            "ALLOWED_HOSTS": "minsheng.example.gov.cn", "PUBLIC_BASE_URL": "https://minsheng.example.gov.cn", **extra}
+            "ALLOWED_HOSTS": "minsheng.example.gov.cn", "PUBLIC_BASE_URL": "https://minsheng.example.gov.cn",
+            # The shared services a deployment names (nothing here connects to them).
+            "DATABASE_URL": "postgres://minsheng@127.0.0.1:5432/minsheng", "REDIS_URL": "redis://127.0.0.1:6379/6",
+            **extra}
 
 
 SETTINGS_PROBE = """

@@ -1,4 +1,4 @@
-"""办复率, 满意率, 解决率 (DESIGN §7) on a fixture whose values are worked out by hand.
+"""办复率, 满意率, 解决率 (docs/figures.md#suggestion-figures) on a fixture whose values are worked out by hand.
 
 Per (lead department, year), what is assigned, replied (class), and the LEAD proposer's evaluation:
 

@@ -14,11 +14,11 @@ from rest_framework.test import APIClient
 from demands import services
 from demands.codes import parse_public_number
 from demands.models import Demand, DemandEvent, Outcome, Rating, Urgency
-from demands.permissions import ResidentActor
+from core.actors import ResidentActor
 from demands.states import Action, Status
 from integrations.services import integration_create
 from notifications.models import Notification, OutboundMessage
-from portal.errors import NotPermitted
+from core.errors import NotPermitted
 
 from .conftest import PASSWORD
 

@@ -16,7 +16,7 @@ from demands import pending_uploads, services
 from demands.models import Demand, DemandAttachment, Department
 from demands.states import Action, Status
 from integrations.models import ApiToken
-from portal.errors import InvalidInput
+from core.errors import InvalidInput
 
 from .conftest import PASSWORD, photo
 

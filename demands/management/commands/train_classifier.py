@@ -9,12 +9,13 @@ from demands import classify
 
 class Command(BaseCommand):
     help = ("Train the type and category classifier on demands/corpus/labelled.jsonl: print top-1 accuracy and "
-            "macro-F1 on a stratified held-out split, then retrain on all texts and save var/classifier.joblib.")
+            "macro-F1 on a stratified held-out split, then retrain on all texts and save it to CLASSIFIER_PATH "
+            "(var/classifier.joblib). `make install` and the Docker image run it; requests never train.")
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=0, help="seed of the split and the models (default 0)")
         parser.add_argument("--test-size", type=float, default=0.2, help="held-out share (default 0.2)")
-        parser.add_argument("--output", default="", help="where to save the model (default var/classifier.joblib)")
+        parser.add_argument("--output", default="", help="where to save the model (default CLASSIFIER_PATH)")
 
     def handle(self, *args, seed, test_size, output, **options):
         if not 0 < test_size < 1:

@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounts.seed import DEFAULT_PASSWORD, seed_users
+from portal.seed_accounts import DEFAULT_PASSWORD, seed_users
 from demands.demo import generate_demands
 from demands.models import Demand
 from demands.seed import seed_categories, seed_departments, seed_sla_policy

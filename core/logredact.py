@@ -2,7 +2,7 @@
 
 The one home of the patterns. `redact` serves the audit trail, gunicorn's access log and the notification
 channels; `RedactFilter` sits on the root handlers (settings.LOGGING), on Celery's handlers once the worker has
-replaced them, and on Django's request loggers (portal.audit.install_redaction), so that a test's capture sees
+replaced them, and on Django's request loggers (core.audit.install_redaction), so that a test's capture sees
 the scrubbed text too.
 """
 
@@ -73,5 +73,5 @@ except ImportError:  # pragma: no cover - Celery is a requirement; a bare Django
 else:
     # A worker drops the root handlers set up by LOGGING (worker_hijack_root_logger) and installs its own,
     # which would print task arguments and results unscrubbed; these receivers put the filter back on them.
-    after_setup_logger.connect(_celery_replaced_the_handlers, weak=False, dispatch_uid="portal.logredact.root")
-    after_setup_task_logger.connect(_celery_replaced_the_handlers, weak=False, dispatch_uid="portal.logredact.task")
+    after_setup_logger.connect(_celery_replaced_the_handlers, weak=False, dispatch_uid="core.logredact.root")
+    after_setup_task_logger.connect(_celery_replaced_the_handlers, weak=False, dispatch_uid="core.logredact.task")

@@ -15,7 +15,7 @@ from rest_framework import throttling
 
 log = logging.getLogger(__name__)
 # The cache is Redis in production: while it restarts a limit cannot count, and a resident's demand must not
-# fail for that (DESIGN §9), so the limits let the request through.
+# fail for that (docs/threat-model.md#rate-limits), so the limits let the request through.
 CACHE_DOWN = (RedisError, OSError)
 
 

@@ -1,4 +1,4 @@
-"""Gunicorn access lines without secrets: `gunicorn --logger-class portal.audit_gunicorn.RedactingLogger`.
+"""Gunicorn access lines without secrets: `gunicorn --logger-class core.audit_gunicorn.RedactingLogger`.
 
 The request line quotes paths and query strings that hold tracking codes, rating tokens, api_key and phone
 numbers; the access log keeps the method, the scrubbed path and the status only.

@@ -30,4 +30,4 @@ class SessionAuthentication(authentication.SessionAuthentication):
 class SessionScheme(SpectacularSessionScheme):
     """Documents the subclass above as the same cookie authentication."""
 
-    target_class = "portal.csrf.SessionAuthentication"
+    target_class = "core.csrf.SessionAuthentication"

@@ -1,4 +1,4 @@
-"""API plumbing shared by every endpoint: the error format of DESIGN §8, paging and throttles."""
+"""API plumbing shared by every endpoint: the error format of docs/workflow.md#errors, paging and throttles."""
 
 import copy
 import time
@@ -9,7 +9,8 @@ from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import ApplicationError
+from core.errors import ApplicationError
+from . import versions
 from .ratelimit import AnonClientThrottle
 
 DRF_CODES = {
@@ -112,27 +113,42 @@ class CodePagination(Pagination):
 class CachedSlugRelatedField(serializers.SlugRelatedField):
     """A slug lookup in a small reference table (townships, categories) from a per-process map.
 
-    Intake names its township on every call; the map saves that query. It is rebuilt every five minutes and
-    whenever the process saves a row of the table.
+    Intake names its township on every call; the map saves that query. It is rebuilt when any process changed a
+    row of the table (core.versions, checked once per request), and every five minutes at least.
     """
 
     maps: dict = {}
     SECONDS = 300
 
     def to_internal_value(self, data):
-        model = self.get_queryset().model
-        entry = self.maps.get((model, self.slug_field))
-        if entry is None or entry[1] < time.monotonic():
-            entry = ({str(getattr(o, self.slug_field)): o for o in self.get_queryset()}, time.monotonic() + self.SECONDS)
-            self.maps[(model, self.slug_field)] = entry
-        obj = entry[0].get(str(data)) if isinstance(data, (str, int)) else None
+        if not isinstance(data, (str, int)) or "\x00" in str(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data).replace("\x00", "\\0"))
+        queryset = self.get_queryset()
+        stamp = versions.current(versions.REFERENCE)
+        if stamp is None:  # the shared cache is unreachable: whatever this process kept may be stale
+            obj = queryset.filter(**{self.slug_field: str(data)}).first()
+        else:
+            key = (queryset.model, self.slug_field)
+            entry = self.maps.get(key)
+            if entry is None or entry[1] != stamp or entry[2] < time.monotonic():
+                entry = ({str(getattr(o, self.slug_field)): o for o in queryset}, stamp,
+                         time.monotonic() + self.SECONDS)
+                self.maps[key] = entry
+            obj = entry[0].get(str(data))
         if obj is None:
             self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
         return obj
 
     @classmethod
     def forget(cls, **_kwargs):
+        """This process only; `changed` tells every process."""
         cls.maps.clear()
+
+    @classmethod
+    def changed(cls, **_kwargs):
+        """Receiver of a township's or category's save and delete: every process rebuilds once it is committed."""
+        cls.forget()
+        versions.bump_on_commit(versions.REFERENCE)
 
 
 class ShallowFieldsMixin:

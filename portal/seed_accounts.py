@@ -1,11 +1,11 @@
-"""Demo users: the named logins of DESIGN §8 and one account per township, grid, department and deputy."""
+"""Demo users: the named logins of docs/threat-model.md#actors-and-scopes and one account per township, grid, department and deputy."""
 
 from django.contrib.auth.hashers import make_password
 
 from demands.models import Department
 from deputies.models import Deputy
 from grids.models import Grid, Township
-from portal.names import person_name
+from core.names import person_name
 
 from .models import Role, User
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.http import Http404
 
-from portal.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 
 
 def attach_errors(form, error: ApplicationError) -> None:

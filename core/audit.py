@@ -1,4 +1,4 @@
-"""The audit trail of abuse: failed logins, lockouts and refused requests, one line each on "portal.audit".
+"""The audit trail of abuse: failed logins, lockouts and refused requests, one line each on "core.audit".
 
 Lines name the actor and target by id and the client by address. Phone numbers, tracking codes, rating and
 API tokens and session keys never reach a log record: the audit lines leave them out, and Django's own
@@ -11,7 +11,7 @@ import re
 from .logredact import RedactFilter, redact
 from .ratelimit import client_ip
 
-log = logging.getLogger("portal.audit")
+log = logging.getLogger("core.audit")
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -103,5 +103,5 @@ def connect_receivers() -> None:
     from axes.signals import user_locked_out
     from django.contrib.auth.signals import user_login_failed
 
-    user_login_failed.connect(login_failed, dispatch_uid="portal.audit.login_failed")
-    user_locked_out.connect(locked_out, dispatch_uid="portal.audit.locked_out")
+    user_login_failed.connect(login_failed, dispatch_uid="core.audit.login_failed")
+    user_locked_out.connect(locked_out, dispatch_uid="core.audit.locked_out")

@@ -5,11 +5,10 @@ import re
 from urllib.parse import unquote_plus
 
 from django.conf import settings
-from django.http import JsonResponse
-from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
+from .errorpages import error_response, not_found
 from .ratelimit import login_refused, over_action_limit, too_many
 
 # The two login forms share one set of limits.
@@ -44,8 +43,6 @@ class ControlCharacterMiddleware:
 
     def __call__(self, request):
         if _PATH_CONTROL.search(request.path):
-            from .views import not_found
-
             return not_found(request)
         if _QUERY_CONTROL.search(unquote_plus(request.META.get("QUERY_STRING", ""), errors="replace")):
             return _bad_request(request)
@@ -55,13 +52,7 @@ class ControlCharacterMiddleware:
 def _bad_request(request):
     """400 in the form the caller reads: the API's error body, Open311's, or the Chinese page."""
     detail = _("The address holds characters that are not allowed. Please check the link and try again.")
-    if request.path.startswith("/api/"):
-        return JsonResponse({"code": "invalid", "detail": detail}, status=400)
-    if request.path.startswith("/open311/"):
-        from open311 import render as open311_render
-
-        return open311_render.errors("json" if request.path.endswith(".json") else "xml", 400, [detail])
-    return render(request, "400.html", status=400)
+    return error_response(request, 400, detail)
 
 
 # Pages that show a tracking code, a rating token or a resident's photo (and the redirects that carry them).
