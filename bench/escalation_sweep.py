@@ -5,6 +5,9 @@ for escalation, and times one sweep; then the same with 100,000 stored. Both siz
 side by side, several rounds each, and the medians are printed with their ratio.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/minsheng_bench python bench/escalation_sweep.py [--sizes 1000000 100000] [--rounds 5]
+    ... bench/escalation_sweep.py --smoke    # 300 and 100 stored, 20 due, one round: shows the benchmark still runs
+
+--smoke uses the test suite's throwaway database as it is (bench/_smoke.py) instead of making test_<name>.
 """
 
 import argparse
@@ -19,6 +22,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.test_settings")
 # Deliveries are published to an in-memory broker, as they would go to Redis, not run inside the sweep.
 os.environ.setdefault("CELERY_BROKER_URL", "memory://")
 
+from bench._smoke import postgres_url  # noqa: E402
+
+GIVEN = postgres_url() if "--smoke" in sys.argv else None
+if GIVEN:
+    os.environ["DATABASE_URL"] = GIVEN  # read by the settings, so before django.setup()
+
 import django  # noqa: E402
 
 django.setup()
@@ -26,7 +35,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases  # noqa: E402
 
-DUE = 1000
+DUE, SMOKE_DUE = 1000, 20
 
 
 def load(total: int, due: int, township_id: int, grid_id: int, department_id: int) -> None:
@@ -84,14 +93,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 100_000])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, one round: the test suite's check")
     args = parser.parse_args()
+    due = DUE
+    if args.smoke:
+        args.sizes, args.rounds, due = [300, 100], 1, SMOKE_DUE
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL server: the benchmark measures the deployment database.")
 
     from portal.celery import app
 
     app.conf.task_always_eager = False
-    old = setup_databases(verbosity=0, interactive=False)
+    old = None if GIVEN else setup_databases(verbosity=0, interactive=False)
     try:
         from accounts.models import Role
         from tests.factories import DepartmentFactory, GridFactory, UserFactory
@@ -103,27 +116,28 @@ def main() -> None:
         results = {}
         for size in args.sizes:
             t0 = time.perf_counter()
-            load(size, DUE, grid.township_id, grid.pk, department.pk)
-            print(f"loaded {size:,} demands ({DUE:,} due) in {time.perf_counter() - t0:.1f} s", flush=True)
+            load(size, due, grid.township_id, grid.pk, department.pk)
+            print(f"loaded {size:,} demands ({due:,} due) in {time.perf_counter() - t0:.1f} s", flush=True)
             times, counts = [], []
             for _ in range(args.rounds):
-                reset_due(DUE)
+                reset_due(due)
                 elapsed, n_queries, result = sweep_once()
-                assert result["levels"] == DUE, result
+                assert result["levels"] == due, result
                 times.append(elapsed)
                 counts.append(n_queries)
             results[size] = statistics.median(times)
             from notifications.models import Notification
 
-            assert Notification.objects.count() == DUE
+            assert Notification.objects.count() == due
             print(f"  stored {size:>9,}: sweep median {results[size]:.3f} s over {args.rounds} rounds "
-                  f"(min {min(times):.3f}, max {max(times):.3f}), {counts[0]:,} queries, {DUE:,} levels applied",
+                  f"(min {min(times):.3f}, max {max(times):.3f}), {counts[0]:,} queries, {due:,} levels applied",
                   flush=True)
         if len(results) == 2:
             (big, t_big), (small, t_small) = sorted(results.items(), reverse=True)
             print(f"ratio {big:,} / {small:,} stored: {t_big / t_small:.2f}")
     finally:
-        teardown_databases(old, verbosity=0)
+        if old is not None:
+            teardown_databases(old, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import ImmutableEvent
 
-from .states import Action, Status
+from .states import HANDLING_STATES, Action, Status
+
+# In the table's order, so the partial indexes (and their migrations) never depend on a set's order.
+HANDLING = [s.value for s in Status if s in HANDLING_STATES]
 
 
 class DemandType(models.TextChoices):
@@ -223,11 +226,11 @@ class Demand(models.Model):
             models.Index(fields=["grid", "status"]),
             # Partial indexes: a sweep reads only what is due, however many demands are stored.
             models.Index(fields=["warn_at"], name="demand_due_warning",
-                         condition=Q(status__in=["dispatched", "accepted"], escalation_level__lt=1)),
+                         condition=Q(status__in=HANDLING, escalation_level__lt=1)),
             models.Index(fields=["resolve_deadline"], name="demand_due_overdue",
-                         condition=Q(status__in=["dispatched", "accepted"], escalation_level__lt=2)),
+                         condition=Q(status__in=HANDLING, escalation_level__lt=2)),
             models.Index(fields=["supervise_at"], name="demand_due_supervision",
-                         condition=Q(status__in=["dispatched", "accepted"], escalation_level__lt=3)),
+                         condition=Q(status__in=HANDLING, escalation_level__lt=3)),
             models.Index(fields=["accept_deadline"], name="demand_due_accept_reminder",
                          condition=Q(status="dispatched", accept_reminded=False)),
             models.Index(fields=["verified_at"], name="demand_awaiting_rating", condition=Q(status="verified")),

@@ -126,23 +126,22 @@ def _unit_data(unit) -> dict:
     return {"unit": str(unit), "unit_kind": type(unit).__name__.lower(), "unit_id": unit.pk}
 
 
+# What every dispatch starts afresh: acceptance, escalation levels and the one extension. A new dispatch sets
+# them with new deadlines; a return or a forward clears them with the unit.
+_PER_DISPATCH = {
+    "accepted_by": None, "accepted_at": None, "escalation_level": 0, "accept_reminded": False,
+    "extension_used": False, "extension_requested_days": None,
+}
+_CLOCK = ("dispatched_at", "accept_deadline", "resolve_deadline", "warn_at", "supervise_at")
+_UNIT_CLEARED = {"unit_grid": None, "unit_department": None, "unit_deputy": None,
+                 **dict.fromkeys(_CLOCK), **_PER_DISPATCH}
+
+
 def _clock_fields(demand, start) -> dict:
     """A new dispatch: new deadlines, and every escalation level may apply once again."""
     accept_by, resolve_by = sla.deadlines_for(demand.type, demand.urgency, start)
     warn_at, supervise_at = sla.escalation_times(start, resolve_by)
-    return {
-        "dispatched_at": start,
-        "accept_deadline": accept_by,
-        "resolve_deadline": resolve_by,
-        "warn_at": warn_at,
-        "supervise_at": supervise_at,
-        "escalation_level": 0,
-        "accept_reminded": False,
-        "extension_used": False,
-        "extension_requested_days": None,
-        "accepted_by": None,
-        "accepted_at": None,
-    }
+    return {**_PER_DISPATCH, **dict(zip(_CLOCK, (start, accept_by, resolve_by, warn_at, supervise_at)))}
 
 
 # ---------------------------------------------------------------- intake
@@ -366,13 +365,6 @@ def demand_accept(*, demand_id, actor) -> Demand:
     return demand
 
 
-_UNIT_CLEARED = {
-    "unit_grid": None, "unit_department": None, "unit_deputy": None,
-    "accepted_by": None, "accepted_at": None, "dispatched_at": None,
-    "accept_deadline": None, "resolve_deadline": None, "warn_at": None, "supervise_at": None,
-    "escalation_level": 0, "accept_reminded": False,
-    "extension_used": False, "extension_requested_days": None,
-}
 
 
 @transaction.atomic

@@ -107,3 +107,17 @@ def test_ballot_refusals_use_the_same_order(world, staff):
         ballot.round_publish(round_id=round_.pk, actor=staff.handler)
     with pytest.raises(NotFound):
         ballot.round_publish(round_id=10**9, actor=staff.supervisor)
+
+
+def test_a_return_clears_and_a_new_dispatch_restarts_everything_one_dispatch_owns(walk, staff, world):
+    demand = walk(Status.ACCEPTED)
+    services.demand_request_extension(demand_id=demand.pk, actor=staff.handler, days=3, reason="需协调")
+    services.demand_extend(demand_id=demand.pk, actor=staff.dispatcher)
+    services.demand_return(demand_id=demand.pk, actor=staff.handler, reason="不属于本单位")
+    demand.refresh_from_db()
+    assert (demand.unit_department_id, demand.accepted_by_id, demand.resolve_deadline, demand.extension_used,
+            demand.escalation_level) == (None, None, None, False, 0)
+    services.demand_dispatch(demand_id=demand.pk, actor=staff.dispatcher, unit=world.department)
+    demand.refresh_from_db()
+    assert demand.resolve_deadline is not None and demand.warn_at is not None
+    assert (demand.extension_used, demand.accepted_at, demand.escalation_level) == (False, None, 0)
