@@ -29,7 +29,7 @@ class User(AbstractUser):
         related_name="workers",
     )
     department = models.ForeignKey(
-        "demands.Department", verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT,
+        "core.Department", verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="handlers",
     )
     deputy = models.OneToOneField(

@@ -41,7 +41,8 @@ def main() -> None:
 
     from accounts.models import Role, User
     from demands import services
-    from demands.models import Category, DemandType, Department, Outcome, Urgency
+    from core.models import Department
+    from demands.models import Category, DemandType, Outcome, Urgency
     from grids.models import Grid
     from supervise import rollup
 

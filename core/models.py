@@ -1,8 +1,31 @@
-"""Records of the ground floor: the history row every lifecycle shares, and stored API answers."""
+"""Records of the ground floor: the organisation's departments, the history row every lifecycle shares, and
+stored API answers."""
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Department(models.Model):
+    """A government department that handles demands, suggestions and livelihood projects."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    short_name = models.CharField(_("short name"), max_length=40)
+    # What the department handles, named by the demand categories (a string reference: no import upwards).
+    categories = models.ManyToManyField("demands.Category", verbose_name=_("categories handled"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        # The table keeps the name it had when the demands app held this model.
+        db_table = "demands_department"
+        ordering = ["code"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
 
 
 class ImmutableEventQuerySet(models.QuerySet):

@@ -4,7 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import LogAdmin, ReadOnlyInline
 
-from .models import Category, Demand, DemandAttachment, DemandEvent, Department, SlaPolicy, SupervisionOrder
+from core.models import Department
+
+from .models import Category, Demand, DemandAttachment, DemandEvent, SlaPolicy, SupervisionOrder
 
 
 @admin.register(Category)

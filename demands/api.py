@@ -480,7 +480,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
     categories = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
 
     class Meta:
-        from .models import Department
+        from core.models import Department
 
         model = Department
         fields = ["id", "code", "name", "short_name", "categories"]
@@ -492,6 +492,6 @@ class DepartmentListApi(generics.ListAPIView):
     pagination_class = None
 
     def get_queryset(self):
-        from .models import Department
+        from core.models import Department
 
         return Department.objects.filter(is_active=True).prefetch_related("categories")

@@ -46,8 +46,7 @@ from .demo_content import (
     YOUNG_GIVEN,
 )
 from .models import (
-    Deputy,
-    Category, Channel, Demand, DemandEvent, Department, Outcome, Rating, SlaPolicy, SupervisionOrder, Urgency,
+    Category, Channel, Demand, DemandEvent, Department, Deputy, Outcome, Rating, SlaPolicy, SupervisionOrder, Urgency,
 )
 from .states import HANDLING_STATES, Action, Status, target_of
 

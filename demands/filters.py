@@ -11,7 +11,8 @@ from core.fields import DateInput
 
 from .forms import category_choices
 from .selectors import public_no_q, valid_pk
-from .models import Category, Channel, Demand, DemandType, Department, Deputy, Outcome, Rating
+from core.models import Department
+from .models import Category, Channel, Demand, DemandType, Deputy, Outcome, Rating
 from .states import HANDLING_STATES, OPEN_STATES, Status
 
 

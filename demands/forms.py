@@ -11,7 +11,8 @@ from core.validators import PHONE_RE, PhoneField  # noqa: F401 (forms below use 
 from core.fields import DateInput, SafeDateField
 
 from .codes import normalize_code
-from .models import Category, Demand, DemandType, Department, Deputy, Outcome, Rating, Urgency
+from core.models import Department
+from .models import Category, Demand, DemandType, Deputy, Outcome, Rating, Urgency
 
 
 

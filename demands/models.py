@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import ImmutableEvent
+from core.models import Department, ImmutableEvent
 
 from .states import HANDLING_STATES, Action, Status
 
@@ -69,22 +69,6 @@ class Category(models.Model):
     @property
     def top_code(self) -> str:
         return self.code.split(".", 1)[0]
-
-
-class Department(models.Model):
-    code = models.CharField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=80, unique=True)
-    short_name = models.CharField(_("short name"), max_length=40)
-    categories = models.ManyToManyField(Category, verbose_name=_("categories handled"), blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
-        ordering = ["code"]
-        verbose_name = _("department")
-        verbose_name_plural = _("departments")
-
-    def __str__(self) -> str:
-        return self.short_name or self.name
 
 
 class SlaPolicy(models.Model):

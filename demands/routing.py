@@ -31,7 +31,8 @@ from django.utils.translation import gettext as _
 from core.errors import ApplicationError
 
 from .classify import auto_threshold
-from .models import Category, Channel, Department, Urgency
+from core.models import Department
+from .models import Category, Channel, Urgency
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,8 @@
 from core.seeding import sync_rows
 
 from .catalog import CATEGORY_TREE, DEPARTMENTS
-from .models import Category, DemandType, Department, SlaPolicy, Urgency
+from core.models import Department
+from .models import Category, DemandType, SlaPolicy, Urgency
 
 H, WD = SlaPolicy.Unit.HOURS, SlaPolicy.Unit.WORKING_DAYS
 # (type, accept within, resolve within, verified automatically)

@@ -15,7 +15,8 @@ from core.validators import valid_pk
 from grids.models import Community, Grid, Township
 
 from .codes import normalize_code, parse_public_number
-from .models import Category, Demand, Department, Deputy, SupervisionOrder
+from core.models import Department
+from .models import Category, Demand, Deputy, SupervisionOrder
 from core.actors import is_staff_user
 from .permissions import integration_township_ids
 from .states import Status
@@ -188,8 +189,11 @@ def demand_page_lookups(demands) -> PageLookups:
             rows = cursor.fetchall()
         for kind, pk, *values in rows:
             model, _columns, _wanted, instances = PAGE_LOOKUPS[kind]
-            names = [model._meta.pk.attname, *(f.attname for f in read[kind])]
-            found[kind][pk] = model.from_db(connection.alias, names, [pk, *values][:len(names)]) if instances else values[0]
+            if instances:
+                names = [model._meta.pk.attname, *(f.attname for f in read[kind])]
+                found[kind][pk] = model.from_db(connection.alias, names, [pk, *values][:len(names)])
+            else:
+                found[kind][pk] = values[0]
     return PageLookups(**found)
 
 

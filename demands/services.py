@@ -108,7 +108,8 @@ def _require_text(value: str, field: str, message) -> str:
 
 
 def _unit_fields(unit) -> dict:
-    from .models import Department, Deputy
+    from core.models import Department
+    from .models import Deputy
 
     fields = {"unit_grid": None, "unit_department": None, "unit_deputy": None}
     if isinstance(unit, Grid):

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from accounts.models import Role, User
-from demands.models import Department
+from core.models import Department
 from deputies.models import Deputy, DutyRecord
 from grids.models import Township
 from core.names import person_name

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.validators import PhoneField
-from demands.models import Department
+from core.models import Department
 from grids.models import Township
 
 from .models import Candidate, Evaluation, Proposal

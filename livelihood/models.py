@@ -120,7 +120,7 @@ class Candidate(models.Model):
     title = models.CharField(_("title"), max_length=100)
     description = models.TextField(_("description"), max_length=3000)
     budget = models.DecimalField(_("budget (10,000 yuan)"), max_digits=10, decimal_places=2)
-    department = models.ForeignKey("demands.Department", verbose_name=_("responsible department"),
+    department = models.ForeignKey("core.Department", verbose_name=_("responsible department"),
                                    on_delete=models.PROTECT, related_name="ballot_candidates")
     proposals = models.ManyToManyField(Proposal, verbose_name=_("merged proposals"), blank=True,
                                        related_name="candidates")
@@ -184,7 +184,7 @@ class Project(models.Model):
     title = models.CharField(_("title"), max_length=100)
     description = models.TextField(_("description"))
     budget = models.DecimalField(_("budget (10,000 yuan)"), max_digits=10, decimal_places=2)
-    department = models.ForeignKey("demands.Department", verbose_name=_("responsible department"),
+    department = models.ForeignKey("core.Department", verbose_name=_("responsible department"),
                                    on_delete=models.PROTECT, related_name="ballot_projects")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 

@@ -18,7 +18,7 @@ from core.actors import SYSTEM, is_staff_user
 from core.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
 from core.validators import PHONE_RE, valid_pk
 from core.workflow import Lifecycle
-from demands.models import Department
+from core.models import Department
 from deputies.models import DutyRecord
 from deputies.services import duty_record_add
 from grids.models import Township

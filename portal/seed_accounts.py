@@ -2,12 +2,11 @@
 
 from django.contrib.auth.hashers import make_password
 
-from demands.models import Department
+from accounts.models import Role, User
+from core.models import Department
+from core.names import person_name
 from deputies.models import Deputy
 from grids.models import Grid, Township
-from core.names import person_name
-
-from .models import Role, User
 
 DEFAULT_PASSWORD = "minsheng2026"
 HANDLER_DEPARTMENT = "housing"  # the department the named `handler` login works in

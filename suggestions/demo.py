@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
-from demands.models import Category, Demand, Department, Rating
+from core.models import Department
+from demands.models import Category, Demand, Rating
 from deputies.models import Deputy
 from grids.models import Township
 

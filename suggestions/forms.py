@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from demands.forms import CategoryField
-from demands.models import Department, Rating
+from core.models import Department
+from demands.models import Rating
 from core.validators import MAX_PK, valid_pk
 from deputies.models import Deputy
 from grids.models import Township

@@ -121,9 +121,9 @@ class Assignment(models.Model):
     """交办: the lead department answers; co-handling departments contribute opinions."""
 
     suggestion = models.OneToOneField(Suggestion, on_delete=models.CASCADE, related_name="assignment")
-    lead_department = models.ForeignKey("demands.Department", verbose_name=_("lead department"),
+    lead_department = models.ForeignKey("core.Department", verbose_name=_("lead department"),
                                         on_delete=models.PROTECT, related_name="suggestions_led")
-    co_departments = models.ManyToManyField("demands.Department", verbose_name=_("co-handling departments"),
+    co_departments = models.ManyToManyField("core.Department", verbose_name=_("co-handling departments"),
                                             blank=True, related_name="suggestions_co_handled")
     is_key = models.BooleanField(_("key supervision (重点督办)"), default=False)
     reply_due = models.DateField(_("reply due"), default=default_reply_due)
@@ -144,7 +144,7 @@ class Reply(models.Model):
     """办复: the lead department's answer, classed A / B / C, with its reasons."""
 
     suggestion = models.OneToOneField(Suggestion, on_delete=models.CASCADE, related_name="reply")
-    department = models.ForeignKey("demands.Department", verbose_name=_("department"), on_delete=models.PROTECT,
+    department = models.ForeignKey("core.Department", verbose_name=_("department"), on_delete=models.PROTECT,
                                    related_name="+")
     reply_class = models.CharField(_("class"), max_length=1, choices=ReplyClass.choices)
     text = models.TextField(_("reply"))
@@ -164,7 +164,7 @@ class CoHandlingOpinion(models.Model):
     """A co-handling department's opinion, one per department."""
 
     suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="opinions")
-    department = models.ForeignKey("demands.Department", verbose_name=_("department"), on_delete=models.PROTECT,
+    department = models.ForeignKey("core.Department", verbose_name=_("department"), on_delete=models.PROTECT,
                                    related_name="+")
     text = models.TextField(_("opinion"))
     written_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("written by"), null=True,
@@ -209,7 +209,7 @@ class FollowUp(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     note = models.TextField(_("progress"))
     resolved = models.BooleanField(_("resolved"), default=False)
-    department = models.ForeignKey("demands.Department", verbose_name=_("department"), on_delete=models.PROTECT,
+    department = models.ForeignKey("core.Department", verbose_name=_("department"), on_delete=models.PROTECT,
                                    related_name="+")
     written_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("written by"), null=True,
                                    on_delete=models.SET_NULL, related_name="+")

@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
-from demands.models import Category, Demand, Department, Rating
+from core.models import Department
+from demands.models import Category, Demand, Rating
 from core.actors import is_staff_user
 from deputies.models import Deputy, DutyRecord
 from deputies.services import duty_record_add

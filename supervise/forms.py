@@ -5,7 +5,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from demands.models import Category, Channel, Department
+from core.models import Department
+
+from demands.models import Category, Channel
 from grids.models import Grid, Township
 from core.fields import SafeDateField
 

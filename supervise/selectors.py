@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
-from demands.models import Category, Channel, Demand, Department
+from core.models import Department
+from demands.models import Category, Channel, Demand
 from core.actors import is_staff_user
 from demands.selectors import scope_q
 from grids.models import Grid, Township

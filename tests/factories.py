@@ -4,7 +4,8 @@ import factory
 from decimal import Decimal
 
 from accounts.models import Role, User
-from demands.models import Category, Department
+from core.models import Department
+from demands.models import Category
 from deputies.models import Deputy
 from grids.models import Community, District, Grid, Township
 

@@ -30,7 +30,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from demands import services
-from demands.models import Category, Demand, Department, Urgency
+from core.models import Department
+from demands.models import Category, Demand, Urgency
 from demands.selectors import demand_list
 from demands.states import Status
 from deputies.models import Station

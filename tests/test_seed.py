@@ -5,7 +5,8 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from accounts.models import User
-from demands.models import Category, Demand, DemandEvent, Department, SlaPolicy
+from core.models import Department
+from demands.models import Category, Demand, DemandEvent, SlaPolicy
 from demands.states import TRANSITIONS, Status
 from grids.models import Community, Grid, MicroGrid, Township
 

@@ -13,7 +13,8 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from demands import pending_uploads, services
-from demands.models import Demand, DemandAttachment, Department
+from core.models import Department
+from demands.models import Demand, DemandAttachment
 from demands.states import Action, Status
 from integrations.models import ApiToken
 from core.errors import InvalidInput
