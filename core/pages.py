@@ -40,3 +40,16 @@ def submit_form(form, call: Callable[[dict], object]) -> Outcome:
         attach_errors(form, error)
         return Outcome(error.http_status)
     return Outcome(200, value)
+
+
+def submit_action(request, *, actions: dict, action: str, obj, object_kwarg: str, before=None):
+    """The page side of the workflow engine: the action's form, bound to the post and named by the action (so a
+    page can hold several), then its one service call. Returns (outcome, form); an unknown action is a 404.
+    `before(form)` runs on the bound form first (the demand page puts back photos kept from a failed attempt)."""
+    if action not in actions:
+        raise Http404
+    form_class, call = actions[action]
+    form = form_class(request.POST, request.FILES, prefix=action, **{object_kwarg: obj})
+    if before is not None:
+        before(form)
+    return submit_form(form, lambda cleaned: call(obj.pk, request.user, cleaned)), form

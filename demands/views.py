@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ApplicationError, InvalidInput, NotFound
-from core.pages import attach_errors, submit_form
+from core.pages import attach_errors, submit_action
 from core.ratelimit import over_limit, too_many
 
 from core.actors import ResidentActor
@@ -312,13 +312,9 @@ def demand_action(request, pk, action):
         demand = selectors.demand_get_for(viewer=request.user, pk=pk)
     except NotFound as error:
         _not_found(error)
-    if action not in STAFF_ACTIONS:
-        raise Http404
-    form_class, call = STAFF_ACTIONS[action]
-    form = form_class(request.POST, request.FILES, demand=demand, prefix=action)
     photos_scope = f"demand:{demand.pk}:{action}"
-    pending_uploads.carry_over(request, form, scope=photos_scope)
-    outcome = submit_form(form, lambda c: call(demand.pk, request.user, c))
+    outcome, form = submit_action(request, actions=STAFF_ACTIONS, action=action, obj=demand, object_kwarg="demand",
+                                  before=lambda f: pending_uploads.carry_over(request, f, scope=photos_scope))
     if outcome.ok:
         pending_uploads.done(request, form)
         messages.success(request, _("Done: %(action)s.") % {"action": action_label(action)})

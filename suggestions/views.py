@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.actors import is_staff_user
 from demands.states import Status as DemandStatus
 from core.errors import ApplicationError, NotFound
-from core.pages import submit_form
+from core.pages import submit_action, submit_form
 from core.validators import valid_pk
 
 from . import figures as suggestion_figures
@@ -136,11 +136,7 @@ def suggestion_detail(request, pk):
 @require_POST
 def suggestion_action(request, pk, action):
     suggestion = _get(request, pk)
-    if action not in ACTIONS:
-        raise Http404
-    form_class, call = ACTIONS[action]
-    form = form_class(request.POST, suggestion=suggestion, prefix=action)
-    outcome = submit_form(form, lambda c: call(suggestion.pk, request.user, c))
+    outcome, form = submit_action(request, actions=ACTIONS, action=action, obj=suggestion, object_kwarg="suggestion")
     if outcome.ok:
         messages.success(request, _("Done: %(action)s.") % {"action": Action(action).label})
         return redirect("suggestions:detail", pk=suggestion.pk)

@@ -407,10 +407,10 @@ def test_a_blank_png_inflating_a_thousandfold_is_refused_even_within_the_decode_
 
 
 def test_a_phone_photo_is_kept_and_stored_downscaled(world):
-    started = time.perf_counter()
+    # How long it takes is bench/images.py's to say: a timed assertion fails on a busy machine, not on slow code.
     response = submit(photo("IMG_0001.jpg", camera_jpeg((4000, 3000)), "image/jpeg"))
 
-    assert response.status_code == 302 and time.perf_counter() - started < 2.0
+    assert response.status_code == 302
     attachment = Demand.objects.get().attachments.get()
     _data, image = stored_image(attachment)
     assert image.format == "JPEG" and image.size == (2560, 1920)
