@@ -101,10 +101,11 @@ class Counts:
     mean_time_to_accept`` a timedelta or None, as the registry's rates and means define them."""
 
     def __init__(self, **values):
+        mine = self.__dict__
         for c in registry.counts():
-            setattr(self, c.name, values.pop(c.name, 0))
+            mine[c.name] = values.pop(c.name, 0)
         for s in registry.sums():
-            setattr(self, s.name, values.pop(s.name, None) or dt.timedelta())
+            mine[s.name] = values.pop(s.name, None) or dt.timedelta()
         if values:
             raise TypeError(f"unknown counts: {sorted(values)}")
 
@@ -114,8 +115,9 @@ class Counts:
         return cls(**values, **{name: _as_timedelta(row.get(name)) for name in SUMS})
 
     def add(self, other: "Counts") -> None:
+        mine, theirs = self.__dict__, other.__dict__
         for name in AGGREGATES:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+            mine[name] += theirs[name]
 
     def __getattr__(self, name):
         # Only for names that are not attributes: the rates and means of the registry.

@@ -30,8 +30,10 @@ class FigureLedger(models.Model):
         return f"{self.grain}{self.day} {self.township_id} {self.slice}={self.a},{self.b}"
 
 
-# The value columns follow the registry, in its order: a figure added there is a column here (and a migration).
+# The value columns follow the registry, in its order: a figure added there is a column here (and a migration). The
+# triggers always write them; nullable with a database default only so that adding one is an ALTER TABLE ADD COLUMN
+# on SQLite too (a NOT NULL column makes Django rebuild the table, which SQLite refuses while triggers name it).
 for _count in registry.counts():
-    FigureLedger.add_to_class(_count.name, models.IntegerField(default=0))
+    FigureLedger.add_to_class(_count.name, models.IntegerField(null=True, db_default=models.Value(0)))
 for _sum in registry.sums():
-    FigureLedger.add_to_class(_sum.column, models.BigIntegerField(default=0))
+    FigureLedger.add_to_class(_sum.column, models.BigIntegerField(null=True, db_default=models.Value(0)))

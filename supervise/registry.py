@@ -235,6 +235,9 @@ BOARD = [
 ]
 
 
+_CACHE: dict = {}
+
+
 def register(*entries) -> None:
     """Add figures (an app's own, or a test's) before the ledger's model is built; see the module's docstring."""
     names = {getattr(e, "name", None) for e in FIGURES}
@@ -243,22 +246,29 @@ def register(*entries) -> None:
             raise ValueError(f"figure {entry.name!r} is defined twice")
         FIGURES.append(entry)
         names.add(entry.name)
+    _CACHE.clear()
 
 
-def counts() -> list[Count]:
-    return [f for f in FIGURES if isinstance(f, Count)]
+def _of(kind) -> tuple:
+    if kind not in _CACHE:
+        _CACHE[kind] = tuple(f for f in FIGURES if isinstance(f, kind))
+    return _CACHE[kind]
 
 
-def sums() -> list[Sum]:
-    return [f for f in FIGURES if isinstance(f, Sum)]
+def counts() -> tuple[Count, ...]:
+    return _of(Count)
 
 
-def rates() -> list[RateFigure]:
-    return [f for f in FIGURES if isinstance(f, RateFigure)]
+def sums() -> tuple[Sum, ...]:
+    return _of(Sum)
 
 
-def means() -> list[MeanFigure]:
-    return [f for f in FIGURES if isinstance(f, MeanFigure)]
+def rates() -> tuple[RateFigure, ...]:
+    return _of(RateFigure)
+
+
+def means() -> tuple[MeanFigure, ...]:
+    return _of(MeanFigure)
 
 
 def by_name(name: str):
@@ -285,14 +295,13 @@ class Key:
     columns: tuple[str, ...]
 
 
-CATEGORIES = "demands_category"
 KEYS = {
     # The department holding it; the demands no department holds, by who holds them instead (figures.HELD_BY_*).
     "department": Key("department", "COALESCE(CAST({r}.unit_department_id AS TEXT), CASE WHEN {r}.unit_grid_id IS "
                                     "NOT NULL THEN 'grid' WHEN {r}.unit_deputy_id IS NOT NULL THEN 'deputy' ELSE '' "
                                     "END)", ("unit_department_id", "unit_grid_id", "unit_deputy_id")),
     # The top-level category (the parent, or the category itself when it has none), as figures.BREAKDOWN_KEYS.
-    "category": Key("category", "COALESCE(CAST((SELECT COALESCE(c.parent_id, c.id) FROM " + CATEGORIES + " c "
+    "category": Key("category", "COALESCE(CAST((SELECT COALESCE(c.parent_id, c.id) FROM demands_category c "
                                 "WHERE c.id = {r}.category_id) AS TEXT), '')", ("category_id",)),
     "subcategory": Key("subcategory", "COALESCE(CAST({r}.category_id AS TEXT), '')", ("category_id",)),
     "channel": Key("channel", "{r}.channel", ("channel",)),
@@ -311,26 +320,33 @@ class Slice:
 
     @property
     def name(self) -> str:
-        return ">".join(self.keys)
+        """The keys, filter first; "*" before those kept for the whole district only."""
+        return ("" if self.township else "*") + ">".join(self.keys)
 
 
 _FILTERS = ("department", "category", "subcategory", "channel")
 _SMALL = ("department", "category", "channel")  # breakdowns with few values
 SLICES = [
+    # The whole district by day, alone and by each key with few values: a year's trend by day or week for the
+    # district reads a row a day, not one per township.
+    Slice((), township=False, grains="d"),
+    *(Slice((k,), township=False, grains="d") for k in _FILTERS),
     # The whole district or a township; and each key alone (a filter by township, a breakdown without a filter).
     Slice(()),
     *(Slice((k,)) for k in KEYS),
     # One filter and a breakdown by another key, for the whole district. A few dozen values per day each.
     *(Slice((f, b), township=False) for f in _FILTERS for b in _SMALL if f != b),
-    # One filter and the grids: a grid lies in one township, so the township costs no rows. By month only (a
-    # period's partial months come from the demands, filtered); grids outnumber the other keys tenfold.
-    *(Slice((f, "grid"), grains="m") for f in _FILTERS),
+    # One filter and the grids: a grid lies in one township, so the township costs no rows. Grids outnumber the
+    # other keys tenfold: a sub-category (a few dozen demands a day) keeps them by month only, and a period's
+    # partial months are counted from its demands.
+    *(Slice((f, "grid"), grains="m" if f == "subcategory" else "dm") for f in _FILTERS),
 ]
 
 
-def find_slice(keys: tuple[str, ...], *, township: bool) -> Slice | None:
+def find_slice(keys: tuple[str, ...], *, township: bool, grains: str = "") -> Slice | None:
+    """The first slice of these keys, with the township if asked, kept at least at `grains`."""
     for s in SLICES:
-        if s.keys == keys and (s.township or not township):
+        if s.keys == keys and (s.township or not township) and all(g in s.grains for g in grains):
             return s
     return None
 

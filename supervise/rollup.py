@@ -4,8 +4,9 @@ instead of every demand (bench/dashboard.py).
 Each demand contributes the counts and sums of the figure registry (supervise/registry.py) to its receipt day and
 month, once in each slice of ``registry.SLICES`` (the keys a filter and a breakdown need). Triggers on
 ``demands_demand`` append a row of +1s when a demand is created, and on every change to a column a figure, a bucket
-or a key depends on, a row of −1s for the old values and one of +1s for the new: whatever path writes a demand (the
-services, a bulk load, the admin), the ledger follows in the same transaction. Demands are never deleted (the test
+or a key depends on, −1s for the old values and +1s for the new, netted per key (one row of differences where the
+key stays): whatever path writes a demand (the services, a bulk load, the admin), the ledger follows in the same
+transaction. Demands are never deleted (the test
 database's flush does, so no trigger follows deletes; ``rebuild_figures`` repairs the ledger after a manual
 deletion). Rows are append-only, so concurrent transactions never wait on one another; ``compact()`` (beat) folds
 the new rows into one row per key.
@@ -32,6 +33,7 @@ from . import registry
 from .figures import Counts
 from .models import FigureLedger
 
+MonthlyFigures = FigureLedger  # the name seed_bazhou counts the ledger's rows by
 TABLE = FigureLedger._meta.db_table
 DEMANDS = "demands_demand"
 KEY_COLUMNS = ["grain", "day", "township_id", "slice", "a", "b"]
@@ -58,9 +60,10 @@ class Dialect:
         if self.vendor == "postgresql":
             local = f"{column} AT TIME ZONE '{settings.TIME_ZONE}'"
             return f"CAST({local} AS date)" if grain == "d" else f"CAST(date_trunc('month', {local}) AS date)"
-        # SQLite stores naive UTC text; the zone's offset is fixed when the SQL is written.
-        shift = f"'{utc_offset_minutes():+d} minutes'"
-        return f"date({column}, {shift})" if grain == "d" else f"date({column}, {shift}, 'start of month')"
+        # SQLite stores naive UTC text; the zone's offset is fixed when the SQL is written. Whole seconds only: its
+        # date functions round to milliseconds, which would move 23:59:59.9999 into the next day.
+        local = f"substr({column}, 1, 19), '{utc_offset_minutes():+d} minutes'"
+        return f"date({local})" if grain == "d" else f"date({local}, 'start of month')"
 
     def micros(self, end: str, start: str) -> str:
         if self.vendor == "postgresql":
@@ -105,19 +108,35 @@ def _slice_keys(s: registry.Slice, r: str) -> tuple[str, str]:
     return a, b
 
 
-def _delta_insert(d: Dialect, r: str, sign: str) -> str:
-    """INSERT of one ledger row per slice and grain for row alias `r` (NEW or OLD) with `sign` +1 or -1."""
+def _rows(d: Dialect, r: str, sign: str) -> str:
+    """SELECT of one ledger row (key and value columns) per slice and grain for row alias `r` (NEW or OLD), its
+    counts times `sign` +1 or -1."""
     rows = []
     for s in registry.SLICES:
         a, b = _slice_keys(s, r)
         for grain in s.grains:
             rows.append(f"SELECT '{grain}' AS grain, {1 if s.township else 0} AS t, '{s.name}' AS slice, "
                         f"{a} AS a, {b} AS b")
-    columns = ", ".join([*KEY_COLUMNS, *value_columns()])
-    return (f"INSERT INTO {TABLE} ({columns}) "  # nosec B608
-            f"SELECT k.grain, CASE WHEN k.grain = 'd' THEN {d.bucket('d', f'{r}.created_at')} "
-            f"ELSE {d.bucket('m', f'{r}.created_at')} END, CASE WHEN k.t = 1 THEN {r}.township_id ELSE NULL END, "
-            f"k.slice, k.a, k.b, {', '.join(_values(d, r, sign))} FROM ({' UNION ALL '.join(rows)}) k")
+    values = ", ".join(f"{v} AS {c}" for v, c in zip(_values(d, r, sign), value_columns()))
+    return (f"SELECT k.grain AS grain, CASE WHEN k.grain = 'd' THEN {d.bucket('d', f'{r}.created_at')} "  # nosec B608
+            f"ELSE {d.bucket('m', f'{r}.created_at')} END AS day, CASE WHEN k.t = 1 THEN {r}.township_id ELSE NULL "
+            f"END AS township_id, k.slice AS slice, k.a AS a, k.b AS b, {values} FROM ({' UNION ALL '.join(rows)}) k")
+
+
+def _delta_insert(d: Dialect) -> str:
+    """A new demand: its +1 rows."""
+    return f"INSERT INTO {TABLE} ({', '.join([*KEY_COLUMNS, *value_columns()])}) {_rows(d, 'NEW', '1')}"  # nosec B608
+
+
+def _delta_update(d: Dialect) -> str:
+    """A changed demand: its −1 rows for the old values and +1 rows for the new, netted per key in one statement, so
+    that a key the change leaves in place gets one row of differences, and a key nothing changed in gets none."""
+    keys = ", ".join(KEY_COLUMNS)
+    columns = value_columns()
+    return (f"INSERT INTO {TABLE} ({keys}, {', '.join(columns)}) "  # nosec B608
+            f"SELECT {keys}, {', '.join(f'SUM({c})' for c in columns)} "
+            f"FROM ({_rows(d, 'OLD', '-1')} UNION ALL {_rows(d, 'NEW', '1')}) x GROUP BY {keys} "
+            f"HAVING {' OR '.join(f'SUM({c}) <> 0' for c in columns)}")
 
 
 def _changed(d: Dialect) -> str:
@@ -132,8 +151,7 @@ def install_sql(vendor: str) -> list[str]:
         function = (
             "CREATE OR REPLACE FUNCTION supervise_figures_delta() RETURNS trigger AS $$\n"
             "BEGIN\n"
-            f"  IF TG_OP = 'UPDATE' THEN {_delta_insert(d, 'OLD', '-1')}; END IF;\n"
-            f"  {_delta_insert(d, 'NEW', '1')};\n"
+            f"  IF TG_OP = 'UPDATE' THEN {_delta_update(d)}; ELSE {_delta_insert(d)}; END IF;\n"
             "  RETURN NULL;\n"
             "END $$ LANGUAGE plpgsql")
         return [
@@ -146,9 +164,9 @@ def install_sql(vendor: str) -> list[str]:
     return [
         *uninstall_sql(vendor),
         f"CREATE TRIGGER supervise_figures_ins AFTER INSERT ON {DEMANDS} FOR EACH ROW BEGIN "
-        f"{_delta_insert(d, 'NEW', '1')}; END",
+        f"{_delta_insert(d)}; END",
         f"CREATE TRIGGER supervise_figures_upd AFTER UPDATE OF {watched} ON {DEMANDS} FOR EACH ROW "
-        f"WHEN {_changed(d)} BEGIN {_delta_insert(d, 'OLD', '-1')}; {_delta_insert(d, 'NEW', '1')}; END",
+        f"WHEN {_changed(d)} BEGIN {_delta_update(d)}; END",
     ]
 
 
@@ -271,6 +289,7 @@ def read(s: registry.Slice, *, spans: list[tuple[str, dt.date, dt.date]], group:
     rows = rows.order_by().values(*groups).annotate(**{c: Sum(c) for c in names}).values_list(*groups, *names)
     result = {}
     for row in rows:
-        key = row[0] if group else None
-        result[key] = counts_of(dict(zip(names, row[len(groups):])))
+        named = dict(zip(names, row[len(groups):]))
+        if named["received"]:  # a key every demand has left since: nothing to show, as counting shows nothing
+            result[row[0] if group else None] = counts_of(named)
     return result

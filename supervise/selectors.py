@@ -2,6 +2,7 @@
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
@@ -56,10 +57,16 @@ class DashboardFilters:
         if self.department is not None:
             q &= Q(unit_department_id=self.department.pk)
         if self.category is not None:
-            q &= Q(category_id=self.category.pk) | Q(category__parent_id=self.category.pk)
+            q &= Q(category_id__in=self.category_ids)
         if self.channel:
             q &= Q(channel=self.channel)
         return q
+
+    @cached_property
+    def category_ids(self) -> list[int]:
+        """The category filtered on and its children (a top level includes its sub-categories): one small query,
+        so that the demands are filtered on their own column, no join."""
+        return [self.category.pk, *Category.objects.filter(parent_id=self.category.pk).values_list("pk", flat=True)]
 
     def period_q(self) -> Q:
         return figures.received_q(self.date_from, self.date_to)
@@ -111,6 +118,28 @@ def workbench_url(params: dict) -> str:
     return f"{reverse('demands:workbench')}?{urlencode(params)}"
 
 
+class Links:
+    """workbench_url for many lists that share one set of filters: the filters are encoded once, and each count's
+    own parameters once per process (the dashboard's report carries some 700 links)."""
+
+    _encoded: dict = {}
+
+    def __init__(self, base: dict):
+        self.prefix = f"{reverse('demands:workbench')}?{urlencode(base)}"
+        self.base = base
+
+    def url(self, extra: dict) -> str:
+        if not extra:
+            return self.prefix
+        if any(key in self.base for key in extra):
+            return workbench_url({**self.base, **extra})
+        key = tuple(extra.items())
+        encoded = Links._encoded.get(key)
+        if encoded is None:
+            encoded = Links._encoded[key] = urlencode(extra)
+        return f"{self.prefix}&{encoded}"
+
+
 def hours(value) -> float | None:
     return None if value is None else round(value.total_seconds() / 3600, 1)
 
@@ -119,18 +148,18 @@ def hours_display(value) -> str:
     return "—" if value is None else _("%(hours)s h") % {"hours": f"{value.total_seconds() / 3600:.1f}"}
 
 
-def _count(counts, name, base: dict) -> dict:
-    return {"value": getattr(counts, name), "link": workbench_url({**base, **COUNT_LINKS[name]})}
+def _count(counts, name, links: Links) -> dict:
+    return {"value": getattr(counts, name), "link": links.url(COUNT_LINKS[name])}
 
 
-def _rate(counts, name, base: dict | None) -> dict:
+def _rate(counts, name, links: Links | None) -> dict:
     numerator, denominator = RATES[name]
     rate = getattr(counts, name)
     result = {"value": rate.value, "display": rate.display, "numerator": rate.numerator,
               "denominator": rate.denominator}
-    if base is not None:
-        result["numerator_link"] = workbench_url({**base, **COUNT_LINKS[numerator]})
-        result["denominator_link"] = workbench_url({**base, **COUNT_LINKS[denominator]})
+    if links is not None:
+        result["numerator_link"] = links.url(COUNT_LINKS[numerator])
+        result["denominator_link"] = links.url(COUNT_LINKS[denominator])
     return result
 
 
@@ -138,10 +167,11 @@ def counts_as_dict(counts: figures.Counts, base: dict | None) -> dict:
     """The main figures of one group of demands; `base` holds the workbench parameters selecting that group
     (None: no list can select it, so no links)."""
     row = {}
+    links = Links(base) if base is not None else None
     for name in COUNT_LINKS:
-        row[name] = _count(counts, name, base) if base is not None else {"value": getattr(counts, name)}
+        row[name] = _count(counts, name, links) if links is not None else {"value": getattr(counts, name)}
     for name in RATES:
-        row[name] = _rate(counts, name, base)
+        row[name] = _rate(counts, name, links)
     for name in MEANS:
         mean = getattr(counts, name)
         row[name] = {"hours": hours(mean), "display": hours_display(mean)}
@@ -203,19 +233,20 @@ def trend_rows(trend: dict, filters: DashboardFilters, granularity: str, base: d
     for start in figures.buckets(filters.date_from, filters.date_to, granularity):
         counts = trend.get(start, figures.Counts())
         first, last = max(start, filters.date_from), min(figures.bucket_end(start, granularity), filters.date_to)
-        params = {**base, "created_from": first.isoformat(), "created_to": last.isoformat()}
+        links = Links({**base, "created_from": first.isoformat(), "created_to": last.isoformat()})
         result.append({"bucket": start.isoformat(), "label": _bucket_label(start, granularity),
-                       "received": _count(counts, "received", params), "closed": _count(counts, "closed", params),
-                       "solved": _count(counts, "solved", params)})
+                       "received": _count(counts, "received", links), "closed": _count(counts, "closed", links),
+                       "solved": _count(counts, "solved", links)})
     return result
 
 
 def board_as_dict(board: figures.Board, base: dict) -> dict:
+    links = Links(base)
     return {
-        "overdue": {"value": board.overdue, "link": workbench_url({**base, "overdue": "1"})},
+        "overdue": {"value": board.overdue, "link": links.url({"overdue": "1"})},
         "levels": [{
             "level": level, "label": str(figures.LEVEL_LABELS[level]), "value": board.levels[level],
-            "link": workbench_url({**base, "level": str(level)}),
+            "link": links.url({"level": str(level)}),
             "oldest": [{
                 "public_no": d.public_no,
                 "url": reverse("demands:detail", args=[d.pk]),
@@ -261,7 +292,7 @@ def ledger_query(viewer, filters: DashboardFilters) -> LedgerQuery | None:
         category = filters.category
         if category.parent_id is None:  # itself and its children: the top-level key
             keys.append(("category", str(category.pk)))
-        elif not category.children.exists():  # itself alone
+        elif filters.category_ids == [category.pk]:  # itself alone
             keys.append(("subcategory", str(category.pk)))
         else:
             return None
@@ -314,16 +345,16 @@ def _ledger_grouped(viewer, filters: DashboardFilters, question: LedgerQuery, *,
     key = question.key[0] if question.key else None
     value = question.key[1] if question.key else None
     township = question.township_id is not None
-    trend_slice = registry.find_slice((key,) if key else (), township=township)
+    alone = (key,) if key else ()
+    # The trend by day or week reads every day of the period; by month, whole months by month.
+    trend_slice = registry.find_slice(alone, township=township, grains="d" if granularity != "month" else "dm")
     if by == "township":
-        rows_slice, group = trend_slice, "township_id"
-    elif key is None:
-        rows_slice, group = registry.find_slice((by,), township=township), "a"
-    elif key == by:
-        rows_slice, group = trend_slice, "a"
+        rows_slice, group = registry.find_slice(alone, township=True, grains="m"), "township_id"
+    elif key is None or key == by:
+        rows_slice, group = registry.find_slice((by,), township=township, grains="m"), "a"
     else:
-        rows_slice, group = registry.find_slice((key, by), township=township), "b"
-    if trend_slice is None or rows_slice is None or "d" not in trend_slice.grains:
+        rows_slice, group = registry.find_slice((key, by), township=township, grains="m"), "b"
+    if trend_slice is None or rows_slice is None:
         return None
     months, days = _spans(filters)
     ask = {"a": value, "township_id": question.township_id}

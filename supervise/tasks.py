@@ -7,5 +7,5 @@ from . import rollup
 
 @shared_task(name="supervise.compact_figures", ignore_result=True)
 def compact_figures() -> int:
-    """Fold the monthly figures ledger; safe beside writers and a second run (supervise.rollup.compact)."""
+    """Fold the figure ledger's new rows; safe beside writers and a second run (supervise.rollup.compact)."""
     return rollup.compact()
