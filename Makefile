@@ -40,8 +40,9 @@ run: install
 	$(VENV)/bin/celery -A portal beat --loglevel=INFO --schedule=var/celerybeat-schedule --logfile=var/celery-beat.log & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# One worker per core; each test module stays on one worker, so its module fixtures are built once.
 test: install
-	DEBUG=0 $(PY) -m pytest $(PYTEST_ARGS)
+	DEBUG=0 $(PY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 messages: install
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --add-location file -i ".venv/*" -i "node_modules/*"

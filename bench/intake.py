@@ -9,8 +9,8 @@ Prints requests/s and p95 latency per round, the medians, and the ratio of (a) t
       (PostgreSQL at 127.0.0.1:5432, user postgres, trust auth; override with --dsn)
     python bench/intake.py --smoke    # 2 clients, one 1 s round, 1 worker: shows the benchmark still runs
 
---smoke uses the test suite's throwaway database as it is (bench/_smoke.py), else creates and drops --db like a full
-run.
+--smoke uses the test suite's throwaway database as it is (bench/_smoke.py: SQLite in its SQLite run), else creates
+and drops --db like a full run.
 """
 
 import argparse
@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 PY = sys.executable
 DB = "minsheng_intake_bench"
 
-from bench._smoke import postgres_url  # noqa: E402
+from bench._smoke import database_url  # noqa: E402
 
 
 def psql(dsn_base: str, sql: str) -> None:
@@ -103,7 +103,7 @@ def main() -> None:
     parser.add_argument("--db", default=DB, help="the throwaway database, dropped and created again")
     parser.add_argument("--smoke", action="store_true", help="tiny and short: the test suite's check")
     args = parser.parse_args()
-    given = postgres_url() if args.smoke else None
+    given = database_url() if args.smoke else None
     if args.smoke:
         args.clients, args.seconds, args.rounds, args.workers, args.port = 2, 1.0, 1, 1, free_port()
 
@@ -142,7 +142,8 @@ def main() -> None:
             return {"value": f"{n}-{seq}"}
 
         intake, ceiling, failed = [], [], 0
-        print(f"{args.clients} clients, {args.seconds:.0f} s rounds, gunicorn {args.workers} workers, PostgreSQL",
+        vendor = "SQLite" if env["DATABASE_URL"].startswith("sqlite") else "PostgreSQL"
+        print(f"{args.clients} clients, {args.seconds:.0f} s rounds, gunicorn {args.workers} workers, {vendor}",
               flush=True)
         for r in range(args.rounds):
             for label, path, headers, body, sink in [

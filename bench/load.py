@@ -20,6 +20,11 @@ chaos  The same 1,000 submissions paced over ~40 s while a real Celery worker an
     PostgreSQL at 127.0.0.1:5432 (user postgres, trust auth), Redis at 127.0.0.1:6379 (restarted by chaos mode).
     .venv/bin/python bench/load.py [--mode both|plain|chaos] [--submissions 1000] [--clients 200]
         [--workers 4] [--threads 4] [--db minsheng_load] [--redis-db 9] [--overdue 150] [--flow-seconds 40]
+    .venv/bin/python bench/load.py --smoke    # plain mode, 20 submissions, 1 worker: shows the benchmark still runs
+
+--smoke never starts or stops Redis (without it the cache and the broker stay in memory), works in a scratch folder
+of its own, uses the test suite's throwaway database as it is (bench/_smoke.py: SQLite in its SQLite run) or else
+creates and drops --db, reuses the classifier in CLASSIFIER_PATH when that file exists and collects no static files.
 
 Measured 2026-11-23 with `.venv/bin/python bench/load.py` (both modes, 2 min 40 s in all; 2 vCPU shared with
 other jobs, load average 2.8 before the run; PostgreSQL 15, Redis 7.0, gunicorn 27 gthread 4 workers x 4 threads,
@@ -48,10 +53,12 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -59,6 +66,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 PY = sys.executable
 SCRATCH = Path("/tmp/minsheng_load")
 FORBIDDEN_DB = "minsheng_bench1m"  # the 1M-row benchmark database: never touched
@@ -66,6 +74,8 @@ REDIS_START = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::
                "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"]
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 RECEIPT = re.compile(r"/track/([^/]+)/receipt/")
+
+from bench._smoke import database_url  # noqa: E402
 
 
 # ---------------------------------------------------------------- processes and services
@@ -410,14 +420,15 @@ def check(label: str, ok: bool, failures: list[str]) -> None:
 
 
 class Bench:
-    def __init__(self, args):
+    def __init__(self, args, *, given_db: str | None = None, redis: bool = True):
         self.args = args
         self.procs: list[Proc] = []
-        self.redis_url = f"redis://127.0.0.1:6379/{args.redis_db}"
-        self.db_url = f"{args.dsn}/{args.db}"
+        self.given_db, self.redis = given_db, redis
+        self.redis_url = f"redis://127.0.0.1:6379/{args.redis_db}" if redis else ""
+        self.db_url = given_db or f"{args.dsn}/{args.db}"
         self.env = {
             **os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "DATABASE_URL": self.db_url,
-            "REDIS_URL": self.redis_url, "CELERY_BROKER_URL": self.redis_url, "DEBUG": "0",
+            "REDIS_URL": self.redis_url, "CELERY_BROKER_URL": self.redis_url or "memory://", "DEBUG": "0",
             "SECRET_KEY": "load-bench-only-" + "x" * 40, "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "PORTAL_VAR_DIR": str(SCRATCH / "var"), "CLASSIFIER_PATH": str(SCRATCH / "var" / "classifier.joblib"),
             "STATIC_ROOT": str(SCRATCH / "static"),
@@ -435,8 +446,12 @@ class Bench:
     def prepare_once(self):
         (SCRATCH / "var").mkdir(parents=True, exist_ok=True)
         t = time.monotonic()
-        manage(self.env, "collectstatic", "--noinput", "-v0")
-        if not (SCRATCH / "var" / "classifier.joblib").exists():
+        if not self.args.smoke:  # its compressed copies take a minute; a smoke run fetches no static file
+            manage(self.env, "collectstatic", "--noinput", "-v0")
+        installed = Path(os.environ.get("CLASSIFIER_PATH") or "/nonexistent")
+        if self.args.smoke and installed.is_file():
+            self.env["CLASSIFIER_PATH"] = str(installed)  # the suite's or `make install`'s: training takes a while
+        elif not (SCRATCH / "var" / "classifier.joblib").exists():
             manage(self.env, "train_classifier")
         print(f"static files and classifier ready in {time.monotonic() - t:.0f} s")
 
@@ -444,13 +459,15 @@ class Bench:
         from django.db import connections
 
         connections.close_all()
-        psql(self.args.dsn, f"DROP DATABASE IF EXISTS {self.args.db} WITH (FORCE)")
-        psql(self.args.dsn, f"CREATE DATABASE {self.args.db}")
+        if not self.given_db:
+            psql(self.args.dsn, f"DROP DATABASE IF EXISTS {self.args.db} WITH (FORCE)")
+            psql(self.args.dsn, f"CREATE DATABASE {self.args.db}")
         t = time.monotonic()
         manage(self.env, "migrate", "--noinput", "-v0")
         manage(self.env, "seed_bazhou", "--password", "load-bench-2026")
-        print(f"database {self.args.db} migrated and seeded in {time.monotonic() - t:.0f} s")
-        redis_flush(self.args.redis_db)
+        print(f"database {self.db_url.rsplit('/', 1)[-1]} migrated and seeded in {time.monotonic() - t:.0f} s")
+        if self.redis:
+            redis_flush(self.args.redis_db)
         for log in SCRATCH.glob("*.log"):
             log.unlink()
 
@@ -468,7 +485,7 @@ class Bench:
         # Warm every worker (the classifier loads in ~3 s per process) with requests that store nothing, until a
         # whole round is fast: then no worker is cold.
         t0 = time.monotonic()
-        for _round in range(20):
+        for _round in range(2 if self.args.smoke else 20):
             times = []
             warm = [threading.Thread(target=lambda: times.append(_classify(port)))
                     for _ in range(self.args.workers * self.args.threads * 2)]
@@ -737,13 +754,18 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--db", default="minsheng_load")
     parser.add_argument("--dsn", default="postgres://postgres@127.0.0.1:5432")
-    parser.add_argument("--redis-db", type=int, default=9)
+    parser.add_argument("--redis-db", type=int, help="default 9 (10 for --smoke)")
     parser.add_argument("--overdue", type=int, default=150, help="overdue demands whose escalation must converge")
     parser.add_argument("--flow-seconds", type=float, default=40, help="chaos mode: submissions spread over this")
     parser.add_argument("--converge-timeout", type=float, default=180)
+    parser.add_argument("--smoke", action="store_true", help="plain mode, tiny: the test suite's check")
     args = parser.parse_args()
     if args.db == FORBIDDEN_DB or not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db):
         parser.error(f"refusing database name {args.db!r}")
+    if args.smoke:
+        return smoke(args)
+    if args.redis_db is None:
+        args.redis_db = 9
 
     SCRATCH.mkdir(parents=True, exist_ok=True)
     bench = Bench(args)
@@ -763,6 +785,36 @@ def main() -> int:
         # Redis is a shared service: it must be running again whatever happened above.
         redis_start()
         redis_flush(args.redis_db)
+    print(f"\n{'FAILED: ' + '; '.join(failures) if failures else 'all checks passed'}")
+    return 1 if failures else 0
+
+
+def smoke(args) -> int:
+    """Plain mode with a handful of submissions; Redis, a shared service, is used only if it runs, never restarted."""
+    global SCRATCH
+    given = database_url()
+    args.mode, args.submissions, args.clients, args.workers, args.threads = "plain", 20, 4, 1, 2
+    if args.redis_db is None:
+        args.redis_db = 10  # beside a full run on db 9, a smoke run flushes only its own
+    SCRATCH = Path(tempfile.mkdtemp(prefix="minsheng_load_smoke_"))
+    bench = Bench(args, given_db=given, redis=redis_ping())
+    # Static files as the test suite has them (not collected): the pages name them unhashed.
+    bench.env["PORTAL_TESTING"] = "1"
+    failures: list[str] = []
+    try:
+        django_setup(bench.env)
+        bench.prepare_once()
+        bench.plain(failures)
+    finally:
+        bench.stop_all()
+        if bench.redis:
+            redis_flush(args.redis_db)
+        if not given:
+            from django.db import connections
+
+            connections.close_all()
+            psql(args.dsn, f"DROP DATABASE IF EXISTS {args.db} WITH (FORCE)")
+        shutil.rmtree(SCRATCH, ignore_errors=True)
     print(f"\n{'FAILED: ' + '; '.join(failures) if failures else 'all checks passed'}")
     return 1 if failures else 0
 

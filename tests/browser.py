@@ -81,7 +81,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def trained_classifier():
-    """The intake classifier trains once per process on its first use (seconds on a busy machine); doing it
+    """The intake classifier loads once per process on its first use (seconds on a busy machine); doing it
     before the browser clicks keeps that one-off cost out of the page timeouts."""
     from demands.classify import get_classifier
 

@@ -1,4 +1,8 @@
-"""Named users per role (as Zulip's tests log in as "iago") and a way to walk a demand to any state."""
+"""Named users per role (as Zulip's tests log in as "iago") and a way to walk a demand to any state.
+
+The world and the named users are built once per test database and copied into each test that asks for them
+(tests/rowtemplate.py); the intake classifier is trained at most once per run.
+"""
 
 import fcntl
 import io
@@ -23,6 +27,12 @@ from .factories import (
 from .rowtemplate import RowTemplate
 
 PASSWORD = "pw-for-tests"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Tests marked `early` go first; the rest keep pytest-django's order (transactional tests after the others)."""
+    items.sort(key=lambda item: item.get_closest_marker("early") is None)
 
 
 @pytest.fixture(autouse=True)
@@ -110,10 +120,22 @@ def build_user(name: str, world: World):
     return UserFactory(username=username, role=role, **scope(world))
 
 
+def on_test_database() -> bool:
+    """Whether the default connection points at a test database (pytest-django makes none for a run without
+    database tests, and the connection then names the configured one)."""
+    from django.db import connection
+
+    name = str(connection.settings_dict["NAME"])
+    return name.startswith("test_") or "mode=memory" in name or name == ":memory:"
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database, and in it the template of the world and the named users (built before any test or
     module fixture opens a transaction, so the template outlives them)."""
+    if not on_test_database():
+        yield None
+        return
     with django_db_blocker.unblock():
         template = RowTemplate()
         world = template.record("world", build_world)
@@ -128,23 +150,25 @@ def django_db_setup(django_db_setup, django_db_blocker):
 class Seeded:
     """One test's world and named users: copies of the template's objects, or built the slow way."""
 
-    def __init__(self, world, users):
-        self.world, self.users = world, users
+    def __init__(self, template, world, memo):
+        self.template, self.world, self.memo, self.users = template, world, memo, {}
 
     def user(self, name):
-        if name not in self.users:  # asked for late (getfixturevalue) or the copy could not be used
-            self.users[name] = build_user(name, self.world)
+        if name not in self.users:
+            copied = self.template.copy_into_test(name, self.memo) if self.template else None
+            # A user of that name may be there already (the factory then returns it, as it always did).
+            self.users[name] = copied if copied is not None else build_user(name, self.world)
         return self.users[name]
 
 
 @pytest.fixture
-def world_and_users(request, db, django_db_setup) -> Seeded:
-    names = [name for name in NAMED_USERS if name in request.fixturenames]
-    copied = django_db_setup.copy_into_test(["world", *names])
-    if copied is not None:
-        return Seeded(copied.pop("world"), copied)
-    # Rows in the way (a user of the same name, the same category code): build as the test would by hand.
-    return Seeded(build_world(), {})
+def world_and_users(db, django_db_setup) -> Seeded:
+    memo = {}
+    world = django_db_setup.copy_into_test("world", memo) if django_db_setup else None
+    if world is not None:
+        return Seeded(django_db_setup, world, memo)
+    # Rows in the way (the same category code, say): build as the test would by hand.
+    return Seeded(None, build_world(), memo)
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ class RowTemplate:
         self.rows: dict[str, dict] = {}  # part -> {model: ids}
         self.objects: dict[str, object] = {}
         self.frozen = False
-        self._statements: dict[frozenset, list[str]] = {}
+        self._statements: dict[str, list[str]] = {}
 
     def record(self, name: str, build):
         """Run build() in its own transaction; remember the rows it created and the object it returned."""
@@ -89,24 +89,24 @@ class RowTemplate:
             for model in self._by_model(self.rows):
                 cursor.execute(f"DROP TABLE IF EXISTS {_q(SIDE_PREFIX + model._meta.db_table)}")
 
-    def copy_into_test(self, names) -> dict | None:
-        """Insert the rows of these parts; fresh copies of their objects, or None when the copy could not be made
-        (rows of the same unique values already there, side tables rolled back) and nothing was inserted."""
+    def copy_into_test(self, name: str, memo: dict):
+        """Insert the rows of one part; a fresh copy of its object (sharing, through `memo`, the copies of objects
+        it refers to with the parts copied before), or None when nothing could be inserted (rows with the same
+        unique values already there)."""
         if not self.frozen:
             return None
-        key = frozenset(names)
-        if key not in self._statements:
-            self._statements[key] = [
+        if name not in self._statements:
+            self._statements[name] = [
                 f"INSERT INTO {_q(model._meta.db_table)} ({_columns(model)}) SELECT {_columns(model)} "
                 f"FROM {_q(SIDE_PREFIX + model._meta.db_table)} WHERE {_q(model._meta.pk.column)} IN ({_id_list(ids)})"
-                for model, ids in self._by_model(key).items()
+                for model, ids in self.rows[name].items()
             ]
         try:
             # Foreign keys are deferred, so the tables may come in any order; a failure undoes them all.
             with transaction.atomic(), connection.cursor() as cursor:
-                for statement in self._statements[key]:
+                for statement in self._statements[name]:
                     cursor.execute(statement)
         except DatabaseError:
             return None
         # A test may change its objects; the next test gets the template's, untouched.
-        return copy.deepcopy({name: self.objects[name] for name in names})
+        return copy.deepcopy(self.objects[name], memo)

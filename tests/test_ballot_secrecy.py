@@ -336,7 +336,7 @@ def superuser_client(staff) -> Client:
     ("livelihood_candidate", "round__ballots_cast__gte=1"), ("livelihood_round", "ballots_cast__gte=1"),
     ("livelihood_round", "blank_ballots__gte=1"), ("livelihood_round", "candidates__votes__gt=0"),
     ("livelihood_project", "candidate__votes__gte=1"), ("livelihood_proposal", "candidates__votes__gte=1"),
-    ("demands_department", "ballot_candidates__votes__gte=1"),
+    ("core_department", "ballot_candidates__votes__gte=1"),
     ("deputies_deputy", "ballot_voter_records__round__ballots_cast__gte=1"),
 ])
 def test_no_admin_list_filters_on_a_count(world, staff, voting, model, query):
