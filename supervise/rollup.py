@@ -33,7 +33,6 @@ from . import registry
 from .figures import Counts
 from .models import FigureLedger
 
-MonthlyFigures = FigureLedger  # the name seed_bazhou counts the ledger's rows by
 TABLE = FigureLedger._meta.db_table
 DEMANDS = "demands_demand"
 KEY_COLUMNS = ["grain", "day", "township_id", "slice", "a", "b"]

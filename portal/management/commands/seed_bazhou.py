@@ -53,5 +53,5 @@ class Command(BaseCommand):
                 self.stdout.write(f"duty archive: {duty}")
                 suggestions_demo.seed_demo()
                 livelihood_demo.seed_demo()
-            self.stdout.write(f"monthly figures: {rollup.MonthlyFigures.objects.count()} ledger rows")
+            self.stdout.write(f"figure ledger: {rollup.FigureLedger.objects.count()} rows")
         self.stdout.write(self.style.SUCCESS(f"seed_bazhou done in {time.monotonic() - started:.1f} s"))
