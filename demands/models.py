@@ -208,6 +208,8 @@ class Demand(models.Model):
             models.Index(fields=["unit_grid", "status"]),
             models.Index(fields=["unit_deputy", "status"]),
             models.Index(fields=["grid", "status"]),
+            # The list's order within one status: a filtered page reads its newest rows, not every older one.
+            models.Index(fields=["status", "created_at", "id"], name="demand_status_newest"),
             # Partial indexes: a sweep reads only what is due, however many demands are stored.
             models.Index(fields=["warn_at"], name="demand_due_warning",
                          condition=Q(status__in=HANDLING, escalation_level__lt=1)),
