@@ -171,7 +171,7 @@ def demand_page_lookups(demands) -> PageLookups:
     """Read for each page, so a renamed row shows as it is now: one query of primary-key lookups in six small
     tables, written out because the ORM took longer to compile the union than the page took to read."""
     quote = connection.ops.quote_name
-    selects, read = [], {}
+    selects, params, read = [], [], {}
     for kind, (model, columns, wanted, _instances) in PAGE_LOOKUPS.items():
         # int(): the ids are the demands' own columns, written into the statement as numbers.
         ids = sorted({int(pk) for d in demands for column in columns if (pk := getattr(d, column)) is not None})
@@ -180,12 +180,14 @@ def demand_page_lookups(demands) -> PageLookups:
         read[kind] = [f for f in model._meta.concrete_fields if f.name in wanted]  # the order from_db expects
         columns_read = [quote(f.column) for f in read[kind]] + ["''"] * (2 - len(read[kind]))
         key = quote(model._meta.pk.column)
-        selects.append(f"SELECT '{kind}', {key}, {', '.join(columns_read)} FROM {quote(model._meta.db_table)} "
-                       f"WHERE {key} IN ({', '.join(map(str, ids))})")
+        # Names come from the models' own metadata, quoted; the kind and the ids travel as parameters.
+        selects.append(f"SELECT %s, {key}, {', '.join(columns_read)} FROM {quote(model._meta.db_table)} "  # nosec B608
+                       f"WHERE {key} IN ({', '.join(['%s'] * len(ids))})")
+        params += [kind, *ids]
     found = {kind: {} for kind in PAGE_LOOKUPS}
     if selects:
         with connection.cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(selects))
+            cursor.execute(" UNION ALL ".join(selects), params)
             rows = cursor.fetchall()
         for kind, pk, *values in rows:
             model, _columns, _wanted, instances = PAGE_LOOKUPS[kind]

@@ -12,6 +12,6 @@ HOME_EXTRAS: list[Callable[[object], dict]] = []
 
 def home_extras(deputy) -> dict:
     context = {}
-    for extra in HOME_EXTRAS:
-        context.update(extra(deputy))
+    for provide in HOME_EXTRAS:
+        context.update(provide(deputy))
     return context
