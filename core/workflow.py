@@ -25,6 +25,7 @@ def _is_staff(actor) -> bool:
 
 
 def default_actor_label(actor) -> str:
+    """The system's name, the account's, or "resident" for a code holder and an anonymous submission alike."""
     label = getattr(actor, "label", None)  # the system actor
     if label is not None and not _is_staff(actor):
         return str(label)

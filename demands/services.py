@@ -47,14 +47,6 @@ def _reopen_guard(actor, demand):
     return None
 
 
-def actor_label(actor) -> str:
-    if actor is SYSTEM:
-        return str(SYSTEM.label)
-    if isinstance(actor, ResidentActor) or not is_staff_user(actor):
-        return _("resident")  # an anonymous web submission too, never "AnonymousUser"
-    return str(actor)
-
-
 def _actor_kind(actor) -> dict:
     if actor is SYSTEM:
         return {"actor_kind": DemandEvent.ActorKind.SYSTEM}
@@ -86,7 +78,6 @@ DEMANDS = Lifecycle(
     action_label=lambda action: Action(action).label,
     event_model=DemandEvent,
     event_fields=_actor_kind,
-    actor_label=actor_label,
     on_event=_announce,
 )
 
