@@ -424,6 +424,8 @@ class Bench:
         self.args = args
         self.procs: list[Proc] = []
         self.given_db, self.redis = given_db, redis
+        # The classifier the caller names (the suite's or `make install`'s), read before self.env replaces it.
+        self.installed_classifier = Path(os.environ.get("CLASSIFIER_PATH") or "/nonexistent")
         self.redis_url = f"redis://127.0.0.1:6379/{args.redis_db}" if redis else ""
         self.db_url = given_db or f"{args.dsn}/{args.db}"
         self.env = {
@@ -448,9 +450,9 @@ class Bench:
         t = time.monotonic()
         if not self.args.smoke:  # its compressed copies take a minute; a smoke run fetches no static file
             manage(self.env, "collectstatic", "--noinput", "-v0")
-        installed = Path(os.environ.get("CLASSIFIER_PATH") or "/nonexistent")
+        installed = self.installed_classifier
         if self.args.smoke and installed.is_file():
-            self.env["CLASSIFIER_PATH"] = str(installed)  # the suite's or `make install`'s: training takes a while
+            self.env["CLASSIFIER_PATH"] = str(installed)  # training takes a while
         elif not (SCRATCH / "var" / "classifier.joblib").exists():
             manage(self.env, "train_classifier")
         print(f"static files and classifier ready in {time.monotonic() - t:.0f} s")

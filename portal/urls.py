@@ -2,9 +2,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 
 from accounts import views as accounts_views
+from core.schema import SchemaView
 
 from . import views
 
@@ -24,7 +25,7 @@ urlpatterns = [
     path("places/", include("grids.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((("portal.api_urls"), "api"))),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
     path("inbox/", include("notifications.urls")),
     path("open311/", include("open311.urls")),
