@@ -201,7 +201,11 @@ class DemandCreateSerializer(ShallowFieldsMixin, serializers.Serializer):
     contact_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     contact_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     is_public = serializers.BooleanField(required=False, default=False)
-    channel = serializers.ChoiceField(choices=[Channel.API, Channel.HOTLINE], required=False, default=Channel.API)
+    channel = serializers.ChoiceField(
+        choices=[Channel.API, Channel.HOTLINE, Channel.PHONE, Channel.WALK_IN, Channel.PATROL, Channel.DEPUTY],
+        required=False,
+        help_text="Where the demand came in. Each account has its own: an integration api (the default) or hotline, a "
+                  "dispatcher phone (default) or walk_in, a grid worker patrol, a deputy deputy. Anonymous posts are api.")
     external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
     def validate_contact_phone(self, value):

@@ -6,13 +6,14 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Role
 from grids.models import Community, Grid, Township
 from core.validators import PHONE_RE, PhoneField  # noqa: F401 (forms below use them)
 from core.fields import DateInput, SafeDateField
 
 from .codes import normalize_code
 from core.models import Department
-from .models import Category, Demand, DemandType, Deputy, Outcome, Rating, Urgency
+from .models import Category, Channel, Demand, DemandType, Deputy, Outcome, Rating, Urgency
 
 
 
@@ -303,3 +304,91 @@ class UrgeForm(DemandActionForm):
 class SupervisionAnswerForm(forms.Form):
     answer = forms.CharField(label=_("Answer to the supervisors"), max_length=1000,
                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# ---------------------------------------------------------------- staff recording a demand (代录, 巡查上报, 代表网格通)
+
+
+class RecordForm(PlaceFieldsMixin, forms.Form):
+    """What a staff member took down for a resident: by phone or at the counter (dispatcher), on patrol (grid worker,
+    whose own grid is the place), or in the field (deputy). The fields follow the account's role."""
+
+    channel = forms.ChoiceField(label=_("How did it come in?"), widget=forms.RadioSelect, required=False)
+    type = forms.ChoiceField(label=_("Kind of demand"), choices=DemandType.choices, widget=forms.RadioSelect,
+                             initial=DemandType.HELP)
+    content = forms.CharField(label=_("What the resident asks for, or what you found"), max_length=2000, min_length=5,
+                              widget=forms.Textarea(attrs={"rows": 5}))
+    township = forms.ModelChoiceField(label=_("Township or street"), queryset=Township.objects.all(),
+                                      empty_label=_("Choose a township or street"))
+    community = forms.ModelChoiceField(label=_("Village or community"), queryset=Community.objects.none(),
+                                       required=False, empty_label=_("Choose (optional)"))
+    grid = forms.ModelChoiceField(label=_("Grid"), queryset=Grid.objects.none(), required=False,
+                                  empty_label=_("Choose (optional)"))
+    address = forms.CharField(label=_("Address or landmark"), max_length=200, required=False)
+    # Filled by the browser's geolocation on a patrol report; checked like any number a client sends.
+    lat = forms.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False,
+                             widget=forms.HiddenInput)
+    lng = forms.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False,
+                             widget=forms.HiddenInput)
+    photos = PhotosField(label=_("Photos (up to 3, 5 MB each)"))
+    contact_name = forms.CharField(label=_("Resident's name"), max_length=50, required=False)
+    contact_phone = PhoneField(label=_("Resident's phone"), max_length=20, required=False,
+                               help_text=_("For the reply and the rating; only the staff handling it see it."))
+    # A dispatcher's 受理并派单 in the same step.
+    dispatch_now = forms.BooleanField(label=_("Classify and dispatch it now"), required=False)
+    category = CategoryField(label=_("Category"), required=False, empty_label=_("Choose a category"))
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL, required=False)
+    unit = forms.ChoiceField(label=_("Handling unit"), required=False)
+    # A grid worker's 就地办结.
+    on_the_spot = forms.BooleanField(label=_("Solved on the spot"), required=False)
+    reply = forms.CharField(label=_("What was done (the resident reads it)"), max_length=2000, required=False,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+
+    ON_THE_GRID = "grid"
+
+    def __init__(self, *args, user, channels, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role, self.default_channel = user.role, channels[0]
+        self.fields["channel"].choices = [(c, Channel(c).label) for c in channels]
+        self.fields["channel"].initial = channels[0]
+        if len(channels) == 1:
+            self.fields["channel"].widget = forms.HiddenInput()
+        if self.role == Role.GRID_WORKER:
+            for name in ("township", "community", "grid", "dispatch_now", "unit"):
+                del self.fields[name]
+            self.fields["content"].label = _("What you found on patrol")
+        else:
+            for name in ("on_the_spot", "reply", "lat", "lng"):
+                del self.fields[name]
+            if self.role != Role.DISPATCHER:
+                for name in ("dispatch_now", "category", "urgency", "unit"):
+                    del self.fields[name]
+            else:
+                self.fields["unit"].choices = [("", _("Choose the unit")), (self.ON_THE_GRID, _("The grid chosen above"))] + [
+                    (str(d.pk), str(d)) for d in Department.objects.filter(is_active=True).order_by("name")]
+            self.setup_places()
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["channel"] = cleaned.get("channel") or self.default_channel
+        if "township" in self.fields:
+            self.clean_places(cleaned)
+        if cleaned.get("dispatch_now"):
+            if not cleaned.get("category"):
+                self.add_error("category", _("Choose a category."))
+            if not cleaned.get("unit"):
+                self.add_error("unit", _("Choose the unit that will handle the demand."))
+            if not cleaned.get("grid"):
+                self.add_error("grid", _("Choose the grid where the demand is located."))
+        if cleaned.get("on_the_spot"):
+            if not cleaned.get("category"):
+                self.add_error("category", _("Choose a category."))
+            if not (cleaned.get("reply") or "").strip():
+                self.add_error("reply", _("Write the reply the resident will read."))
+        return cleaned
+
+    def chosen_unit(self):
+        value = self.cleaned_data.get("unit")
+        if value == self.ON_THE_GRID:
+            return self.cleaned_data.get("grid")
+        return Department.objects.filter(pk=value, is_active=True).first() if str(value).isdigit() else None

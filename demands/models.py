@@ -31,6 +31,7 @@ class Channel(models.TextChoices):
     WEB = "web", _("web")
     QR = "qr", _("QR code")
     HOTLINE = "hotline", _("hotline")
+    PHONE = "phone", _("phone call")
     WALK_IN = "walk_in", _("walk-in")
     PATROL = "patrol", _("grid patrol")
     DEPUTY = "deputy", _("deputy")

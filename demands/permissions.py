@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role
 from core.actors import SYSTEM, ResidentActor, is_staff_user
 
+from .models import Channel
 from .states import Action
 
 
@@ -88,6 +89,8 @@ def can_view(user, demand) -> bool:
         return _township_matches(user, demand)
     if user.role == Role.SUPERVISOR:
         return _township_matches(user, demand)
+    if user.role in (Role.GRID_WORKER, Role.DEPUTY) and demand.submitted_by_id == user.pk:
+        return True  # their own report (巡查上报, 代表网格通), followed wherever it went
     if user.role == Role.GRID_WORKER:
         return is_unit_member(user, demand) or (user.grid_id is not None and demand.grid_id == user.grid_id)
     if user.role == Role.HANDLER:
@@ -144,9 +147,16 @@ def can_reopen(actor, demand) -> bool:
     return actor is SYSTEM or is_supervisor_for(actor, demand)
 
 
+def is_reporting_grid_worker(actor, demand) -> bool:
+    """A grid worker's own patrol report: theirs to classify and take into their own grid (就地办结); the service
+    holds them to that grid."""
+    return (is_staff_user(actor) and actor.role == Role.GRID_WORKER and actor.grid_id is not None
+            and demand.channel == Channel.PATROL and demand.submitted_by_id == actor.pk)
+
+
 def can_classify_or_dispatch(actor, demand) -> bool:
     # The system classifies and dispatches a confident, routable demand right after receive (demands.routing).
-    return actor is SYSTEM or is_dispatcher_for(actor, demand)
+    return actor is SYSTEM or is_dispatcher_for(actor, demand) or is_reporting_grid_worker(actor, demand)
 
 
 CAN = {

@@ -32,13 +32,15 @@ def scope_q(user) -> Q:
         return Q()
     if user.role in (Role.DISPATCHER, Role.SUPERVISOR):
         return Q() if user.township_id is None else Q(township_id=user.township_id)
+    # Grid workers and deputies also follow what they reported themselves (巡查上报, 代表网格通), wherever it went.
+    own = Q(submitted_by_id=user.pk)
     if user.role == Role.GRID_WORKER:
-        return Q(unit_grid_id=user.grid_id) | Q(grid_id=user.grid_id) if user.grid_id else NOTHING
+        return Q(unit_grid_id=user.grid_id) | Q(grid_id=user.grid_id) | own if user.grid_id else own
     if user.role == Role.HANDLER:
         return Q(unit_department_id=user.department_id) if user.department_id else NOTHING
     if user.role == Role.DEPUTY:
         deputy = user.deputy_id
-        return Q(unit_deputy_id=deputy) | Q(addressed_deputy_id=deputy) if deputy else NOTHING
+        return Q(unit_deputy_id=deputy) | Q(addressed_deputy_id=deputy) | own if deputy else own
     if user.role == Role.INTEGRATION:
         townships = integration_township_ids(user)
         return Q() if townships is None else Q(township_id__in=townships) | Q(submitted_by_id=user.pk)

@@ -10,15 +10,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import Role
 from core.workflow import Lifecycle
 from grids.models import Grid
 from core.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
 
 from . import signals, sla, uploads
 from .codes import new_tracking_code
-from .models import Category, Demand, DemandAttachment, DemandEvent, DemandType, Outcome, Rating, SupervisionOrder, Urgency
+from .models import (
+    Category, Channel, Demand, DemandAttachment, DemandEvent, DemandType, Outcome, Rating, SupervisionOrder, Urgency,
+)
 from core.actors import ResidentActor, SYSTEM, is_staff_user
-from .permissions import CAN, can_view, in_scope
+from .permissions import CAN, can_view, in_scope, is_reporting_grid_worker
 from .quality import reply_flags_for
 from .states import OPEN_STATES, TRANSITIONS, Action, Status
 
@@ -134,6 +137,11 @@ def _clock_fields(demand, start) -> dict:
     accept_by, resolve_by = sla.deadlines_for(demand.type, demand.urgency, start)
     warn_at, supervise_at = sla.escalation_times(start, resolve_by)
     return {**_PER_DISPATCH, **dict(zip(_CLOCK, (start, accept_by, resolve_by, warn_at, supervise_at)))}
+
+
+def _grid_worker_elsewhere(actor, demand, place) -> bool:
+    """A grid worker classifying or dispatching their own patrol report names anything but their own grid."""
+    return is_reporting_grid_worker(actor, demand) and not (isinstance(place, Grid) and place.pk == actor.grid_id)
 
 
 # ---------------------------------------------------------------- intake
@@ -263,14 +271,44 @@ def _route_to_deputy(demand, deputy, *, actor=SYSTEM) -> None:
     DEMANDS.apply(demand, actor=actor, action=Action.ROUTE, changes=changes, data=_unit_data(deputy))
 
 
-def demand_intake(*, actor, external_id: str = "", channel: str = "api", **fields) -> tuple[Demand, bool]:
+# The channels an account types demands in on, its default first: what a dispatcher takes by phone or at the counter
+# (代录), a grid worker on patrol (巡查上报), a deputy in the field (代表网格通), an integration from its hotline.
+# Residents come in through /submit/; any other account posting to the API is an API submission.
+RECORDING_CHANNELS = {
+    Role.DISPATCHER: (Channel.PHONE, Channel.WALK_IN),
+    Role.GRID_WORKER: (Channel.PATROL,),
+    Role.DEPUTY: (Channel.DEPUTY,),
+    Role.INTEGRATION: (Channel.API, Channel.HOTLINE),
+}
+
+
+def recording_channels(actor) -> tuple[str, ...]:
+    if not is_staff_user(actor):
+        return (Channel.API,)
+    return RECORDING_CHANNELS.get(actor.role, (Channel.API,))
+
+
+def _checked_channel(actor, channel: str | None) -> str:
+    allowed = recording_channels(actor)
+    if not channel:
+        return allowed[0]
+    if channel not in allowed:
+        raise InvalidInput(field_errors={"channel": [
+            _("Your account records demands on these channels only: %(channels)s.")
+            % {"channels": "、".join(str(Channel(c).label) for c in allowed)}]})
+    return channel
+
+
+def demand_intake(*, actor, external_id: str = "", channel: str | None = None, **fields) -> tuple[Demand, bool]:
     """Intake from a client system, idempotent on (client, external id): a repeat returns the first demand.
 
-    Returns (demand, created). Anonymous clients can claim neither a channel nor an external id.
+    Returns (demand, created). Anonymous clients can claim neither a channel nor an external id; an account claims
+    only its own channels (RECORDING_CHANNELS), by default the first.
     """
     client = actor if is_staff_user(actor) else None
     if client is None:
-        external_id, channel = "", "api"
+        external_id, channel = "", Channel.API
+    channel = _checked_channel(actor, channel)
     try:
         # No look-up first: the unique constraint decides, so a new demand costs no extra query.
         return demand_receive(actor=actor, external_id=external_id, channel=channel, **fields), True
@@ -279,6 +317,40 @@ def demand_intake(*, actor, external_id: str = "", channel: str = "api", **field
         if existing is None:
             raise
         return existing, False
+
+
+@transaction.atomic
+def demand_record(*, actor, channel: str | None = None, route: dict | None = None, solved: dict | None = None,
+                  **fields) -> Demand:
+    """代录 and 巡查上报: staff type in a demand they took by phone, at the counter, on patrol or as a deputy.
+
+    `route` (type, category, urgency, grid, unit) has the dispatcher classify and dispatch it in the same step.
+    `solved` (type, category, urgency, outcome, reply, photos) has a grid worker report it solved on the spot
+    (就地办结): classified into their own grid, dispatched to it, accepted and resolved by them at once, each step
+    through the lifecycle with its own event, so it counts in 就地化解率 like any demand a grid solved. Either all of
+    it happens or nothing does.
+    """
+    if not is_staff_user(actor) or actor.role not in RECORDING_CHANNELS or actor.role == Role.INTEGRATION:
+        raise NotPermitted(_("Your account cannot record demands for others."))
+    channel = _checked_channel(actor, channel)
+    if solved is not None and actor.role != Role.GRID_WORKER:
+        raise NotPermitted(_("Only a grid worker reports a demand solved on the spot."))
+    if route is not None and actor.role != Role.DISPATCHER:
+        raise NotPermitted(_("Only a dispatcher dispatches a demand."))
+    if actor.role == Role.GRID_WORKER:
+        fields.setdefault("grid", actor.grid)  # a patrol report is in the reporter's own grid
+    demand = demand_receive(actor=actor, channel=channel, **fields)
+    if route is not None:
+        demand = demand_classify_and_dispatch(demand_id=demand.pk, actor=actor, **route)
+    elif solved is not None:
+        own = actor.grid
+        demand_classify(demand_id=demand.pk, actor=actor, type=solved["type"], category=solved.get("category"),
+                        urgency=solved.get("urgency") or Urgency.NORMAL, grid=own)
+        demand_dispatch(demand_id=demand.pk, actor=actor, unit=own, note=_("Solved on the spot during a patrol."))
+        demand_accept(demand_id=demand.pk, actor=actor)
+        demand = demand_resolve(demand_id=demand.pk, actor=actor, outcome=solved.get("outcome") or Outcome.SOLVED,
+                                reply=solved.get("reply", ""), photos=solved.get("photos", ()))
+    return demand
 
 
 # ---------------------------------------------------------------- dispatcher actions
@@ -298,6 +370,8 @@ def demand_classify(*, demand_id, actor, type: str, category: Category, urgency:
         errors["grid"] = [_("Choose the grid where the demand is located.")]
     elif getattr(actor, "township_id", None) and grid.township_id != actor.township_id:
         errors["grid"] = [_("The grid is outside your township.")]
+    elif _grid_worker_elsewhere(actor, demand, grid):
+        errors["grid"] = [_("You can take only your own grid's demands on the spot.")]
     if errors:
         raise InvalidInput(field_errors=errors)
     changes = {"type": type, "category": category, "urgency": urgency, "grid": grid,
@@ -330,6 +404,8 @@ def demand_merge(*, demand_id, actor, into: Demand | None, note="") -> Demand:
 @transaction.atomic
 def demand_dispatch(*, demand_id, actor, unit, note="") -> Demand:
     demand = DEMANDS.begin(demand_id, actor, Action.DISPATCH)
+    if _grid_worker_elsewhere(actor, demand, unit):
+        raise InvalidInput(field_errors={"unit": [_("You can take only your own grid's demands on the spot.")]})
     changes = {**_unit_fields(unit), **_clock_fields(demand, timezone.now())}
     DEMANDS.apply(demand, actor=actor, action=Action.DISPATCH, changes=changes, note=note, data=_unit_data(unit))
     return demand

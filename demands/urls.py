@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import exports, photos, resident_views, views
+from . import exports, photos, record_views, resident_views, views
 
 app_name = "demands"
 urlpatterns = [
@@ -19,6 +19,7 @@ urlpatterns = [
     path("staff/", resident_views.residents_to_my_demands(views.workbench), name="workbench"),
     path("staff/export.csv", resident_views.not_for_residents(exports.export_csv), name="export_csv"),
     path("staff/export.xlsx", resident_views.not_for_residents(exports.export_xlsx), name="export_xlsx"),
+    path("staff/record/", record_views.record, name="record"),
     path("staff/demands/<int:pk>/", views.demand_detail, name="detail"),
     # Older links to a photo under its demand; the same view and checks as /photos/<token>/.
     path("staff/demands/<int:pk>/photos/<token:token>/", photos.photo, name="staff_photo"),

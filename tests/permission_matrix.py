@@ -435,6 +435,11 @@ ROWS = [
                                 reveals=((lambda w: w.demand.public_no, SEES_DEMAND),
                                          (lambda w: w.demand.tracking_code, NONE)))),
     row("staff/export.xlsx", get(lambda w: "/staff/export.xlsx?tab=all", LOGGED_IN - {RES})),
+    # 代录 (dispatchers), 巡查上报 (grid workers), 代表网格通 (deputies); a patrol report is in the worker's own grid.
+    row("staff/record/",
+        get(lambda w: "/staff/record/", {GW, GW2, DSP, DSP2, DEP, ODEP}),
+        post(lambda w: "/staff/record/", {GW, GW2, DSP, DSP2, DEP, ODEP}, label="record",
+             data=lambda w: {"type": "help", "content": "楼道灯坏了一个多月，老人上下楼看不清。", "township": str(w.t_a.pk)})),
     row("staff/demands/<int:pk>/", get(_demand_url("demand"), SEES_DEMAND, demand_page())),
     row("staff/demands/<int:pk>/photos/<token:token>/",
         get(lambda w: f"/staff/demands/{w.demand.pk}/photos/{w.photo.token}/", SEES_DEMAND | {INT}, demand_page())),

@@ -10,6 +10,21 @@
     }
   });
 
+  // <button data-locate data-lat="#id" data-lng="#id" data-status="#id" data-found="…" data-failed="…">: the
+  // browser's position into the form's hidden fields (a patrol report); the grid stays the reporter's own.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-locate]");
+    if (!button || !navigator.geolocation) return;
+    var status = document.querySelector(button.getAttribute("data-status"));
+    navigator.geolocation.getCurrentPosition(function (position) {
+      document.querySelector(button.getAttribute("data-lat")).value = position.coords.latitude.toFixed(6);
+      document.querySelector(button.getAttribute("data-lng")).value = position.coords.longitude.toFixed(6);
+      if (status) status.textContent = button.getAttribute("data-found");
+    }, function () {
+      if (status) status.textContent = button.getAttribute("data-failed");
+    }, {enableHighAccuracy: true, timeout: 10000, maximumAge: 60000});
+  });
+
   // <select data-clear-after-request="id" data-clear-label="…">: once htmx has reloaded the next list,
   // the list after it no longer matches and goes back to its empty choice.
   document.addEventListener("htmx:afterRequest", function (event) {
