@@ -42,11 +42,11 @@ run: install
 
 # One worker per core; each test module stays on one worker, so its module fixtures are built once.
 # One worker more than there are cores: a worker often waits on the browser or on a benchmark's subprocesses.
-# Each test module runs on one worker, in the order the suite sorts them (tests/conftest.py: the costliest first).
+# Each test module runs on one worker (module fixtures seed once); xdist hands out the largest modules first.
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 
 test: install
-	DEBUG=0 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+	DEBUG=0 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 messages: install
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --add-location file -i ".venv/*" -i "node_modules/*"

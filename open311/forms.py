@@ -82,8 +82,8 @@ class RequestCreateForm(forms.Form):
     address_string = forms.CharField(required=False, max_length=200)
     # Our master address repository is the grid register: an address_id is a grid code.
     address_id = forms.CharField(required=False, max_length=20)
-    # Optional in the spec, required here: a demand is its description.
-    description = forms.CharField(max_length=4000, error_messages={"required": _("Please describe your demand.")})
+    # Optional in the spec: without one the demand says what service was asked for (demand_fields).
+    description = forms.CharField(max_length=4000, required=False)
     first_name = forms.CharField(required=False, max_length=24)
     last_name = forms.CharField(required=False, max_length=25)
     phone = forms.CharField(required=False, max_length=20)
@@ -127,15 +127,17 @@ class RequestCreateForm(forms.Form):
                                                          "message": required}))
         return cleaned
 
-    def demand_fields(self) -> dict:
+    def demand_fields(self, category) -> dict:
         """Keyword arguments for demands.services.demand_receive, category and actor aside."""
         c = self.cleaned_data
+        content = c["description"].strip() or _("%(service)s (reported without a description)") % {
+            "service": category}
         lat, lng = c["lat"], c["long"]
         grid = c["address_id"] or (selectors.grid_near(lat, lng) if lat is not None else None)
         return {
             "type": c["attribute[demand_type]"] or selectors.DEFAULT_DEMAND_TYPE,
             "urgency": c["attribute[urgency]"] or "normal",
-            "content": c["description"],
+            "content": content,
             "address": c["address_string"],
             "lat": None if lat is None else Decimal(f"{lat:.6f}"),
             "lng": None if lng is None else Decimal(f"{lng:.6f}"),

@@ -24,8 +24,9 @@ from grids.models import Grid
 from core.errors import NotFound
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-# Bump when the service list or a service definition changes shape: clients refresh their caches on it.
-CHANGESET = "2026-11-23 00:00"
+# Bump when the service list or a service definition changes shape: clients refresh their caches on it. A W3C
+# datetime with its offset, as every other datetime of the spec.
+CHANGESET = "2026-12-07T00:00:00+08:00"
 
 # Points outside this box are kept with their coordinates and left for a dispatcher to place (docs/architecture.md#places).
 DISTRICT_LAT = (31.5, 32.3)
@@ -176,7 +177,9 @@ def request_list(*, viewer, ids=None, categories=None, start=None, end=None, sta
     else:
         qs = qs.filter(created_at__gte=start, created_at__lte=end)
         if categories:
-            qs = qs.filter(Q(category__in=categories) | Q(category__parent__in=categories))
+            # The spec's service_code is one service: a top-level code answers its own requests, not its children's,
+            # so every request listed carries a code that was asked for.
+            qs = qs.filter(category__in=categories)
         if statuses == {"open"}:
             qs = qs.exclude(status__in=CLOSED_STATES)
         elif statuses == {"closed"}:
@@ -200,10 +203,10 @@ def request_token(*, viewer, token: str) -> dict:
 
 
 def request_created(demand: Demand) -> dict:
-    # The spec asks for an id or a token; the token is the id. Never the tracking code: that is the resident's.
+    # The spec answers an id when the request is created at once (a token only when it is not): it always is here.
+    # Never the tracking code: that is the resident's.
     return {
         "service_request_id": demand.public_no,
-        "token": demand.public_no,
         "service_notice": _service_notice(demand, _policies()),
     }
 

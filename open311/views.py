@@ -34,11 +34,16 @@ def endpoint(*methods):
                 response["Allow"] = ", ".join(sorted(allowed))
                 return response
             try:
-                return view(request, fmt, **kwargs)
+                response = view(request, fmt, **kwargs)
             except ApplicationError as error:
                 descriptions = [f"{SPEC_FIELDS.get(field, field)}: {message}"
                                 for field, messages in error.field_errors.items() for message in messages]
-                return render.errors(fmt, error.http_status, descriptions or [error.message])
+                response = render.errors(fmt, error.http_status, descriptions or [error.message])
+            if request.method in ("GET", "HEAD"):
+                # Readable from a web page on another site (a city's map): the answers carry no cookie and no
+                # personal data, and a key travels in the query, never as a credential the browser adds.
+                response["Access-Control-Allow-Origin"] = "*"
+            return response
 
         return wrapped
 
@@ -96,7 +101,7 @@ def _request_create(request, fmt):
     if not form.is_valid():
         return render.errors(fmt, 400, forms.error_descriptions(form))
     category = selectors.service_get(form.cleaned_data["service_code"])
-    demand = demand_receive(actor=actor, channel=Channel.API, category=category, **form.demand_fields())
+    demand = demand_receive(actor=actor, channel=Channel.API, category=category, **form.demand_fields(category))
     return render.respond(fmt, "service_requests", [selectors.request_created(demand)], status=201)
 
 

@@ -31,14 +31,8 @@ PASSWORD = "pw-for-tests"
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    """Modules marked `early(seconds)` go first, the costliest first, so that a parallel run balances its workers and
-    does not end waiting on one of them; the rest keep pytest-django's order (transactional tests after the others)."""
-
-    def cost(item):
-        marker = item.get_closest_marker("early")
-        return -(marker.args[0] if marker and marker.args else 1 if marker else 0)
-
-    items.sort(key=cost)
+    """Tests marked `early` go first; the rest keep pytest-django's order (transactional tests after the others)."""
+    items.sort(key=lambda item: item.get_closest_marker("early") is None)
 
 
 @pytest.fixture(autouse=True)

@@ -21,8 +21,6 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 
 from portal.wsgi import application
 
-pytestmark = pytest.mark.early(58)
-
 # Judged: server errors, status codes, content types, response bodies and headers, auth. Left out: whether every
 # schema-valid body is accepted (a valid-looking township code may not exist) and whether loosely typed input is
 # refused (DRF coerces 0 to "0" for text fields).

@@ -33,7 +33,7 @@ LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/minsheng_bench"
 SUITE_ONLY = {"DJANGO_SETTINGS_MODULE", "PORTAL_TESTING", "SECRET_KEY", "DEBUG"}
 
 # Slow and self-contained: started first, so that a parallel run does not end waiting on them.
-pytestmark = pytest.mark.early(60)
+pytestmark = pytest.mark.early
 
 
 def _source(script: str) -> str:

@@ -9,7 +9,7 @@ from accounts.models import User
 from demands.models import Channel, Demand
 from deputies.models import DutyRecord, Reception
 
-pytestmark = [pytest.mark.django_db, pytest.mark.early(14)]
+pytestmark = pytest.mark.django_db
 
 
 def test_the_full_demo_fills_the_deputies_side_and_counts_its_demands_exactly():

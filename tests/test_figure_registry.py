@@ -20,8 +20,6 @@ from supervise import export, figures, registry, rollup, selectors
 from supervise.api import DashboardFiguresSerializer
 from supervise.management.commands import figure_triggers
 
-pytestmark = pytest.mark.early(30)
-
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "supervise" / "migrations"
 

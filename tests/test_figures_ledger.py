@@ -24,8 +24,6 @@ from supervise.tasks import compact_figures
 
 from .factories import CategoryFactory
 
-pytestmark = pytest.mark.early(28)
-
 REPLY = "路灯已更换，恢复照明。"
 TODAY = dt.date(2026, 11, 20)
 GRANULARITIES = ("day", "week", "month")

@@ -48,7 +48,6 @@ from . import permission_matrix as m
 from .browser import NAVIGATION_TIMEOUT_MS, PHONE, TIMEOUT_MS, browser  # noqa: F401 (browser is a fixture)
 from .test_permission_matrix import _patterns
 
-pytestmark = pytest.mark.early(95)
 
 DESK = {"viewport": {"width": 1440, "height": 900}}
 WIDTHS = {"phone": {**PHONE, "device_scale_factor": 1}, "desk": DESK}

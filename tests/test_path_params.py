@@ -16,7 +16,7 @@ from accounts.models import Role
 
 from .factories import UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.early(38)]
+pytestmark = pytest.mark.django_db
 
 NUL = "%00"
 BAD_VALUES = [NUL, "a%00b", "x" * 2000, "9" * 2000, "..%2F..%2Fetc%2Fpasswd", "%0d%0aSet-Cookie:x=1"]

@@ -38,8 +38,6 @@ from .factories import (
     CategoryFactory, CommunityFactory, DepartmentFactory, DeputyFactory, GridFactory, TownshipFactory, UserFactory,
 )
 
-pytestmark = pytest.mark.early(28)
-
 RAW_PHONE, MASKED_PHONE, RAW_NAME = "13812345678", "138****5678", "王秀英"
 LOGIN_PATHS = ("/accounts/login/", "/admin/login/")
 

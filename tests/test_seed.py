@@ -10,7 +10,7 @@ from demands.models import Category, Demand, DemandEvent, SlaPolicy
 from demands.states import TRANSITIONS, Status
 from grids.models import Community, Grid, MicroGrid, Township
 
-pytestmark = [pytest.mark.django_db, pytest.mark.early(29)]
+pytestmark = pytest.mark.django_db
 
 TOP_CODES = ["roads_traffic", "water_power_gas", "environment", "sanitation", "housing_property", "public_safety",
              "social_security", "health", "education", "labor_employment", "agriculture_rural", "market_regulation",

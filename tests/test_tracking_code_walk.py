@@ -15,7 +15,7 @@ from demands.models import Demand
 from . import permission_matrix as m
 from .test_permission_matrix import _cases, ask, w  # noqa: F401  (w is the matrix's module-scoped world)
 
-pytestmark = [pytest.mark.django_db, pytest.mark.early(36)]
+pytestmark = pytest.mark.django_db
 
 
 def _codes(w) -> dict[str, int]:

@@ -18,8 +18,6 @@ from .browser import (  # noqa: F401 (browser is a fixture)
     NAVIGATION_TIMEOUT_MS, PHONE, TIMEOUT_MS, axe_report, axe_violations, browser, expect, goto, zh,
 )
 
-pytestmark = pytest.mark.early(26)
-
 DESK = {"viewport": {"width": 1440, "height": 900}}
 LONG_CONTENT = ("巴州区东城街道莲花社区菜市场东门口的三个垃圾桶已经满了三天，没人来清运，苍蝇很多，路过的老人孩子都捂着鼻子，"
                 "希望环卫部门尽快安排清运并增加清运频次。联系电话13812345678，早上八点以后都方便。\n"
