@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role
 from core.workflow import Lifecycle
+from grids.locate import locate
 from grids.models import Grid
 from core.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
 
@@ -309,6 +310,7 @@ def demand_intake(*, actor, external_id: str = "", channel: str | None = None, *
     if client is None:
         external_id, channel = "", Channel.API
     channel = _checked_channel(actor, channel)
+    fields = _placed_by_point(fields)
     try:
         # No look-up first: the unique constraint decides, so a new demand costs no extra query.
         return demand_receive(actor=actor, external_id=external_id, channel=channel, **fields), True
@@ -317,6 +319,16 @@ def demand_intake(*, actor, external_id: str = "", channel: str | None = None, *
         if existing is None:
             raise
         return existing, False
+
+
+def _placed_by_point(fields: dict) -> dict:
+    """A post with coordinates and no place is placed as the Open311 intake places it: in the grid the point lies in
+    (else the nearest, inside the district); outside the district it keeps its coordinates for a dispatcher."""
+    lat, lng = fields.get("lat"), fields.get("lng")
+    if lat is None or lng is None or any(fields.get(k) for k in ("township", "community", "grid")):
+        return fields
+    grid, _how = locate(float(lat), float(lng))
+    return fields if grid is None else {**fields, "grid": grid}
 
 
 @transaction.atomic

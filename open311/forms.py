@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.validators import PHONE_RE
+from grids.locate import locate
 from grids.models import Grid
 
 from . import selectors
@@ -133,7 +134,7 @@ class RequestCreateForm(forms.Form):
         content = c["description"].strip() or _("%(service)s (reported without a description)") % {
             "service": category}
         lat, lng = c["lat"], c["long"]
-        grid = c["address_id"] or (selectors.grid_near(lat, lng) if lat is not None else None)
+        grid = c["address_id"] or (locate(lat, lng)[0] if lat is not None else None)
         return {
             "type": c["attribute[demand_type]"] or selectors.DEFAULT_DEMAND_TYPE,
             "urgency": c["attribute[urgency]"] or "normal",

@@ -4,13 +4,11 @@ What leaves here is all a client gets, so this is where personal data is kept ou
 """
 
 import datetime as dt
-import math
 import operator
 from functools import reduce
 
 from django.conf import settings
-from django.db.models import F, FloatField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Cast
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -20,17 +18,12 @@ from demands.models import Category, Demand, DemandEvent, DemandType, SlaPolicy,
 from demands.selectors import demands_visible_to, public_no_q
 from demands.states import TERMINAL_STATES, Action, Status
 from demands.templatetags.demand_tags import public_phrase
-from grids.models import Grid
 from core.errors import NotFound
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # Bump when the service list or a service definition changes shape: clients refresh their caches on it. A W3C
 # datetime with its offset, as every other datetime of the spec.
 CHANGESET = "2026-12-07T00:00:00+08:00"
-
-# Points outside this box are kept with their coordinates and left for a dispatcher to place (docs/architecture.md#places).
-DISTRICT_LAT = (31.5, 32.3)
-DISTRICT_LNG = (106.4, 107.1)
 
 DEFAULT_SPAN = dt.timedelta(days=90)  # "Default query limit is a span of 90 days or first 1000 requests"
 MAX_REQUESTS = 1000
@@ -138,25 +131,6 @@ def categories_for_codes(codes: list[str]) -> list[Category]:
     if len(found) != len(set(codes)):
         raise NotFound(f"service_code: {_('Not found.')}")
     return found
-
-
-# ---------------------------------------------------------------- places
-
-
-def in_district(lat: float, lng: float) -> bool:
-    return DISTRICT_LAT[0] <= lat <= DISTRICT_LAT[1] and DISTRICT_LNG[0] <= lng <= DISTRICT_LNG[1]
-
-
-def grid_near(lat: float, lng: float) -> Grid | None:
-    """The grid whose centroid is nearest to a point inside the district; None outside it."""
-    if not in_district(lat, lng):
-        return None
-    # A degree of longitude is shorter than one of latitude by cos(latitude); near enough for a district.
-    squeeze = math.cos(math.radians(lat))
-    d_lat = Cast(F("lat"), FloatField()) - lat
-    d_lng = (Cast(F("lng"), FloatField()) - lng) * squeeze
-    return (Grid.objects.select_related("township")
-            .annotate(distance=d_lat * d_lat + d_lng * d_lng).order_by("distance", "pk").first())
 
 
 # ---------------------------------------------------------------- service requests
