@@ -392,3 +392,12 @@ class RecordForm(PlaceFieldsMixin, forms.Form):
         if value == self.ON_THE_GRID:
             return self.cleaned_data.get("grid")
         return Department.objects.filter(pk=value, is_active=True).first() if str(value).isdigit() else None
+
+
+class SupplementForm(forms.Form):
+    """补充材料: what the resident adds to their open demand."""
+
+    text = forms.CharField(label=_("What do you want to add?"), max_length=1000, min_length=2,
+                           widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text=_("The unit handling your demand is told and reads it on the timeline."))
+    photos = PhotosField(label=_("Photos (up to 3, 5 MB each)"))

@@ -182,4 +182,5 @@ CAN = {
     Action.ESCALATE: _system,
     Action.ROUTE: _system,
     Action.FORWARD: is_deputy_unit,
+    Action.SUPPLEMENT: is_resident_submitter,
 }

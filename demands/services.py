@@ -699,6 +699,25 @@ def demand_attach_photos(*, demand_id, actor, photos) -> list:
     return [uploads.attach_photo(demand, photo, purpose=purpose) for photo in checked]
 
 
+@uploads.photos_written_first
+@transaction.atomic
+def demand_supplement(*, demand_id, actor, text: str, photos=()) -> Demand:
+    """补充材料: the resident who asked adds words, and photos, to a demand still open. It goes on the timeline,
+    which the resident and the staff read, and the unit holding it (else the dispatchers) is told."""
+    demand = DEMANDS.begin(demand_id, actor, Action.SUPPLEMENT)
+    text = _require_text(text, "text", _("Write what you want to add."))
+    existing = demand.attachments.filter(purpose=DemandAttachment.Purpose.SUBMISSION).count()
+    if existing + len(photos) > settings.MAX_PHOTOS:
+        raise InvalidInput(field_errors={"photos": [
+            _("At most %(n)s photos in all; this demand has %(m)s.") % {"n": settings.MAX_PHOTOS, "m": existing}]})
+    checked = [uploads.check_photo(f) for f in photos]
+    event = DEMANDS.apply(demand, actor=actor, action=Action.SUPPLEMENT, changes={}, note=text,
+                          data={"photos": len(checked)})
+    for photo in checked:
+        uploads.attach_photo(demand, photo, purpose=DemandAttachment.Purpose.SUBMISSION, event=event)
+    return demand
+
+
 # ---------------------------------------------------------------- composed actions
 
 

@@ -38,6 +38,7 @@ class Action(models.TextChoices):
     ESCALATE = "escalate", _("escalate")
     ROUTE = "route", _("route to the addressed deputy")
     FORWARD = "forward", _("forward to dispatch")
+    SUPPLEMENT = "supplement", _("add information")
 
 
 S = Status
@@ -70,6 +71,8 @@ TRANSITIONS: dict[str, tuple[frozenset, str | None]] = {
     # A demand addressed to a deputy (by their QR code) goes straight to them; they may hand it to dispatch.
     Action.ROUTE: (frozenset({S.RECEIVED}), S.DISPATCHED),
     Action.FORWARD: (HANDLING_STATES, S.RECEIVED),
+    # The resident adds words and photos to a demand still open (补充材料); the holder is told.
+    Action.SUPPLEMENT: (OPEN_STATES, None),
 }
 
 
@@ -100,4 +103,5 @@ PUBLIC_PHRASES = {
     Action.EXPIRE_RATING: _("Closed without a rating."),
     Action.ROUTE: _("Your demand was delivered to %(unit)s."),
     Action.FORWARD: _("Your deputy passed your demand to the handling centre and keeps following it."),
+    Action.SUPPLEMENT: _("The resident added information."),
 }

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ApplicationError, InvalidInput, NotFound
-from core.pages import attach_errors, submit_action
+from core.pages import attach_errors, submit_action, submit_form
 from core.ratelimit import over_limit, too_many
 
 from core.actors import ResidentActor
@@ -22,13 +22,13 @@ from core.actors import ResidentActor
 from . import pending_uploads, selectors, services, similar
 from .filters import workbench_filterset
 from .actions import REFUSALS, STAFF_ACTIONS, action_label, offered_actions
-from .forms import RateForm, SubmitForm, SupervisionAnswerForm, TrackForm
+from .forms import RateForm, SubmitForm, SupervisionAnswerForm, SupplementForm, TrackForm
 from .permissions import (
     can_see_personal_data, can_see_system_checks, is_resident_submitter, sees_internal_history,
 )
 from .quality import reply_flag_reasons
 from .resident import submit_initial
-from .states import Status
+from .states import OPEN_STATES, Status
 
 
 def _not_found(error: NotFound):
@@ -167,13 +167,37 @@ def track_detail(request, code):
     except NotFound as error:
         form = TrackForm(initial={"code": code})
         return render(request, "demands/track.html", {"form": form, "not_found": error.message}, status=404)
+    return _track_page(request, demand, SupplementForm())
+
+
+def _track_page(request, demand, supplement_form, status=200):
     followed = demand.merged_into if demand.merged_into_id else demand
     return render(request, "demands/track_detail.html", {
         "demand": demand,
         "followed": followed,
         "events": selectors.public_events(demand),
         "photos": demand.attachments.all(),
-    })
+        "supplement_form": supplement_form if demand.status in OPEN_STATES or supplement_form.errors else None,
+    }, status=status)
+
+
+@require_POST
+@_counted_as_tracking
+def track_supplement(request, code):
+    """补充材料 from the tracking page: whoever holds the code is the resident who asked."""
+    try:
+        demand = selectors.demand_get_by_code(code)
+    except NotFound as error:
+        return render(request, "demands/track.html", {"form": TrackForm(initial={"code": code}),
+                                                      "not_found": error.message}, status=404)
+    form = SupplementForm(request.POST, request.FILES)
+    outcome = submit_form(form, lambda c: services.demand_supplement(
+        demand_id=demand.pk, actor=ResidentActor(demand.pk, via="tracking_code"), text=c["text"], photos=c["photos"]))
+    if outcome.ok:
+        messages.success(request, _("Added. The unit handling your demand has been told."))
+        return redirect("demands:track_detail", code=demand.tracking_code)
+    demand.refresh_from_db()
+    return _track_page(request, demand, form, status=outcome.status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -122,6 +122,12 @@ def forwarded(demand, *, unit="", reason=""):
     return _("Demand %(code)s was forwarded by a deputy") % facts, f"{body}\n{reason}".strip()
 
 
+def supplemented(demand, *, text=""):
+    facts = _facts(demand)
+    body = _("%(category)s, %(township)s. The resident added information:") % facts
+    return _("Demand %(code)s: the resident added information") % facts, f"{body}\n{text}".strip()
+
+
 MESSAGES = {
     Kind.DISPATCHED: dispatched,
     Kind.ACCEPT_OVERDUE: accept_overdue,
@@ -134,6 +140,7 @@ MESSAGES = {
     Kind.RATING_REMINDER: rating_reminder,
     Kind.FLAGGED: flagged,
     Kind.FORWARDED: forwarded,
+    Kind.SUPPLEMENTED: supplemented,
 }
 
 

@@ -19,6 +19,7 @@ class Notification(models.Model):
         RATING_REMINDER = "rating_reminder", _("rating reminder")
         FLAGGED = "flagged", _("flagged for supervisors")
         FORWARDED = "forwarded", _("forwarded by a deputy")
+        SUPPLEMENTED = "supplemented", _("information added by the resident")
         # Anything not about one demand (suggestions, the ballot): the caller words title and body.
         NOTICE = "notice", _("notice")
 

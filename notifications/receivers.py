@@ -42,7 +42,7 @@ def _guarded(fn):
 
 
 TOLD = {Action.DISPATCH, Action.REASSIGN, Action.REOPEN, Action.RETURN, Action.REQUEST_EXTENSION, Action.VERIFY,
-        Action.RATE, Action.ROUTE, Action.FORWARD}
+        Action.RATE, Action.ROUTE, Action.FORWARD, Action.SUPPLEMENT}
 
 
 @receiver(signals.demand_event_committed, dispatch_uid="notifications.event")
@@ -72,6 +72,11 @@ def _tell_about_event(*, event_id, **_kwargs):
                               days=event.data.get("days"), reason=event.note)
     elif action == Action.VERIFY and demand.rating_token:
         services.notify_resident(demand=demand, kind=Kind.RATING_LINK, link=rating_link(demand))
+    elif action == Action.SUPPLEMENT:
+        # Whoever holds it now; before dispatch, or once it is back with the centre, the dispatchers.
+        held = demand.unit_grid_id or demand.unit_department_id or demand.unit_deputy_id
+        users = recipients.unit_members(demand) if held else recipients.dispatchers_for(demand)
+        services.notify_staff(users=users, kind=Kind.SUPPLEMENTED, demand=demand, text=event.note)
     elif action == Action.RATE and demand.flagged:
         services.notify_staff(users=recipients.supervisors_for(demand), kind=Kind.FLAGGED, demand=demand)
 

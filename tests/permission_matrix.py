@@ -414,6 +414,11 @@ ROWS = [
         get(lambda w: f"/track/{w.verified.tracking_code}/rate/", ALL),
         post(lambda w: f"/track/{w.verified.tracking_code}/rate/", ALL, data=_data({"rating": "satisfied"})),
         get(lambda w: f"/track/{w.demand.tracking_code}/rate/", NONE, everyone(404), label="not verified")),
+    # Whoever holds the code of an open demand adds to it (补充材料); a finished one takes nothing more.
+    row("track/<code:code>/add/",
+        post(lambda w: f"/track/{w.demand.tracking_code}/add/", ALL, data=_data({"text": "补充：晚上气味更重。"})),
+        post(lambda w: f"/track/{w.closed.tracking_code}/add/", NONE, everyone(NOOP), label="closed",
+             data=_data({"text": "补充：晚上气味更重。"}))),
     row("track/<code:code>/photos/<token:token>/",
         get(lambda w: f"/track/{w.demand.tracking_code}/photos/{w.photo.token}/", ALL)),
     # The tracking code is the credential here; /photos/ checks the viewer's scope (session or API token).

@@ -149,6 +149,9 @@ def _build(w):
     services.demand_accept(demand_id=w.verified.pk, actor=u[m.H])
     services.demand_resolve(demand_id=w.verified.pk, actor=u[m.H], outcome=Outcome.SOLVED, reply="已清运。")
     services.demand_verify(demand_id=w.verified.pk, actor=u[m.SUP])
+    # Finished: turned down (a resident may add nothing more to it).
+    w.closed = _receive(w)
+    services.demand_reject(demand_id=w.closed.pk, actor=u[m.DSP], reason="不属于受理范围")
     # Addressed to the owner deputy by their QR code.
     w.deputy_demand = _receive(w, content="村口路灯坏了一个月，晚上看不见路。", deputy=w.odep, channel="qr",
                                contact_phone="13900002222")

@@ -49,6 +49,8 @@ def call(action, demand, staff, world):
         Action.URGE: lambda: services.demand_urge(demand_id=pk, actor=staff.supervisor, note="请加快办理", due_date=today),
         Action.ROUTE: lambda: services.demand_route(demand_id=pk, deputy=world.deputy_record),
         Action.FORWARD: lambda: services.demand_forward(demand_id=pk, actor=staff.deputy, note="个案问题，请派单"),
+        Action.SUPPLEMENT: lambda: services.demand_supplement(demand_id=pk, actor=ResidentActor(pk),
+                                                              text="补充：晚上七点后气味更重。"),
     }
     return calls[action]()
 

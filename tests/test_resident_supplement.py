@@ -1,0 +1,111 @@
+"""Issue 15, item 5 (in part): the resident adds information (补充材料) to an open demand with the tracking code;
+the unit holding it is told and reads it on the timeline, and nothing changes for a finished demand or bad input."""
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from core.actors import ResidentActor
+from core.errors import NotPermitted
+from demands import services
+from demands.models import DemandAttachment
+from demands.states import Status
+from notifications.models import Notification
+
+from .conftest import photo
+
+pytestmark = pytest.mark.django_db
+
+MORE = "补充：垃圾堆旁边的下水道也堵了，晚上气味更重。"
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def add(demand, **data):
+    return Client().post(f"/track/{demand.tracking_code}/add/", {"text": MORE, **data})
+
+
+def test_the_resident_adds_words_and_a_photo_and_the_unit_is_told(walk, staff, django_capture_on_commit_callbacks):
+    demand = walk(Status.ACCEPTED)  # held by the handler's department
+    page = Client().get(f"/track/{demand.tracking_code}/").content.decode()
+    assert "补充材料" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = add(demand, photos=[photo()])
+    assert response.status_code == 302 and response["Location"] == f"/track/{demand.tracking_code}/"
+    event = demand.events.get(action="supplement")
+    assert (event.note, event.actor_kind, event.public, event.to_status) == (MORE, "resident", True, Status.ACCEPTED)
+    assert demand.attachments.filter(purpose=DemandAttachment.Purpose.SUBMISSION, event=event).count() == 1
+    # On the resident's timeline, in their words.
+    timeline = Client().get(f"/track/{demand.tracking_code}/").content.decode()
+    assert "诉求人补充了材料" in timeline and MORE in timeline
+    # The handler holding it is told, and reads it on the staff page.
+    notice = Notification.objects.get(recipient=staff.handler, kind="supplemented")
+    assert demand.public_no in notice.title and MORE in notice.body
+    staff_page = Client()
+    staff_page.force_login(staff.handler)
+    assert MORE in staff_page.get(f"/staff/demands/{demand.pk}/").content.decode()
+
+
+def test_before_dispatch_the_dispatchers_are_told(walk, staff, django_capture_on_commit_callbacks):
+    demand = walk(Status.RECEIVED)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert add(demand).status_code == 302
+    assert Notification.objects.filter(recipient=staff.dispatcher, kind="supplemented").exists()
+    assert not Notification.objects.filter(recipient=staff.handler).exists()
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"text": ""}, "该字段是必填项"),
+    ({"text": "坏" * 1001}, "1000"),
+    ({"text": "有\x00空字符"}, "空字符"),
+])
+def test_bad_input_is_refused_with_a_message_and_changes_nothing(walk, data, message):
+    demand = walk(Status.DISPATCHED)
+    response = add(demand, **data)
+    assert response.status_code == 400 and message in response.content.decode()
+    assert not demand.events.filter(action="supplement").exists()
+
+
+def test_a_finished_demand_takes_no_more_information(walk):
+    demand = walk(Status.CLOSED)
+    assert "补充材料" not in Client().get(f"/track/{demand.tracking_code}/").content.decode()
+    response = add(demand)
+    assert response.status_code == 409 and "补充材料" in response.content.decode()
+    assert not demand.events.filter(action="supplement").exists()
+
+
+def test_too_many_photos_in_all_are_refused(walk, settings):
+    demand = walk(Status.DISPATCHED, photos=[photo(), photo()])
+    response = add(demand, photos=[photo(), photo()])
+    assert response.status_code == 400 and f"最多 {settings.MAX_PHOTOS} 张" in response.content.decode()
+    assert demand.attachments.count() == 2
+
+
+def test_a_wrong_code_is_the_not_found_page_and_staff_cannot_add_for_the_resident(walk, staff):
+    demand = walk(Status.DISPATCHED)
+    assert Client().post("/track/ABC-DEF-GHJ-KMN-PQR-STV/add/", {"text": MORE}).status_code == 404
+    with pytest.raises(NotPermitted):
+        services.demand_supplement(demand_id=demand.pk, actor=staff.dispatcher, text=MORE)
+    # Another demand's code is not this demand's resident.
+    other = walk(Status.DISPATCHED)
+    with pytest.raises(Exception):
+        services.demand_supplement(demand_id=demand.pk, actor=ResidentActor(other.pk), text=MORE)
+    assert not demand.events.filter(action="supplement").exists()
+
+
+def test_a_flood_from_one_address_is_refused(walk, settings):
+    settings.PAGE_TRACK_LIMIT = 3
+    demand = walk(Status.DISPATCHED)
+    answers = [add(demand).status_code for _ in range(4)]
+    assert answers[:3] == [302, 302, 302] and answers[3] == 429
+    assert demand.events.filter(action="supplement").count() == 3
+
+
+def test_a_get_is_not_allowed(walk):
+    demand = walk(Status.DISPATCHED)
+    assert Client().get(f"/track/{demand.tracking_code}/add/").status_code == 405
