@@ -789,7 +789,8 @@ class _Walk:
         d, rng = self.d, self.rng
         window = d.resolve_deadline - d.dispatched_at
         late = rng.random() > self.ctx.performance[d.township_id].on_time
-        share = 1 + rng.uniform(0.03, 0.45) if late else rng.uniform(0.15, 0.95)
+        # Late ones overshoot by up to four fifths of the window, so that on any day a few open demands are overdue.
+        share = 1 + rng.uniform(0.03, 0.8) if late else rng.uniform(0.15, 0.95)
         due = d.dispatched_at + window * share
         if rng.random() < 0.3:
             note_at = self.clock + (due - self.clock) * rng.uniform(0.2, 0.6)

@@ -183,4 +183,5 @@ CAN = {
     Action.ROUTE: _system,
     Action.FORWARD: is_deputy_unit,
     Action.SUPPLEMENT: is_resident_submitter,
+    Action.CHASE: is_resident_submitter,
 }

@@ -27,6 +27,10 @@ from .quality import reply_flags_for
 from .states import OPEN_STATES, TRANSITIONS, Action, Status
 
 
+# A resident may chase an overdue demand once a day: each chase is told to people, not to a queue.
+CHASE_INTERVAL = dt.timedelta(hours=24)
+
+
 def _closed_too_long_ago(demand) -> bool:
     limit = timezone.now() - dt.timedelta(days=settings.REOPEN_WINDOW_DAYS)
     return demand.status == Status.CLOSED and (demand.closed_at is None or demand.closed_at < limit)
@@ -37,6 +41,17 @@ def _extension_request_guard(actor, demand):
         return _("The deadline of this dispatch was already extended once.")
     if demand.extension_requested_days:
         return _("An extension request is already waiting for approval.")
+    return None
+
+
+def _chase_guard(actor, demand):
+    now = timezone.now()
+    if demand.resolve_deadline is None or demand.resolve_deadline > now:
+        return _("The handling deadline has not passed yet; you can chase it after %(deadline)s.") % {
+            "deadline": timezone.localtime(demand.resolve_deadline).strftime("%Y-%m-%d %H:%M")
+            if demand.resolve_deadline else "—"}
+    if demand.events.filter(action=Action.CHASE, created_at__gt=now - CHASE_INTERVAL).exists():
+        return _("You chased this demand less than a day ago; the unit has been told.")
     return None
 
 
@@ -71,6 +86,7 @@ DEMANDS = Lifecycle(
     can_view=in_scope,
     # Conditions beyond the state table, answered with a message (409) when unmet.
     guards={
+        Action.CHASE: _chase_guard,
         Action.REQUEST_EXTENSION: _extension_request_guard,
         Action.EXTEND: _extension_pending_guard,
         Action.DENY_EXTENSION: _extension_pending_guard,
@@ -715,6 +731,19 @@ def demand_supplement(*, demand_id, actor, text: str, photos=()) -> Demand:
                           data={"photos": len(checked)})
     for photo in checked:
         uploads.attach_photo(demand, photo, purpose=DemandAttachment.Purpose.SUBMISSION, event=event)
+    return demand
+
+
+@transaction.atomic
+def demand_chase(*, demand_id, actor, note: str = "") -> Demand:
+    """催办: the resident who asked presses a unit that let the handling deadline pass. Counted on the demand's
+    record and told to the unit holding it and to the supervisors; at most once a day."""
+    demand = DEMANDS.begin(demand_id, actor, Action.CHASE)
+    note = (note or "").strip()
+    if len(note) > 500:
+        raise InvalidInput(field_errors={"note": [_("At most 500 characters.")]})
+    chases = demand.events.filter(action=Action.CHASE).count() + 1
+    DEMANDS.apply(demand, actor=actor, action=Action.CHASE, changes={}, note=note, data={"chases": chases})
     return demand
 
 

@@ -39,6 +39,7 @@ class Action(models.TextChoices):
     ROUTE = "route", _("route to the addressed deputy")
     FORWARD = "forward", _("forward to dispatch")
     SUPPLEMENT = "supplement", _("add information")
+    CHASE = "chase", _("chase")
 
 
 S = Status
@@ -73,6 +74,8 @@ TRANSITIONS: dict[str, tuple[frozenset, str | None]] = {
     Action.FORWARD: (HANDLING_STATES, S.RECEIVED),
     # The resident adds words and photos to a demand still open (补充材料); the holder is told.
     Action.SUPPLEMENT: (OPEN_STATES, None),
+    # The resident presses a unit that let its deadline pass (催办); counted, and told to the unit and supervisors.
+    Action.CHASE: (HANDLING_STATES, None),
 }
 
 
@@ -104,4 +107,5 @@ PUBLIC_PHRASES = {
     Action.ROUTE: _("Your demand was delivered to %(unit)s."),
     Action.FORWARD: _("Your deputy passed your demand to the handling centre and keeps following it."),
     Action.SUPPLEMENT: _("The resident added information."),
+    Action.CHASE: _("The resident chased the overdue demand."),
 }

@@ -28,7 +28,7 @@ from .permissions import (
 )
 from .quality import reply_flag_reasons
 from .resident import submit_initial
-from .states import OPEN_STATES, Status
+from .states import OPEN_STATES, Action, Status
 
 
 def _not_found(error: NotFound):
@@ -178,7 +178,27 @@ def _track_page(request, demand, supplement_form, status=200):
         "events": selectors.public_events(demand),
         "photos": demand.attachments.all(),
         "supplement_form": supplement_form if demand.status in OPEN_STATES or supplement_form.errors else None,
+        "may_chase": services.refusal(ResidentActor(demand.pk), demand, Action.CHASE) is None,
     }, status=status)
+
+
+@require_POST
+@_counted_as_tracking
+def track_chase(request, code):
+    """催办 from the tracking page, once the handling deadline has passed."""
+    try:
+        demand = selectors.demand_get_by_code(code)
+    except NotFound as error:
+        return render(request, "demands/track.html", {"form": TrackForm(initial={"code": code}),
+                                                      "not_found": error.message}, status=404)
+    try:
+        services.demand_chase(demand_id=demand.pk, actor=ResidentActor(demand.pk, via="tracking_code"))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        demand.refresh_from_db()
+        return _track_page(request, demand, SupplementForm(), status=error.http_status)
+    messages.success(request, _("Chased. The unit and the supervisors have been told."))
+    return redirect("demands:track_detail", code=demand.tracking_code)
 
 
 @require_POST

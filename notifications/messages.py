@@ -128,6 +128,13 @@ def supplemented(demand, *, text=""):
     return _("Demand %(code)s: the resident added information") % facts, f"{body}\n{text}".strip()
 
 
+def chased(demand, *, chases=1, note=""):
+    facts = _facts(demand, chases=chases)
+    body = _("%(category)s, %(township)s. The handling deadline has passed and the resident chased it "
+             "(%(chases)s times in all).") % facts
+    return _("Demand %(code)s was chased by the resident") % facts, f"{body}\n{note}".strip()
+
+
 MESSAGES = {
     Kind.DISPATCHED: dispatched,
     Kind.ACCEPT_OVERDUE: accept_overdue,
@@ -141,6 +148,7 @@ MESSAGES = {
     Kind.FLAGGED: flagged,
     Kind.FORWARDED: forwarded,
     Kind.SUPPLEMENTED: supplemented,
+    Kind.CHASED: chased,
 }
 
 

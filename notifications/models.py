@@ -20,6 +20,7 @@ class Notification(models.Model):
         FLAGGED = "flagged", _("flagged for supervisors")
         FORWARDED = "forwarded", _("forwarded by a deputy")
         SUPPLEMENTED = "supplemented", _("information added by the resident")
+        CHASED = "chased", _("chased by the resident")
         # Anything not about one demand (suggestions, the ballot): the caller words title and body.
         NOTICE = "notice", _("notice")
 

@@ -42,7 +42,7 @@ def _guarded(fn):
 
 
 TOLD = {Action.DISPATCH, Action.REASSIGN, Action.REOPEN, Action.RETURN, Action.REQUEST_EXTENSION, Action.VERIFY,
-        Action.RATE, Action.ROUTE, Action.FORWARD, Action.SUPPLEMENT}
+        Action.RATE, Action.ROUTE, Action.FORWARD, Action.SUPPLEMENT, Action.CHASE}
 
 
 @receiver(signals.demand_event_committed, dispatch_uid="notifications.event")
@@ -77,6 +77,10 @@ def _tell_about_event(*, event_id, **_kwargs):
         held = demand.unit_grid_id or demand.unit_department_id or demand.unit_deputy_id
         users = recipients.unit_members(demand) if held else recipients.dispatchers_for(demand)
         services.notify_staff(users=users, kind=Kind.SUPPLEMENTED, demand=demand, text=event.note)
+    elif action == Action.CHASE:
+        users = recipients.unit_members(demand) + recipients.supervisors_for(demand)
+        services.notify_staff(users=users, kind=Kind.CHASED, demand=demand, chases=event.data.get("chases", 1),
+                              note=event.note)
     elif action == Action.RATE and demand.flagged:
         services.notify_staff(users=recipients.supervisors_for(demand), kind=Kind.FLAGGED, demand=demand)
 

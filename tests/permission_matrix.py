@@ -419,6 +419,9 @@ ROWS = [
         post(lambda w: f"/track/{w.demand.tracking_code}/add/", ALL, data=_data({"text": "补充：晚上气味更重。"})),
         post(lambda w: f"/track/{w.closed.tracking_code}/add/", NONE, everyone(NOOP), label="closed",
              data=_data({"text": "补充：晚上气味更重。"}))),
+    # 催办 only once the deadline has passed: the world's demands are within theirs, so nothing changes for anyone.
+    row("track/<code:code>/chase/",
+        post(lambda w: f"/track/{w.demand.tracking_code}/chase/", NONE, everyone(NOOP), label="not overdue")),
     row("track/<code:code>/photos/<token:token>/",
         get(lambda w: f"/track/{w.demand.tracking_code}/photos/{w.photo.token}/", ALL)),
     # The tracking code is the credential here; /photos/ checks the viewer's scope (session or API token).

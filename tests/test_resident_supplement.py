@@ -1,14 +1,18 @@
-"""Issue 15, item 5 (in part): the resident adds information (补充材料) to an open demand with the tracking code;
-the unit holding it is told and reads it on the timeline, and nothing changes for a finished demand or bad input."""
+"""Issue 15, item 5 (in part): with the tracking code the resident adds information (补充材料) to an open demand,
+and chases (催办) one past its deadline; the unit (and for a chase the supervisors) is told, the timeline shows it,
+and nothing changes for a finished demand, a demand within its deadline, bad input or a flood."""
+
+import datetime as dt
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
 from core.actors import ResidentActor
 from core.errors import NotPermitted
 from demands import services
-from demands.models import DemandAttachment
+from demands.models import Demand, DemandAttachment
 from demands.states import Status
 from notifications.models import Notification
 
@@ -109,3 +113,61 @@ def test_a_flood_from_one_address_is_refused(walk, settings):
 def test_a_get_is_not_allowed(walk):
     demand = walk(Status.DISPATCHED)
     assert Client().get(f"/track/{demand.tracking_code}/add/").status_code == 405
+
+
+# ---------------------------------------------------------------- 催办: chasing an overdue demand
+
+
+def overdue(demand, hours=2):
+    Demand.objects.filter(pk=demand.pk).update(resolve_deadline=timezone.now() - dt.timedelta(hours=hours))
+    return demand
+
+
+def chase(demand):
+    return Client().post(f"/track/{demand.tracking_code}/chase/")
+
+
+def test_within_the_deadline_there_is_nothing_to_chase(walk):
+    demand = walk(Status.ACCEPTED)
+    assert "催办" not in Client().get(f"/track/{demand.tracking_code}/").content.decode()
+    response = chase(demand)
+    assert response.status_code == 409 and "尚未超过办理期限" in response.content.decode()
+    assert not demand.events.filter(action="chase").exists()
+
+
+def test_an_overdue_demand_is_chased_once_a_day_and_the_unit_and_supervisors_are_told(
+        walk, staff, django_capture_on_commit_callbacks, time_machine):
+    demand = overdue(walk(Status.ACCEPTED))
+    page = Client().get(f"/track/{demand.tracking_code}/").content.decode()
+    assert "已超过办理期限" in page and "催办" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        assert chase(demand).status_code == 302
+    event = demand.events.get(action="chase")
+    assert (event.actor_kind, event.data["chases"], event.to_status) == ("resident", 1, Status.ACCEPTED)
+    for user in (staff.handler, staff.supervisor):
+        notice = Notification.objects.get(recipient=user, kind="chased")
+        assert demand.public_no in notice.title and "累计 1 次" in notice.body
+    assert "诉求人已催办" in Client().get(f"/track/{demand.tracking_code}/").content.decode()
+    # Again the same day: refused with a message, nothing more recorded or sent.
+    again = chase(demand)
+    assert again.status_code == 409 and "一天内已催办" in again.content.decode()
+    assert demand.events.filter(action="chase").count() == 1
+    # The next day the count goes on.
+    time_machine.move_to(timezone.now() + dt.timedelta(hours=25))
+    assert chase(demand).status_code == 302
+    assert demand.events.filter(action="chase").order_by("-id").first().data["chases"] == 2
+
+
+def test_a_finished_demand_cannot_be_chased(walk):
+    demand = overdue(walk(Status.RESOLVED))
+    assert chase(demand).status_code == 409
+    assert not demand.events.filter(action="chase").exists()
+
+
+def test_only_the_resident_chases(walk, staff):
+    demand = overdue(walk(Status.DISPATCHED))
+    with pytest.raises(NotPermitted):
+        services.demand_chase(demand_id=demand.pk, actor=staff.supervisor)
+    assert Client().post("/track/ABC-DEF-GHJ-KMN-PQR-STV/chase/").status_code == 404
+    assert Client().get(f"/track/{demand.tracking_code}/chase/").status_code == 405
+    assert not demand.events.filter(action="chase").exists()

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 from django.test import Client
 from django.urls import reverse
 
@@ -51,6 +52,7 @@ def call(action, demand, staff, world):
         Action.FORWARD: lambda: services.demand_forward(demand_id=pk, actor=staff.deputy, note="个案问题，请派单"),
         Action.SUPPLEMENT: lambda: services.demand_supplement(demand_id=pk, actor=ResidentActor(pk),
                                                               text="补充：晚上七点后气味更重。"),
+        Action.CHASE: lambda: services.demand_chase(demand_id=pk, actor=ResidentActor(pk)),
     }
     return calls[action]()
 
@@ -97,6 +99,8 @@ def test_action_inside_the_table_moves_to_its_target_and_writes_one_event(action
     demand = walk(state, **_unit_for(action, world))
     if action in (Action.EXTEND, Action.DENY_EXTENSION):
         services.demand_request_extension(demand_id=demand.pk, actor=staff.handler, days=2, reason="需协调")
+    if action == Action.CHASE:  # a resident chases only once the deadline has passed
+        Demand.objects.filter(pk=demand.pk).update(resolve_deadline=timezone.now() - dt.timedelta(hours=1))
     events = DemandEvent.objects.filter(demand=demand).count()
     call(action, demand, staff, world)
     demand.refresh_from_db()
