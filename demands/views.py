@@ -160,13 +160,18 @@ def track(request):
     return render(request, "demands/track.html", {"form": form}, status=400 if form.is_bound else 200)
 
 
+def _code_not_found(request, code, error):
+    """An unknown code on any tracking page: the look-up form again, with the code and the reason."""
+    return render(request, "demands/track.html", {"form": TrackForm(initial={"code": code}),
+                                                  "not_found": error.message}, status=404)
+
+
 @_counted_as_tracking
 def track_detail(request, code):
     try:
         demand = selectors.demand_get_by_code(code)
     except NotFound as error:
-        form = TrackForm(initial={"code": code})
-        return render(request, "demands/track.html", {"form": form, "not_found": error.message}, status=404)
+        return _code_not_found(request, code, error)
     return _track_page(request, demand, SupplementForm())
 
 
@@ -189,8 +194,7 @@ def track_chase(request, code):
     try:
         demand = selectors.demand_get_by_code(code)
     except NotFound as error:
-        return render(request, "demands/track.html", {"form": TrackForm(initial={"code": code}),
-                                                      "not_found": error.message}, status=404)
+        return _code_not_found(request, code, error)
     try:
         services.demand_chase(demand_id=demand.pk, actor=ResidentActor(demand.pk, via="tracking_code"))
     except ApplicationError as error:
@@ -208,8 +212,7 @@ def track_supplement(request, code):
     try:
         demand = selectors.demand_get_by_code(code)
     except NotFound as error:
-        return render(request, "demands/track.html", {"form": TrackForm(initial={"code": code}),
-                                                      "not_found": error.message}, status=404)
+        return _code_not_found(request, code, error)
     form = SupplementForm(request.POST, request.FILES)
     outcome = submit_form(form, lambda c: services.demand_supplement(
         demand_id=demand.pk, actor=ResidentActor(demand.pk, via="tracking_code"), text=c["text"], photos=c["photos"]))

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from core.actors import ResidentActor
-from core.errors import NotPermitted
+from core.errors import NotFound, NotPermitted
 from demands import services
 from demands.models import Demand, DemandAttachment
 from demands.states import Status
@@ -97,7 +97,7 @@ def test_a_wrong_code_is_the_not_found_page_and_staff_cannot_add_for_the_residen
         services.demand_supplement(demand_id=demand.pk, actor=staff.dispatcher, text=MORE)
     # Another demand's code is not this demand's resident.
     other = walk(Status.DISPATCHED)
-    with pytest.raises(Exception):
+    with pytest.raises(NotFound):
         services.demand_supplement(demand_id=demand.pk, actor=ResidentActor(other.pk), text=MORE)
     assert not demand.events.filter(action="supplement").exists()
 
