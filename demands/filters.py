@@ -135,7 +135,7 @@ class WorkbenchFilter(DemandFilterMethods, django_filters.FilterSet):
     # Received in a period and open/finished: the map and hotspot figures link here with these.
     open = django_filters.ChoiceFilter(
         label=_("Open or finished"), method="by_open", empty_label=_("Any"),
-        choices=[("1", _("still open")), ("0", _("finished (closed, rejected or merged)"))])
+        choices=[("1", _("still open")), ("0", _("finished (closed, rejected, merged or withdrawn)"))])
     created_from = django_filters.DateFilter(label=_("Received from"), field_name="created_at",
                                              lookup_expr="date__gte", widget=DATE_INPUT)
     created_to = django_filters.DateFilter(label=_("Received until"), field_name="created_at",

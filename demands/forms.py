@@ -394,6 +394,13 @@ class RecordForm(PlaceFieldsMixin, forms.Form):
         return Department.objects.filter(pk=value, is_active=True).first() if str(value).isdigit() else None
 
 
+class WithdrawForm(forms.Form):
+    """撤回: the resident may say why; nothing else is asked."""
+
+    reason = forms.CharField(label=_("Why do you withdraw it? (optional)"), max_length=500, required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class SupplementForm(forms.Form):
     """补充材料: what the resident adds to their open demand."""
 

@@ -184,4 +184,5 @@ CAN = {
     Action.FORWARD: is_deputy_unit,
     Action.SUPPLEMENT: is_resident_submitter,
     Action.CHASE: is_resident_submitter,
+    Action.WITHDRAW: is_resident_submitter,
 }

@@ -84,6 +84,8 @@ def next_step(demand, *, now=None) -> str:
         return _("Please rate the handling by %(when)s.") % {"when": _when(followed.verified_at + RATING_WINDOW)}
     if status == Status.REJECTED:
         return _("It cannot be taken up; the reason is on its tracking page.")
+    if status == Status.WITHDRAWN:
+        return _("You withdrew it; nothing more will be done about it.")
     return ""  # closed: the latest step already says how it ended
 
 

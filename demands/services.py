@@ -93,6 +93,11 @@ DEMANDS = Lifecycle(
         Action.REOPEN: _reopen_guard,
     },
     refused=gettext_lazy("“%(action)s” is not possible while the demand is “%(status)s”."),
+    # What the resident reads instead of the state names.
+    state_refusals={
+        Action.WITHDRAW: gettext_lazy("A unit has started handling it or it has ended, so it can no longer be "
+                                      "withdrawn. You can still add information for the unit."),
+    },
     missing=gettext_lazy("No such demand."),
     status_label=lambda status: Status(status).label,
     action_label=lambda action: Action(action).label,
@@ -744,6 +749,19 @@ def demand_chase(*, demand_id, actor, note: str = "") -> Demand:
         raise InvalidInput(field_errors={"note": [_("At most 500 characters.")]})
     chases = demand.events.filter(action=Action.CHASE).count() + 1
     DEMANDS.apply(demand, actor=actor, action=Action.CHASE, changes={}, note=note, data={"chases": chases})
+    return demand
+
+
+@transaction.atomic
+def demand_withdraw(*, demand_id, actor, reason: str = "") -> Demand:
+    """撤回: the resident who asked takes the demand back before any unit has started on it. It ends there, like a
+    rejected one (counted as received, never as closed); a unit it was dispatched to is told and keeps it on record."""
+    demand = DEMANDS.begin(demand_id, actor, Action.WITHDRAW)
+    reason = (reason or "").strip()
+    if len(reason) > 500:
+        raise InvalidInput(field_errors={"reason": [_("At most 500 characters.")]})
+    DEMANDS.apply(demand, actor=actor, action=Action.WITHDRAW, changes={"closed_at": timezone.now()}, note=reason,
+                  data={"unit": str(demand.unit) if demand.unit else ""})
     return demand
 
 

@@ -14,6 +14,7 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("closed")
     REJECTED = "rejected", _("rejected")
     MERGED = "merged", _("merged")
+    WITHDRAWN = "withdrawn", _("withdrawn")
 
 
 class Action(models.TextChoices):
@@ -40,11 +41,12 @@ class Action(models.TextChoices):
     FORWARD = "forward", _("forward to dispatch")
     SUPPLEMENT = "supplement", _("add information")
     CHASE = "chase", _("chase")
+    WITHDRAW = "withdraw", _("withdraw")
 
 
 S = Status
 OPEN_STATES = frozenset({S.RECEIVED, S.CLASSIFIED, S.DISPATCHED, S.ACCEPTED, S.RESOLVED, S.VERIFIED})
-TERMINAL_STATES = frozenset({S.CLOSED, S.REJECTED, S.MERGED})
+TERMINAL_STATES = frozenset({S.CLOSED, S.REJECTED, S.MERGED, S.WITHDRAWN})
 # States in which a unit holds the demand and the SLA clock runs.
 HANDLING_STATES = frozenset({S.DISPATCHED, S.ACCEPTED})
 
@@ -76,6 +78,9 @@ TRANSITIONS: dict[str, tuple[frozenset, str | None]] = {
     Action.SUPPLEMENT: (OPEN_STATES, None),
     # The resident presses a unit that let its deadline pass (催办); counted, and told to the unit and supervisors.
     Action.CHASE: (HANDLING_STATES, None),
+    # The resident takes back a demand no unit has started on (撤回); once a unit has accepted it, work is under way
+    # and the resident tells the unit instead (补充材料).
+    Action.WITHDRAW: (frozenset({S.RECEIVED, S.CLASSIFIED, S.DISPATCHED}), S.WITHDRAWN),
 }
 
 
@@ -108,4 +113,5 @@ PUBLIC_PHRASES = {
     Action.FORWARD: _("Your deputy passed your demand to the handling centre and keeps following it."),
     Action.SUPPLEMENT: _("The resident added information."),
     Action.CHASE: _("The resident chased the overdue demand."),
+    Action.WITHDRAW: _("You withdrew this demand."),
 }

@@ -12,6 +12,7 @@ urlpatterns = [
     path("track/<code:code>/rate/", views.track_rate, name="track_rate"),
     path("track/<code:code>/add/", views.track_supplement, name="track_supplement"),
     path("track/<code:code>/chase/", views.track_chase, name="track_chase"),
+    path("track/<code:code>/withdraw/", views.track_withdraw, name="track_withdraw"),
     path("track/<code:code>/photos/<token:token>/", photos.photo, name="track_photo"),
     path("photos/<token:token>/", photos.photo, name="photo"),
     path("rate/<token:token>/", views.rate, name="rate"),

@@ -22,7 +22,7 @@ from core.actors import ResidentActor
 from . import pending_uploads, selectors, services, similar
 from .filters import workbench_filterset
 from .actions import REFUSALS, STAFF_ACTIONS, action_label, offered_actions
-from .forms import RateForm, SubmitForm, SupervisionAnswerForm, SupplementForm, TrackForm
+from .forms import RateForm, SubmitForm, SupervisionAnswerForm, SupplementForm, TrackForm, WithdrawForm
 from .permissions import (
     can_see_personal_data, can_see_system_checks, is_resident_submitter, sees_internal_history,
 )
@@ -175,7 +175,7 @@ def track_detail(request, code):
     return _track_page(request, demand, SupplementForm())
 
 
-def _track_page(request, demand, supplement_form, status=200):
+def _track_page(request, demand, supplement_form, status=200, withdraw_form=None):
     followed = demand.merged_into if demand.merged_into_id else demand
     return render(request, "demands/track_detail.html", {
         "demand": demand,
@@ -184,7 +184,31 @@ def _track_page(request, demand, supplement_form, status=200):
         "photos": demand.attachments.all(),
         "supplement_form": supplement_form if demand.status in OPEN_STATES or supplement_form.errors else None,
         "may_chase": services.refusal(ResidentActor(demand.pk), demand, Action.CHASE) is None,
+        "withdraw_form": withdraw_form or (
+            WithdrawForm() if services.refusal(ResidentActor(demand.pk), demand, Action.WITHDRAW) is None else None),
     }, status=status)
+
+
+@require_POST
+@_counted_as_tracking
+def track_withdraw(request, code):
+    """撤回 from the tracking page, while no unit has started on it."""
+    try:
+        demand = selectors.demand_get_by_code(code)
+    except NotFound as error:
+        return _code_not_found(request, code, error)
+    form = WithdrawForm(request.POST)
+    outcome = submit_form(form, lambda c: services.demand_withdraw(
+        demand_id=demand.pk, actor=ResidentActor(demand.pk, via="tracking_code"), reason=c["reason"]))
+    if outcome.ok:
+        messages.success(request, _("Withdrawn. Nothing more will be done about it."))
+        return redirect("demands:track_detail", code=demand.tracking_code)
+    demand.refresh_from_db()
+    if "reason" in form.errors:
+        return _track_page(request, demand, SupplementForm(), status=outcome.status, withdraw_form=form)
+    # Refused as a whole (a unit has started on it meanwhile): say so above the page as it now is.
+    messages.error(request, " ".join(form.non_field_errors()))
+    return _track_page(request, demand, SupplementForm(), status=outcome.status)
 
 
 @require_POST

@@ -135,6 +135,12 @@ def chased(demand, *, chases=1, note=""):
     return _("Demand %(code)s was chased by the resident") % facts, f"{body}\n{note}".strip()
 
 
+def withdrawn(demand, *, reason=""):
+    facts = _facts(demand)
+    body = _("%(category)s, %(township)s. The resident withdrew it; there is nothing more to do.") % facts
+    return _("Demand %(code)s was withdrawn by the resident") % facts, f"{body}\n{reason}".strip()
+
+
 MESSAGES = {
     Kind.DISPATCHED: dispatched,
     Kind.ACCEPT_OVERDUE: accept_overdue,
@@ -149,6 +155,7 @@ MESSAGES = {
     Kind.FORWARDED: forwarded,
     Kind.SUPPLEMENTED: supplemented,
     Kind.CHASED: chased,
+    Kind.WITHDRAWN: withdrawn,
 }
 
 

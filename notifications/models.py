@@ -21,6 +21,7 @@ class Notification(models.Model):
         FORWARDED = "forwarded", _("forwarded by a deputy")
         SUPPLEMENTED = "supplemented", _("information added by the resident")
         CHASED = "chased", _("chased by the resident")
+        WITHDRAWN = "withdrawn", _("withdrawn by the resident")
         # Anything not about one demand (suggestions, the ballot): the caller words title and body.
         NOTICE = "notice", _("notice")
 

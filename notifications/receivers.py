@@ -42,7 +42,8 @@ def _guarded(fn):
 
 
 TOLD = {Action.DISPATCH, Action.REASSIGN, Action.REOPEN, Action.RETURN, Action.REQUEST_EXTENSION, Action.VERIFY,
-        Action.RATE, Action.ROUTE, Action.FORWARD, Action.SUPPLEMENT, Action.CHASE}
+        Action.RATE, Action.ROUTE, Action.FORWARD, Action.SUPPLEMENT, Action.CHASE,
+        Action.WITHDRAW}
 
 
 @receiver(signals.demand_event_committed, dispatch_uid="notifications.event")
@@ -81,6 +82,10 @@ def _tell_about_event(*, event_id, **_kwargs):
         users = recipients.unit_members(demand) + recipients.supervisors_for(demand)
         services.notify_staff(users=users, kind=Kind.CHASED, demand=demand, chases=event.data.get("chases", 1),
                               note=event.note)
+    elif action == Action.WITHDRAW and event.data.get("unit"):
+        # A unit it was dispatched to stops; before dispatch it simply leaves the centre's queue.
+        services.notify_staff(users=recipients.unit_members(demand), kind=Kind.WITHDRAWN, demand=demand,
+                              reason=event.note)
     elif action == Action.RATE and demand.flagged:
         services.notify_staff(users=recipients.supervisors_for(demand), kind=Kind.FLAGGED, demand=demand)
 

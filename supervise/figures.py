@@ -7,9 +7,9 @@ see (``demands.selectors.scope_q``). Each count below is of those demands, in th
 map of grids and the hotspots all count "received in the period" with ``received_q``, so for the same period and
 viewer they show the same total (the map counts demands located in no grid on a row of their own).
 
-- received: every demand created in the period, whatever its state (rejected and merged included).
-- closed: status "closed" (rated, closed unrated after the rating window, or closed by a supervisor). Rejected and
-  merged demands are terminal but *not* closed.
+- received: every demand created in the period, whatever its state (rejected, merged and withdrawn included).
+- closed: status "closed" (rated, closed unrated after the rating window, or closed by a supervisor). Rejected,
+  merged and withdrawn demands are terminal but *not* closed.
 - 化解率 resolution rate = closed with outcome "solved" / closed.
 - resolved: a result has been reported (``resolved_at`` set): states resolved, verified and closed. A reopened
   demand is not resolved until its handler reports again.

@@ -200,7 +200,7 @@ def _missing_label(by: str, key) -> str:
     if by == "department":
         return {figures.HELD_BY_GRID: _("Held by a grid (no department)"),
                 figures.HELD_BY_DEPUTY: _("Held by a deputy (no department)")}.get(
-            key, _("Not dispatched (waiting, rejected or merged)"))
+            key, _("Not dispatched (waiting, rejected, merged or withdrawn before dispatch)"))
     return {"township": _("No township"), "category": _("Not classified yet"),
             "grid": _("Not located in a grid")}.get(by, _("Not set"))
 

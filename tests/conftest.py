@@ -267,6 +267,8 @@ def walk(world, staff):
         if target == Status.MERGED:
             other = services.demand_receive(actor=None, type=demand_type, content="同一处垃圾问题", township=world.township)
             return services.demand_merge(demand_id=d.pk, actor=staff.dispatcher, into=other)
+        if target == Status.WITHDRAWN:
+            return services.demand_withdraw(demand_id=d.pk, actor=ResidentActor(d.pk), reason="问题已自行解决")
         services.demand_classify(demand_id=d.pk, actor=staff.dispatcher, type=demand_type, category=world.category,
                                  urgency=Urgency.NORMAL, grid=world.grid)
         if target == Status.CLASSIFIED:

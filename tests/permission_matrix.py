@@ -422,6 +422,10 @@ ROWS = [
     # 催办 only once the deadline has passed: the world's demands are within theirs, so nothing changes for anyone.
     row("track/<code:code>/chase/",
         post(lambda w: f"/track/{w.demand.tracking_code}/chase/", NONE, everyone(NOOP), label="not overdue")),
+    # 撤回 before a unit starts: the world's demand is accepted, so nothing changes for anyone; the walk in
+    # tests/test_resident_withdraw.py withdraws one that is not.
+    row("track/<code:code>/withdraw/",
+        post(lambda w: f"/track/{w.demand.tracking_code}/withdraw/", NONE, everyone(NOOP), label="accepted")),
     row("track/<code:code>/photos/<token:token>/",
         get(lambda w: f"/track/{w.demand.tracking_code}/photos/{w.photo.token}/", ALL)),
     # The tracking code is the credential here; /photos/ checks the viewer's scope (session or API token).

@@ -27,7 +27,8 @@ def mask_name(value: str) -> str:
 
 
 # Notes that are meant for the resident and shown on the public timeline.
-RESIDENT_NOTES = {Action.REJECT, Action.RESOLVE, Action.NOTE, Action.RATE, Action.SUPPLEMENT, Action.CHASE}
+RESIDENT_NOTES = {Action.REJECT, Action.RESOLVE, Action.NOTE, Action.RATE, Action.SUPPLEMENT, Action.CHASE,
+                  Action.WITHDRAW}
 
 
 @register.filter
