@@ -81,6 +81,13 @@ def over_limit(request, scope: str, limit: int, period: int) -> bool:
     return count is not None and count > limit
 
 
+def over_phone_limit(scope: str, phone: str, limit: int, period: int) -> bool:
+    """Count one more message to (or code for) `phone`; True once it had more than `limit` in `period` seconds.
+    Keyed by a digest: cache keys are listed in monitoring, and a phone number is personal data."""
+    count = _hit(f"{scope}:phone:{_username_digest(phone)}", period)
+    return count is not None and count > limit
+
+
 def over_action_limit(request) -> bool:
     """A signed-in page action: within the account's hourly budget, and its address's much higher one."""
     account = _hit(f"action:{_client(request)}", 3600)

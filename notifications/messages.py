@@ -107,6 +107,47 @@ def rating_reminder(demand, *, link, deadline=None):
     return _("Reminder: please rate demand %(code)s") % facts, body % facts
 
 
+# The resident's SMS at the other steps. Named by category, not by number (the resident never saw the number), and
+# short enough for one segment (70 characters) with the longest unit names; only the receipt carries a link.
+def _resident_facts(demand, **extra) -> dict:
+    # Not yet classified: the first words the resident wrote (their own, to their own phone).
+    words = demand.content.strip()
+    topic = demand.category.name if demand.category_id else (words[:10] + "…" if len(words) > 10 else words)
+    return {"category": topic,
+            "unit": str(demand.unit) if demand.unit else _("the handling unit"), **extra}
+
+
+def receipt(demand, *, link):
+    return (_("Demand received"),
+            _("Your demand was received. Follow it, add to it or withdraw it here (keep this link to yourself): "
+              "%(link)s") % {"link": link})
+
+
+def resident_dispatched(demand):
+    facts = _resident_facts(demand, deadline=_when(demand.resolve_deadline))
+    return (_("Demand assigned"),
+            _("Your demand (%(category)s) is with %(unit)s, to be finished by %(deadline)s.") % facts)
+
+
+def resident_rejected(demand):
+    facts = _resident_facts(demand)
+    return (_("Demand not taken up"),
+            _("Your demand (%(category)s) cannot be taken up; the reason is on its tracking page.") % facts)
+
+
+def replied(demand):
+    facts = _resident_facts(demand)
+    return (_("Demand replied"),
+            _("%(unit)s replied to your demand (%(category)s). Once the result is checked you will be asked to "
+              "rate it.") % facts)
+
+
+def reopened(demand):
+    facts = _resident_facts(demand)
+    return (_("Demand handled again"),
+            _("Your demand (%(category)s) is being handled again by %(unit)s.") % facts)
+
+
 def flagged(demand):
     facts = _facts(demand)
     return (
@@ -156,6 +197,11 @@ MESSAGES = {
     Kind.SUPPLEMENTED: supplemented,
     Kind.CHASED: chased,
     Kind.WITHDRAWN: withdrawn,
+    Kind.RECEIPT: receipt,
+    Kind.RESIDENT_DISPATCHED: resident_dispatched,
+    Kind.RESIDENT_REJECTED: resident_rejected,
+    Kind.REPLIED: replied,
+    Kind.REOPENED: reopened,
 }
 
 

@@ -22,6 +22,12 @@ class Notification(models.Model):
         SUPPLEMENTED = "supplemented", _("information added by the resident")
         CHASED = "chased", _("chased by the resident")
         WITHDRAWN = "withdrawn", _("withdrawn by the resident")
+        # What the resident is told by SMS at each step (the rating link and its reminder are above).
+        RECEIPT = "receipt", _("receipt with the tracking link")
+        RESIDENT_DISPATCHED = "resident_dispatched", _("the resident is told who handles it")
+        RESIDENT_REJECTED = "resident_rejected", _("the resident is told it cannot be taken up")
+        REPLIED = "replied", _("the resident is told the unit replied")
+        REOPENED = "reopened", _("the resident is told it is handled again")
         # Anything not about one demand (suggestions, the ballot): the caller words title and body.
         NOTICE = "notice", _("notice")
 

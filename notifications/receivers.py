@@ -7,6 +7,7 @@ down). A failure here is logged and never undoes or fails the action that caused
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.dispatch import receiver
 from django.urls import reverse
@@ -14,7 +15,8 @@ from django.urls import reverse
 from demands import signals
 from demands.escalation import OVERDUE, RATING_WINDOW, SUPERVISED, WARNING
 from demands.models import DemandEvent, SupervisionOrder
-from demands.states import Action
+from core.ratelimit import over_phone_limit
+from demands.states import HANDLING_STATES, Action, Status
 
 from . import recipients, services
 from .models import Notification
@@ -24,9 +26,20 @@ Kind = Notification.Kind
 
 
 def rating_link(demand) -> str:
-    from django.conf import settings
-
     return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("demands:rate", args=[demand.rating_token])
+
+
+def tracking_link(demand) -> str:
+    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("demands:track_detail", args=[demand.tracking_code])
+
+
+def _tell_resident(demand, kind, **message_kwargs) -> None:
+    """The resident's SMS for one step. A phone typed into many demands (by mistake, or to flood someone) gets at
+    most RESIDENT_SMS_PER_DAY of them a day; the tracking page still shows every step."""
+    phone = (demand.contact_phone or "").strip()
+    if not phone or over_phone_limit("resident_sms", phone, settings.RESIDENT_SMS_PER_DAY, 24 * 3600):
+        return
+    services.notify_resident(demand=demand, kind=kind, **message_kwargs)
 
 
 def _guarded(fn):
@@ -41,7 +54,7 @@ def _guarded(fn):
     return wrapper
 
 
-TOLD = {Action.DISPATCH, Action.REASSIGN, Action.REOPEN, Action.RETURN, Action.REQUEST_EXTENSION, Action.VERIFY,
+TOLD = {Action.RECEIVE, Action.REJECT, Action.RESOLVE, Action.DISPATCH, Action.REASSIGN, Action.REOPEN, Action.RETURN, Action.REQUEST_EXTENSION, Action.VERIFY,
         Action.RATE, Action.ROUTE, Action.FORWARD, Action.SUPPLEMENT, Action.CHASE,
         Action.WITHDRAW}
 
@@ -59,6 +72,7 @@ def _tell_about_event(*, event_id, **_kwargs):
     if event is None:
         return
     demand, action = event.demand, event.action
+    _tell_resident_about(event, demand)
     if action in (Action.DISPATCH, Action.REASSIGN, Action.REOPEN, Action.ROUTE):
         services.notify_staff(users=recipients.unit_members(demand), kind=Kind.DISPATCHED, demand=demand,
                               deadline=demand.accept_deadline)
@@ -88,6 +102,23 @@ def _tell_about_event(*, event_id, **_kwargs):
                               reason=event.note)
     elif action == Action.RATE and demand.flagged:
         services.notify_staff(users=recipients.supervisors_for(demand), kind=Kind.FLAGGED, demand=demand)
+
+
+def _tell_resident_about(event, demand) -> None:
+    """Each step the resident would want a text for. Steps taken in one go (auto-routing at intake, a patrol report
+    solved on the spot, an auto-verified reply) are told by the state the demand reached, not once per step."""
+    action = event.action
+    if action == Action.RECEIVE:
+        _tell_resident(demand, Kind.RECEIPT, link=tracking_link(demand))
+    elif action == Action.REJECT:
+        _tell_resident(demand, Kind.RESIDENT_REJECTED)
+    elif action in (Action.DISPATCH, Action.REASSIGN, Action.ROUTE) and demand.status in HANDLING_STATES:
+        _tell_resident(demand, Kind.RESIDENT_DISPATCHED)
+    elif action == Action.REOPEN and demand.status in HANDLING_STATES:
+        _tell_resident(demand, Kind.REOPENED)
+    elif action == Action.RESOLVE and demand.status == Status.RESOLVED:
+        # Auto-verified, it is already VERIFIED and the rating link says it all.
+        _tell_resident(demand, Kind.REPLIED)
 
 
 @receiver(signals.demands_escalated, dispatch_uid="notifications.escalated")

@@ -300,6 +300,9 @@ REST_FRAMEWORK = {
 # DRF throttles above).
 PAGE_SUBMIT_LIMIT = int(os.environ.get("PAGE_SUBMIT_LIMIT", "20"))
 PAGE_TRACK_LIMIT = int(os.environ.get("PAGE_TRACK_LIMIT", "120"))
+# SMS to one phone number a day about its demands (docs/lifecycles.md#who-is-told): more than anyone files, fewer
+# than a flood of demands typed with someone else's number would send.
+RESIDENT_SMS_PER_DAY = int(os.environ.get("RESIDENT_SMS_PER_DAY", "20"))
 CACHES = {
     # Shared by every process: rate limits, login lockouts and the version stamps of per-process caches
     # (core.versions). Without REDIS_URL each process has its own, for `make run` and the tests only.
