@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -20,6 +21,9 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.RESIDENT)
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Set when the holder of `phone` proved it with an SMS code: only then do the demands given with that number
+    # count as this resident's (我的诉求).
+    phone_verified_at = models.DateTimeField(_("phone verified at"), null=True, blank=True)
     # Scope: a township dispatcher or supervisor works in one township; empty means the whole district.
     township = models.ForeignKey(
         "grids.Township", verbose_name=_("township"), null=True, blank=True, on_delete=models.PROTECT
@@ -59,3 +63,22 @@ class User(AbstractUser):
     @property
     def is_district_level(self) -> bool:
         return self.township_id is None
+
+
+class PhoneCode(models.Model):
+    """A one-time sign-in code sent by SMS (docs/threat-model.md#sms-sign-in). Only its keyed digest is kept."""
+
+    phone = models.CharField(_("phone"), max_length=20)
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SMS sign-in code")
+        verbose_name_plural = _("SMS sign-in codes")
+        indexes = [models.Index(fields=["phone", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.phone[:3]}****{self.phone[-4:]} {self.created_at:%Y-%m-%d %H:%M}"

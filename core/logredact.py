@@ -13,6 +13,8 @@ import re
 # with or without the dashes; a public number (BZ-2026-000123) grants nothing and is left alone.
 _SYMBOL = "[2-9A-HJ-NP-TV-Z]"
 _TRACKING_CODE = re.compile(rf"(?<![0-9A-Z]){_SYMBOL}{{3}}(?:[-‐－—]?{_SYMBOL}{{3}}){{5}}(?![0-9A-Z])", re.I)
+# The SMS sign-in code (accounts.phone_signin), in the words its text uses in either language.
+_SIGN_IN_CODE = re.compile(r"(验证码是|code is )\d{4,8}", re.I)
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 _API_TOKEN = re.compile(r"msk_[\w-]+")
 # /track/<code>/, /rate/<token>/, /photos/<token>/, /open311/v2/tokens/<code>.json, /requests/<id>.
@@ -31,6 +33,7 @@ def redact(text: str) -> str:
     text = _API_TOKEN.sub("msk_…", text)
     text = _URLSAFE_TOKEN.sub("…", text)
     text = _TRACKING_CODE.sub("…", text)
+    text = _SIGN_IN_CODE.sub(r"\1…", text)
     return _PHONE.sub(r"\1****\2", text)
 
 

@@ -4,7 +4,7 @@ A resident's account is only a convenience over the tracking code: it lists the 
 each to its public tracking page. It never shows internal events, staff names or another person's code.
 """
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -33,13 +33,22 @@ def submit_initial(user) -> dict:
     return {field: value for field, value in initial.items() if value}
 
 
+def owned_by_resident_q(viewer) -> Q:
+    """What is a registered resident's own: what they submitted signed in, and, once they proved they hold their
+    phone by an SMS code (accounts.phone_signin), every demand given with that number."""
+    mine = Q(submitted_by=viewer)
+    if viewer.phone_verified_at and viewer.phone:
+        mine |= Q(contact_phone=viewer.phone)
+    return mine
+
+
 def resident_demands(*, viewer) -> QuerySet:
     """The demands a registered resident submitted, newest first, with their public steps."""
     if not is_resident(viewer):
         return Demand.objects.none()
     public_steps = DemandEvent.objects.filter(public=True).order_by("created_at", "id")
     return (
-        Demand.objects.filter(submitted_by=viewer)
+        Demand.objects.filter(owned_by_resident_q(viewer))
         .select_related("unit_grid", "unit_department", "unit_deputy", "merged_into__unit_grid",
                         "merged_into__unit_department", "merged_into__unit_deputy")
         .prefetch_related(Prefetch("events", queryset=public_steps, to_attr="public_steps"))

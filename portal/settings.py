@@ -303,6 +303,9 @@ PAGE_TRACK_LIMIT = int(os.environ.get("PAGE_TRACK_LIMIT", "120"))
 # SMS to one phone number a day about its demands (docs/lifecycles.md#who-is-told): more than anyone files, fewer
 # than a flood of demands typed with someone else's number would send.
 RESIDENT_SMS_PER_DAY = int(os.environ.get("RESIDENT_SMS_PER_DAY", "20"))
+# SMS sign-in codes asked for from one address an hour (and three times as many tries at typing them); each phone has
+# its own, tighter limits (accounts.phone_signin).
+PHONE_CODE_IP_LIMIT = int(os.environ.get("PHONE_CODE_IP_LIMIT", "10"))
 CACHES = {
     # Shared by every process: rate limits, login lockouts and the version stamps of per-process caches
     # (core.versions). Without REDIS_URL each process has its own, for `make run` and the tests only.

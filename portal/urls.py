@@ -13,6 +13,8 @@ accounts_patterns = (
     [
         path("login/", accounts_views.LoginView.as_view(), name="login"),
         path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+        path("phone/", accounts_views.phone_signin, name="phone_signin"),
+        path("phone/code/", accounts_views.phone_code, name="phone_code"),
     ],
     "accounts",
 )
