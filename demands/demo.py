@@ -209,6 +209,11 @@ class _Context:
                 self.deputy_user.setdefault(u.deputy_id, u)
             elif u.role == Role.SUPERVISOR and u.township_id is None:
                 self.supervisor = self.supervisor or u
+        self.deputy_reporters = {}
+        for township_id, deputies in self.deputies_by_township.items():
+            users = [self.deputy_user[d.pk] for d in deputies if d.pk in self.deputy_user]
+            if users:
+                self.deputy_reporters[township_id] = users
         self.policies = {(p.type, p.urgency): p for p in SlaPolicy.objects.all()}
         # Event labels, translated once rather than for each of the hundreds of thousands of events.
         self.labels = {RESIDENT: _("resident"), SYSTEM: _("system")}
@@ -915,6 +920,14 @@ def _lifecycle(w: _Walk) -> None:
         receiver, kind = ctx.grid_worker.get(plan.grid.pk), USER
     elif plan.channel in (Channel.WALK_IN, Channel.HOTLINE):
         receiver, kind = w.dispatcher(), USER
+    elif plan.channel == Channel.DEPUTY:
+        # 代表网格通: one of the township's deputies with an account; chosen from the seed, not the walk's generator,
+        # so the rest of the demo stays as it was.
+        reporters = ctx.deputy_reporters.get(d.township_id)
+        if reporters:
+            receiver, kind = reporters[plan.seed % len(reporters)], USER
+    if receiver is not None and plan.channel in (Channel.PATROL, Channel.WALK_IN, Channel.DEPUTY):
+        d.submitted_by = receiver  # typed in by staff for the resident (代录, 巡查上报, 代表上报)
     w.step(Action.RECEIVE, receiver, kind=kind if receiver else RESIDENT, data={"channel": d.channel})
 
     if plan.fate == "duplicate":

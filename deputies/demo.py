@@ -11,7 +11,7 @@ from demands.demo_content import SURNAMES
 from demands.models import DemandEvent
 
 from .models import Deputy, DutyRecord, Reception, Station, Term
-from .receivers import TITLES, demand_detail
+from .receivers import TITLES, demand_detail, kind_of
 from .schedule import next_reception_dates
 
 TERMS = [
@@ -66,7 +66,7 @@ def _records_from_demand_events() -> int:
               .select_related("demand__category").iterator(chunk_size=2000))
     for e in events:
         rows.append(DutyRecord(
-            deputy_id=deputy_of[e.actor_id], kind=DutyRecord.Kind.DEMAND, occurred_on=timezone.localdate(e.created_at),
+            deputy_id=deputy_of[e.actor_id], kind=kind_of(e.action), occurred_on=timezone.localdate(e.created_at),
             title=str(TITLES[e.action](e.demand.public_no)),
             detail=demand_detail(e.demand),
             source="demand_event", source_id=e.pk, created_at=e.created_at,

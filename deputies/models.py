@@ -131,6 +131,7 @@ class DutyRecord(models.Model):
         SUGGESTION = "suggestion", _("suggestion submitted")
         RECEPTION = "reception", _("constituents received")
         DEMAND = "demand", _("demand handled")
+        REPORT = "report", _("demand reported from the field")
 
     deputy = models.ForeignKey(Deputy, verbose_name=_("deputy"), on_delete=models.PROTECT,
                                related_name="duty_records")

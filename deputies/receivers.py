@@ -16,10 +16,16 @@ from .services import duty_record_add
 log = logging.getLogger(__name__)
 
 TITLES = {
+    # 代表网格通: a demand the deputy typed in from their grid (only deputies' own accounts record them).
+    Action.RECEIVE: lambda code: _("Reported demand %(code)s from the field") % {"code": code},
     Action.ACCEPT: lambda code: _("Took demand %(code)s") % {"code": code},
     Action.RESOLVE: lambda code: _("Answered demand %(code)s") % {"code": code},
     Action.FORWARD: lambda code: _("Forwarded demand %(code)s for dispatch") % {"code": code},
 }
+
+
+def kind_of(action) -> str:
+    return DutyRecord.Kind.REPORT if action == Action.RECEIVE else DutyRecord.Kind.DEMAND
 
 
 def demand_detail(demand) -> str:
@@ -39,7 +45,7 @@ def on_demand_event(sender, *, event_id, action=None, **kwargs):
             return
         demand = event.demand
         duty_record_add(
-            deputy=deputy, kind=DutyRecord.Kind.DEMAND, occurred_on=timezone.localdate(event.created_at),
+            deputy=deputy, kind=kind_of(event.action), occurred_on=timezone.localdate(event.created_at),
             title=TITLES[event.action](demand.public_no),
             detail=demand_detail(demand),
             source="demand_event", source_id=event.pk,

@@ -4,8 +4,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
-from demands.models import Demand
+from demands.models import Channel, Demand
 from core.validators import valid_pk
 from demands.states import HANDLING_STATES, Status
 from core.errors import NotFound
@@ -77,6 +78,32 @@ def current_term(today: dt.date) -> Term | None:
 
 
 @dataclass
+class FieldReports:
+    """代表上报/办结: demands a deputy typed in from the field (channel "deputy") in a period, and how many of them
+    have a result reported by their unit (办结: ``resolved_at`` set, as the dashboard's "resolved"; a reopened one
+    counts again once answered again)."""
+
+    reported: int = 0
+    done: int = 0
+
+    @property
+    def done_rate(self) -> Rate:
+        return Rate(self.done, self.reported)
+
+
+def field_reports(deputy_ids, start: dt.date, end: dt.date) -> dict[int, FieldReports]:
+    """Deputy id -> FieldReports for demands received on the local days from `start` to `end`. One query."""
+    zone = timezone.get_current_timezone()
+    since = dt.datetime.combine(start, dt.time.min, tzinfo=zone)
+    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    rows = (Demand.objects.filter(channel=Channel.DEPUTY, submitted_by__deputy_id__in=list(deputy_ids),
+                                  created_at__gte=since, created_at__lt=until)
+            .order_by().values("submitted_by__deputy_id")
+            .annotate(reported=Count("id"), done=Count("id", filter=Q(resolved_at__isnull=False))))
+    return {r["submitted_by__deputy_id"]: FieldReports(r["reported"], r["done"]) for r in rows}
+
+
+@dataclass
 class TermBook:
     """一任一册: a deputy's record over one term."""
 
@@ -85,6 +112,7 @@ class TermBook:
     records: list
     by_kind: list  # [(kind label, count)] in the order of DutyRecord.Kind
     by_year: list  # [(year, {kind: count}, total)]
+    reports: FieldReports
 
 
 def term_book(deputy: Deputy, term: Term) -> TermBook:
@@ -97,7 +125,8 @@ def term_book(deputy: Deputy, term: Term) -> TermBook:
         years.setdefault(r.occurred_on.year, {k: 0 for k in DutyRecord.Kind.values})[r.kind] += 1
     by_kind = [(DutyRecord.Kind(k).label, counts[k]) for k in DutyRecord.Kind.values]
     by_year = [(y, [c[k] for k in DutyRecord.Kind.values], sum(c.values())) for y, c in sorted(years.items())]
-    return TermBook(deputy=deputy, term=term, records=records, by_kind=by_kind, by_year=by_year)
+    reports = field_reports([deputy.pk], term.starts_on, term.ends_on).get(deputy.pk, FieldReports())
+    return TermBook(deputy=deputy, term=term, records=records, by_kind=by_kind, by_year=by_year, reports=reports)
 
 
 @dataclass
@@ -137,5 +166,11 @@ def participation(*, start: dt.date, end: dt.date, viewer, township=None, level:
         p.deputies += 1
         p.participating += d.records > 0
     total = Participation("", len(rows), sum(1 for d in rows if d.records > 0))
+    reports = field_reports([d.pk for d in rows], start, end)
+    all_reports = FieldReports()
+    for d in rows:
+        d.reports = reports.get(d.pk, FieldReports())
+        all_reports.reported += d.reports.reported
+        all_reports.done += d.reports.done
     return {"total": total, "townships": list(per_township.values()), "deputies": rows,
-            "kinds": [DutyRecord.Kind(k).label for k in DutyRecord.Kind.values]}
+            "kinds": [DutyRecord.Kind(k).label for k in DutyRecord.Kind.values], "reports": all_reports}
