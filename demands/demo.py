@@ -36,6 +36,7 @@ from grids.models import Grid
 from core.bulk import insert_objects
 
 from . import routing, sla
+from .services import ANSWER_WITHIN
 from .codes import ALPHABET, RANDOM_LENGTH, _check_symbol, format_code
 from .demo_content import (
     ADULT_TITLES, ANGRY_CONSULTATION_OPENINGS, AVOIDED_NAMES, CLOSINGS, CONSULTATION_LEADS, CONSULTATION_REPLIES,
@@ -61,9 +62,9 @@ MONTH_FACTORS = {1: 0.97, 2: 0.92, 3: 1.0, 4: 1.0, 5: 1.0, 6: 1.03, 7: 1.07, 8: 
                  12: 1.0}
 REST_DAY_FACTOR = 0.62  # weekends and statutory holidays
 MONDAY_FACTOR = 1.12  # what piled up over the weekend
-CHANNELS = [(Channel.WEB, 28), (Channel.QR, 18), (Channel.HOTLINE, 22), (Channel.PATROL, 20), (Channel.WALK_IN, 8),
-            (Channel.DEPUTY, 5)]
-OFFICE_CHANNELS = {Channel.PATROL, Channel.WALK_IN, Channel.DEPUTY}  # staff who type these work office hours
+CHANNELS = [(Channel.WEB, 28), (Channel.QR, 18), (Channel.HOTLINE, 17), (Channel.PHONE, 5), (Channel.PATROL, 20),
+            (Channel.WALK_IN, 8), (Channel.DEPUTY, 5)]
+OFFICE_CHANNELS = {Channel.PATROL, Channel.PHONE, Channel.WALK_IN, Channel.DEPUTY}  # staff who type these work office hours
 # Hour of day (0-23) of an arrival: residents write in the morning and the evening, staff in office hours.
 RESIDENT_HOURS = [1, 0.5, 0.3, 0.2, 0.2, 0.5, 2, 5, 9, 11, 11, 9, 6, 5, 7, 8, 8, 7, 6, 7, 9, 9, 6, 3]
 OFFICE_HOURS = [0, 0, 0, 0, 0, 0, 0, 0, 6, 10, 10, 8, 2, 1, 6, 10, 10, 8, 2, 0, 0, 0, 0, 0]
@@ -337,7 +338,8 @@ class _Writer:
             prefix, suffix = rng.choice(STAFF_VOICES[channel])
             prefix = prefix.format(township=grid.township.name)
             if demand_type == "consultation":
-                text = f"{prefix}{body}" + ("请答复来电人。" if channel == Channel.HOTLINE and rng.random() < 0.5 else "")
+                calls = channel in (Channel.HOTLINE, Channel.PHONE)
+                text = f"{prefix}{body}" + ("请答复来电人。" if calls and rng.random() < 0.5 else "")
             elif channel == Channel.PATROL:
                 text = f"{prefix}{body}，{effect}。{suffix}"
             else:
@@ -499,7 +501,7 @@ class _Planner:
         if channel in OFFICE_CHANNELS and not _in_office(created):
             channel = rng.choice([Channel.WEB, Channel.QR])
         voice = _weighted(rng, RESIDENT_VOICES)
-        if channel == Channel.HOTLINE and rng.random() < 0.3:
+        if channel in (Channel.HOTLINE, Channel.PHONE) and rng.random() < 0.3:
             voice = "elderly"
         content, used_spot = self.writer.compose(problem=problem, sub=sub, setting=setting, grid=grid, voice=voice,
                                                  month=month, channel=channel, core=core, spot=spot)
@@ -813,6 +815,7 @@ class _Walk:
         d.reply = _for_place(rng.choice(pool), self.plan.setting, self.township_kind)
         d.resolved_at = self.clock
         d.resolved_by_grid = d.unit_grid is not None
+        d.answered_in_24h = d.answered_in_24h or self.clock - d.created_at <= ANSWER_WITHIN
         user = self.unit_user()
         for order in self.orders:
             if order.answered_at is None:
@@ -918,7 +921,7 @@ def _lifecycle(w: _Walk) -> None:
     kind = RESIDENT
     if plan.channel == Channel.PATROL:
         receiver, kind = ctx.grid_worker.get(plan.grid.pk), USER
-    elif plan.channel in (Channel.WALK_IN, Channel.HOTLINE):
+    elif plan.channel in (Channel.PHONE, Channel.WALK_IN, Channel.HOTLINE):
         receiver, kind = w.dispatcher(), USER
     elif plan.channel == Channel.DEPUTY:
         # 代表网格通: one of the township's deputies with an account; chosen from the seed, not the walk's generator,
@@ -926,7 +929,7 @@ def _lifecycle(w: _Walk) -> None:
         reporters = ctx.deputy_reporters.get(d.township_id)
         if reporters:
             receiver, kind = reporters[plan.seed % len(reporters)], USER
-    if receiver is not None and plan.channel in (Channel.PATROL, Channel.WALK_IN, Channel.DEPUTY):
+    if receiver is not None and plan.channel in (Channel.PATROL, Channel.PHONE, Channel.WALK_IN, Channel.DEPUTY):
         d.submitted_by = receiver  # typed in by staff for the resident (代录, 巡查上报, 代表上报)
     w.step(Action.RECEIVE, receiver, kind=kind if receiver else RESIDENT, data={"channel": d.channel})
 

@@ -111,12 +111,15 @@ class DemandFilterMethods:
     def by_solved_locally(self, queryset, name, value):
         return queryset.filter(resolved_by_grid=True, unit_department__isnull=True) if value else queryset
 
+    def by_answered_in_24h(self, queryset, name, value):
+        return queryset.filter(answered_in_24h=True) if value else queryset
+
     def by_level(self, queryset, name, value):
         return queryset.filter(escalation_level=int(value), status__in=list(HANDLING_STATES)) if value else queryset
 
 
-LINK_ONLY = ["channel", "outcome", "rating", "resolved", "reworked", "solved_locally", "level", "located_in",
-             "overdue"]
+LINK_ONLY = ["channel", "outcome", "rating", "resolved", "reworked", "solved_locally", "answered_in_24h", "level",
+             "located_in", "overdue"]
 
 
 class WorkbenchFilter(DemandFilterMethods, django_filters.FilterSet):
@@ -154,6 +157,9 @@ class WorkbenchFilter(DemandFilterMethods, django_filters.FilterSet):
     solved_locally = django_filters.ChoiceFilter(
         label=_("Handled by"), method="by_solved_locally", empty_label=_("Any"),
         choices=[("1", _("a grid worker without a department"))])
+    answered_in_24h = django_filters.ChoiceFilter(
+        label=_("Answered"), method="by_answered_in_24h", empty_label=_("Any"),
+        choices=[("1", _("within 24 hours of receipt"))])
     level = django_filters.ChoiceFilter(
         label=_("Escalation level"), method="by_level", empty_label=_("Any"),
         choices=[("1", _("warning")), ("2", _("overdue")), ("3", _("supervised"))])

@@ -178,6 +178,10 @@ class Demand(models.Model):
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolved_by_grid = models.BooleanField(_("resolved by a grid worker"), default=False)
+    # The 24-hour promise (咨询24小时答复率): a reply came within 24 hours of receipt. Set by the reply that came in
+    # time and never cleared, so a reopened demand keeps the answer it got; a row flag, so the figure ledger counts
+    # it with an equality like every other figure (supervise/registry.py).
+    answered_in_24h = models.BooleanField(_("answered within 24 hours of receipt"), default=False)
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
     reply = models.TextField(_("reply to the resident"), blank=True)
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)

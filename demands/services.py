@@ -27,6 +27,8 @@ from .quality import reply_flags_for
 from .states import OPEN_STATES, TRANSITIONS, Action, Status
 
 
+# The 24-hour promise for consultations (docs/figures.md): answered within this long of receipt.
+ANSWER_WITHIN = dt.timedelta(hours=24)
 # A resident may chase an overdue demand once a day: each chase is told to people, not to a queue.
 CHASE_INTERVAL = dt.timedelta(hours=24)
 
@@ -569,6 +571,8 @@ def demand_resolve(*, demand_id, actor, outcome: str, reply: str, photos=()) -> 
         "resolved_by_grid": demand.unit_grid_id is not None,
         "reply_flags": reply_flags_for(demand, reply.strip()),
     }
+    if not demand.answered_in_24h and changes["resolved_at"] - demand.created_at <= ANSWER_WITHIN:
+        changes["answered_in_24h"] = True
     event = DEMANDS.apply(demand, actor=actor, action=Action.RESOLVE, changes=changes, note=reply.strip(),
                         data={"outcome": outcome, "unit": str(demand.unit), "reply_flags": changes["reply_flags"]})
     for photo in checked:

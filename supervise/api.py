@@ -5,7 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from demands.models import Channel
+from demands.models import Channel, DemandType
 from core.validators import MAX_PK
 from core.errors import InvalidInput, NotFound
 
@@ -24,6 +24,8 @@ class DashboardQuerySerializer(serializers.Serializer):
     category = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PK,
                                         help_text="category id; a top level includes its sub-categories")
     channel = serializers.ChoiceField(required=False, choices=Channel.choices)
+    type = serializers.ChoiceField(required=False, choices=DemandType.choices,
+                                   help_text="demand type (consultation: the 24-hour answer rate's demands)")
     granularity = serializers.ChoiceField(required=False, choices=sorted(GRANULARITIES),
                                           help_text="trend buckets (default: chosen by the period's length)")
     by = serializers.ChoiceField(required=False, choices=sorted(BREAKDOWN_KEYS),

@@ -1,4 +1,4 @@
-"""The dashboard's filter form: period, place, department, category and channel, within the viewer's scope."""
+"""The dashboard's filter form: period, place, department, category, channel and type, within the viewer's scope."""
 
 
 from django import forms
@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import Department
 
-from demands.models import Category, Channel
+from demands.models import Category, Channel, DemandType
 from grids.models import Grid, Township
 from core.fields import SafeDateField
 
@@ -41,6 +41,7 @@ class DashboardForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), required=False)
     channel = forms.ChoiceField(label=_("Channel"), required=False,
                                 choices=[("", _("All channels")), *Channel.choices])
+    type = forms.ChoiceField(label=_("Type"), required=False, choices=[("", _("All types")), *DemandType.choices])
     granularity = forms.ChoiceField(label=_("Trend by"), required=False, choices=[
         ("", _("automatic")), ("day", _("day")), ("week", _("week")), ("month", _("month"))])
     by = forms.ChoiceField(label=_("Breakdown by"), required=False, choices=[
@@ -79,7 +80,7 @@ class DashboardForm(forms.Form):
         return DashboardFilters(
             date_from=c.get("date_from") or default.date_from, date_to=c.get("date_to") or default.date_to,
             township=c.get("township"), grid=c.get("grid"), department=c.get("department"),
-            category=c.get("category"), channel=c.get("channel") or "",
+            category=c.get("category"), channel=c.get("channel") or "", type=c.get("type") or "",
         )
 
     def trend_granularity(self, filters: DashboardFilters) -> str:

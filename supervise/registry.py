@@ -217,6 +217,13 @@ FIGURES: list = [
           {"resolved": "yes", "reworked": "1"}),
     RateFigure("rework_rate", "reworked", "resolved", _("Rework rate (重办率)"), _("Rework rate (%)"),
                _("Resolved demands that were re-handled at least once ÷ resolved.")),
+    Count("consultations", (eq("type", "consultation"),), _("Consultations"), {"type": "consultation"}),
+    Count("consultations_24h", (eq("type", "consultation"), is_true("answered_in_24h")),
+          _("Consultations answered within 24 hours"), {"type": "consultation", "answered_in_24h": "1"}),
+    RateFigure("consultation_24h_rate", "consultations_24h", "consultations",
+               _("24-hour answer rate (咨询24小时答复率)"), _("24-hour answer rate (%)"),
+               _("Consultations answered within 24 hours of receipt (not of dispatch) ÷ consultations received. "
+                 "One received in the last 24 hours counts as not yet answered until it is.")),
     Count("accepted", (not_null("accepted_at"), not_null("dispatched_at")), _("Accepted"), None),
     Sum("accept_time", "accepted_at", "dispatched_at", over="accepted"),
     Sum("resolve_time", "resolved_at", "created_at", over="resolved"),

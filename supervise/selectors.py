@@ -41,6 +41,7 @@ class DashboardFilters:
     department: Department | None = None
     category: Category | None = None
     channel: str = ""
+    type: str = ""  # demand type: the 24-hour promise is read with type=consultation
 
     @classmethod
     def default(cls) -> "DashboardFilters":
@@ -60,6 +61,8 @@ class DashboardFilters:
             q &= Q(category_id__in=self.category_ids)
         if self.channel:
             q &= Q(channel=self.channel)
+        if self.type:
+            q &= Q(type=self.type)
         return q
 
     @cached_property
@@ -87,6 +90,8 @@ class DashboardFilters:
             params["category"] = self.category.pk
         if self.channel:
             params["channel"] = self.channel
+        if self.type:
+            params["type"] = self.type
         return params
 
 
@@ -298,6 +303,8 @@ def ledger_query(viewer, filters: DashboardFilters) -> LedgerQuery | None:
             return None
     if filters.channel:
         keys.append(("channel", filters.channel))
+    if filters.type:
+        return None  # the ledger is not keyed by type: the demands themselves are counted
     if len(keys) > 1:
         return None
     return LedgerQuery(township_id=township_id, key=keys[0] if keys else None)

@@ -68,7 +68,7 @@ def test_everything_else_derives_from_the_registry():
                                                                *selectors.MEANS}
     assert [d["key"] for d in selectors.definitions()] == [
         "received", "closed", "resolution_rate", "on_time_rate", "satisfaction", "rating_coverage",
-        "local_resolution", "rework_rate", "mean_time_to_accept", "mean_time_to_resolve", "overdue", "escalation"]
+        "local_resolution", "rework_rate", "consultation_24h_rate", "mean_time_to_accept", "mean_time_to_resolve", "overdue", "escalation"]
     # One ledger column per count and sum; the triggers watch every column a condition, sum or key reads.
     from supervise.models import FigureLedger
 
@@ -129,7 +129,7 @@ def _scratch(tmp_path: Path, database_url: str | None) -> None:
     manage("figure_triggers")
     assert "nothing to write" in manage("figure_triggers", "--check").stdout
     written = sorted(p.name for p in package.glob("0*.py"))
-    assert written[-2:] == ["0005_urgent_figure.py", "0006_figure_triggers.py"], written
+    assert written[-2:] == ["0007_urgent_figure.py", "0008_figure_triggers.py"], written
     manage("migrate", "--noinput")
     out = manage("shell", "-c", SCRATCH_CHECK).stdout
     assert "urgent 2 of 3, share 66.7%" in out, out
