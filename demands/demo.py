@@ -44,7 +44,7 @@ from .demo_content import (
     PROBLEMS, PROGRESS_NOTES, RATING_COMMENTS, REJECT_REASONS, REOPEN_REASONS, REPLIES, RETURN_REASONS, ROADS,
     RURAL_SPOTS, RURAL_WAYS, SEASONAL, SEASON_WORDS, SINCE, SOLVED_REPLIES, STAFF_VOICES, SUGGESTION_VERBS,
     SURNAMES, SYNONYMS, TOP_WEIGHTS, TOWN_SPOTS, TOWN_STREETS, TOWN_WAYS, URBAN_SPOTS, URBAN_WAYS, WAITS, WHO,
-    YOUNG_GIVEN,
+    WITHDRAW_REASONS, YOUNG_GIVEN,
 )
 from .models import (
     Category, Channel, Demand, DemandEvent, Department, Deputy, Outcome, Rating, SlaPolicy, SupervisionOrder, Urgency,
@@ -73,6 +73,8 @@ RESIDENT_VOICES = [("elderly", 20), ("young", 30), ("polite", 20), ("angry", 14)
 
 # ---------------------------------------------------------------- handling
 REJECT_SHARE = 0.05
+WITHDRAW_PER_MILLE = 12  # taken back by the resident before anyone started on it (撤回)
+RESIDENT_CHANNELS = {Channel.WEB, Channel.QR, Channel.HOTLINE, Channel.PHONE}
 DUPLICATE_SHARE = 0.035  # repeats of a demand received hours before, merged into it
 ROUTED_SHARE = 0.06  # 代表码上见: scanned a deputy's code
 AUTO_ROUTED_SHARE = 0.2  # web and QR demands the classifier was sure of (demands.routing)
@@ -944,6 +946,13 @@ def _lifecycle(w: _Walk) -> None:
         d.closed_at = w.clock
         w.step(Action.REJECT, w.dispatcher(), note=rng.choice(REJECT_REASONS))
         return
+    # Drawn from the seed, not the walk's generator, so the demo's other demands stay as they were.
+    if plan.fate == "normal" and plan.channel in RESIDENT_CHANNELS and (plan.seed >> 9) % 1000 < WITHDRAW_PER_MILLE:
+        w.at(w.clock + HOUR * (0.3 + (plan.seed >> 20) % 40 / 4))  # a later moment still to come stops the walk
+        d.closed_at = w.clock
+        w.step(Action.WITHDRAW, None, kind=RESIDENT, note=WITHDRAW_REASONS[(plan.seed >> 30) % len(WITHDRAW_REASONS)],
+               data={"unit": ""})
+        return
 
     outcome, rating, dissatisfied_first = _final_plan(w)
     deputies = ctx.deputies_by_township.get(d.township_id)
@@ -1026,7 +1035,8 @@ def _walk(ctx, plan, now, quota, stop_in=None) -> _Walk:
 
 def _merge_target_open(walk: _Walk, moment: dt.datetime) -> bool:
     d = walk.d
-    return d.merged_into is None and d.status != Status.REJECTED and (d.closed_at is None or d.closed_at > moment)
+    return (d.merged_into is None and d.status not in (Status.REJECTED, Status.WITHDRAWN)
+            and (d.closed_at is None or d.closed_at > moment))
 
 
 # ---------------------------------------------------------------- writing

@@ -660,6 +660,12 @@ PROGRESS_NOTES = [
     "已完成初步处理，将于下周回访确认效果。",
 ]
 
+# 撤回: what a resident says when taking a demand back before anyone started on it ("" says nothing).
+WITHDRAW_REASONS = [
+    "问题已经自己解决了，谢谢。", "物业已经派人来修好了，不用再派人了。", "提交重复了，撤回这一条。", "",
+    "和邻居商量好了，先不麻烦政府了。", "写错地址了，重新提交一条。", "",
+]
+
 REJECT_REASONS = [
     "不属于本平台受理范围，已告知通过司法途径解决。",
     "该事项已进入诉讼程序，依法不再重复受理，已告知诉求人。",
