@@ -21,6 +21,8 @@ class Notification(models.Model):
         FORWARDED = "forwarded", _("forwarded by a deputy")
         SUPPLEMENTED = "supplemented", _("information added by the resident")
         CHASED = "chased", _("chased by the resident")
+        COHANDLING_REQUESTED = "cohandling_requested", _("co-handling requested")
+        COHANDLING_OPINION = "cohandling_opinion", _("co-handling opinion given")
         # Anything not about one demand (suggestions, the ballot): the caller words title and body.
         NOTICE = "notice", _("notice")
 
