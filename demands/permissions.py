@@ -205,7 +205,9 @@ def cohandling_states(demand) -> dict:
 
 def is_cohandling_member(user, demand) -> bool:
     """A handler of a department co-handling the demand: sees it and gives the opinion, nothing the lead does."""
+    # The lead's own department (a reassignment may make a co-handler the lead) acts as the lead, not beside it.
     return (is_staff_user(user) and user.role == Role.HANDLER and user.department_id is not None
+            and user.department_id != demand.unit_department_id
             and demand.pk is not None and user.department_id in cohandling_states(demand))
 
 

@@ -332,3 +332,12 @@ def test_figures_credit_the_lead_department_only(walk, staff, world):
     assert rows[world.department.pk].received == 1
     assert world.other_department.pk not in rows
     assert sum(counts.received for counts in rows.values()) == 1
+
+
+def test_a_co_handling_department_made_lead_by_a_reassignment_acts_as_the_lead(walk, staff, world):
+    demand = cohandled(walk, staff, world)
+    services.demand_reassign(demand_id=demand.pk, actor=staff.dispatcher, unit=world.other_department)
+    page = signed_in(staff.other_handler).get(f"/staff/demands/{demand.pk}/").content.decode()
+    assert 'id="action-accept"' in page and 'id="action-cohandler_opinion"' not in page
+    with pytest.raises(NotPermitted):
+        services.demand_cohandler_opinion(demand_id=demand.pk, actor=staff.other_handler, text=OPINION)
