@@ -7,6 +7,7 @@ from .forms import (
     ClassifyDispatchForm, ClassifyForm, EmptyForm, MergeForm, NoteOnlyForm, ProgressNoteForm, ReasonForm, ReopenForm,
     RequestExtensionForm, ResolveForm, UnitForm, UrgeForm,
 )
+from .forms import AddCohandlerForm, CohandlerOpinionForm, RemoveCohandlerForm
 from .permissions import CAN
 from .states import Action
 
@@ -46,6 +47,17 @@ STAFF_ACTIONS = {
         demand_id=pk, actor=actor, note=c["note"], due_date=c["due_date"])),
 }
 
+# Joint handling (主办/协办): the dispatcher adds and removes co-handling departments, each gives its opinion.
+COHANDLING_ACTIONS = {
+    Action.ADD_COHANDLER: (AddCohandlerForm, lambda pk, actor, c: services.demand_add_cohandler(
+        demand_id=pk, actor=actor, department=c["department"], due_date=c["due_date"], note=c["note"])),
+    Action.COHANDLER_OPINION: (CohandlerOpinionForm, lambda pk, actor, c: services.demand_cohandler_opinion(
+        demand_id=pk, actor=actor, text=c["text"])),
+    Action.REMOVE_COHANDLER: (RemoveCohandlerForm, lambda pk, actor, c: services.demand_remove_cohandler(
+        demand_id=pk, actor=actor, department=c["department"], note=c["note"])),
+}
+STAFF_ACTIONS.update(COHANDLING_ACTIONS)
+
 # A composed action is offered when its first step is and the actor holds the right to the steps after it.
 COMPOSED = {CLASSIFY_AND_DISPATCH: (Action.CLASSIFY, Action.DISPATCH)}
 LABELS = {CLASSIFY_AND_DISPATCH: _("classify and dispatch")}
@@ -54,6 +66,10 @@ LABELS = {CLASSIFY_AND_DISPATCH: _("classify and dispatch")}
 PRIMARY = [CLASSIFY_AND_DISPATCH, Action.DISPATCH, Action.ACCEPT, Action.RESOLVE, Action.VERIFY, Action.EXTEND]
 SECONDARY = [Action.CLASSIFY, Action.NOTE, Action.REQUEST_EXTENSION, Action.FORWARD, Action.REASSIGN, Action.URGE,
              Action.REOPEN, Action.MERGE, Action.DENY_EXTENSION, Action.RETURN, Action.REJECT]
+# The opinion is all a co-handling department does on the page: open. The dispatcher's steps sit beside reassign.
+PRIMARY.append(Action.COHANDLER_OPINION)
+_after_reassign = SECONDARY.index(Action.REASSIGN) + 1  # before the refusals, which come last
+SECONDARY[_after_reassign:_after_reassign] = [Action.ADD_COHANDLER, Action.REMOVE_COHANDLER]
 ORDER = {action: i for i, action in enumerate([*PRIMARY, *SECONDARY])}
 REFUSALS = frozenset({Action.REJECT, Action.RETURN, Action.DENY_EXTENSION})
 

@@ -6,7 +6,7 @@ from core.admin import LogAdmin, ReadOnlyInline
 
 from core.models import Department
 
-from .models import Category, Demand, DemandAttachment, DemandEvent, SlaPolicy, SupervisionOrder
+from .models import Category, CoHandling, Demand, DemandAttachment, DemandEvent, SlaPolicy, SupervisionOrder
 
 
 @admin.register(Category)
@@ -38,6 +38,14 @@ class EventInline(ReadOnlyInline):
 class AttachmentInline(ReadOnlyInline):
     model = DemandAttachment
     fields = ["purpose", "original_name", "content_type", "size", "width", "height"]
+    readonly_fields = fields
+
+
+class CoHandlingInline(ReadOnlyInline):
+    """Read-only like the events: departments are added, answered and removed through the demand page's actions."""
+
+    model = CoHandling
+    fields = ["department", "state", "due_at", "opinion", "answered_by", "answered_at", "withdrawn_at"]
     readonly_fields = fields
 
 
@@ -77,7 +85,7 @@ class DemandAdmin(PublicNumberSearch, admin.ModelAdmin):
     ]
     # Both are the resident's credentials.
     exclude = ["rating_token", "tracking_code"]
-    inlines = [EventInline, AttachmentInline]
+    inlines = [EventInline, AttachmentInline, CoHandlingInline]
 
     def has_add_permission(self, request):
         return False

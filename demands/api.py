@@ -19,14 +19,15 @@ from core.errors import InvalidInput
 from core.workflow_api import ActionApi
 
 from . import selectors, services
-from .actions import STAFF_ACTIONS
+from .actions import COHANDLING_ACTIONS, STAFF_ACTIONS
 from .filters import DemandFilterMethods
 from core.validators import PHONE_RE
 from .models import Category, Channel, Demand, DemandAttachment, DemandEvent, DemandType, Outcome, Rating, Urgency
+from .models import CoHandling
 from core.actors import is_staff_user
 from .permissions import can_see_personal_data, can_see_system_checks, sees_internal_history
 from .quality import REPLY_FLAG_CHOICES
-from .states import Status
+from .states import Action, Status
 from .templatetags.demand_tags import mask_name, mask_phone, public_note, public_phrase
 
 
@@ -366,7 +367,8 @@ class DemandAttachmentsApi(generics.ListAPIView):
     operation_id="demands_action",
     request={"application/json": OpenApiTypes.OBJECT},
     responses={200: DemandSerializer},
-    parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=sorted(STAFF_ACTIONS)),
+    parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH,
+                                 enum=sorted(set(STAFF_ACTIONS) - set(COHANDLING_ACTIONS))),
                 OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
 ))
 class DemandActionApi(ActionApi):
@@ -499,3 +501,91 @@ class DepartmentListApi(generics.ListAPIView):
         from core.models import Department
 
         return Department.objects.filter(is_active=True).prefetch_related("categories")
+
+
+# ---------------------------------------------------------------- joint handling (主办/协办)
+
+
+class CoHandlingSerializer(serializers.Serializer):
+    """One department asked to co-handle a demand: its deadline, state and opinion (staff only)."""
+
+    department = UnitSerializer()
+    state = serializers.ChoiceField(choices=CoHandling.State.choices)
+    due_at = serializers.DateTimeField()
+    overdue = serializers.BooleanField(help_text="Still no opinion past its deadline.")
+    request_note = serializers.CharField(allow_blank=True)
+    opinion = serializers.CharField(allow_blank=True)
+    answered_by = serializers.CharField(allow_null=True)
+    answered_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+    def to_representation(self, row):
+        return super().to_representation({
+            "department": {"kind": "department", "id": row.department_id, "name": str(row.department)},
+            "state": row.state, "due_at": row.due_at, "overdue": row.is_overdue, "request_note": row.request_note,
+            "opinion": row.opinion, "answered_by": str(row.answered_by) if row.answered_by_id else None,
+            "answered_at": row.answered_at, "created_at": row.created_at,
+        })
+
+
+class DemandCoHandlingsApi(generics.ListAPIView):
+    """The departments asked to co-handle a demand (协办), withdrawn ones included; for staff who see the demand."""
+
+    serializer_class = CoHandlingSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CoHandling.objects.none()
+        demand = selectors.demand_get_for(viewer=self.request.user, pk=self.kwargs["pk"])
+        if not sees_internal_history(self.request.user):
+            return CoHandling.objects.none()  # a registered resident reads the public timeline instead
+        return demand.cohandlings.select_related("department", "answered_by")
+
+
+class AddCohandlerSerializer(serializers.Serializer):
+    department = serializers.IntegerField(min_value=1, help_text="id of an active department (GET /departments/), "
+                                                                 "neither the lead nor one already asked")
+    due_date = serializers.DateField(required=False, allow_null=True,
+                                     help_text="From today to the lead unit's resolve day; default: halfway to the "
+                                               "lead unit's deadline")
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True,
+                                 help_text="What the lead unit needs from the department (internal)")
+
+
+class CohandlerOpinionSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=2000, help_text="The department's opinion (internal)")
+
+
+class RemoveCohandlerSerializer(serializers.Serializer):
+    department = serializers.IntegerField(min_value=1, help_text="id of a department whose opinion is pending")
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+def _cohandling_action_api(action, request_serializer, summary):
+    """The action endpoint for one joint-handling action, with its typed body: the same form and service as
+    POST /demands/{id}/{action}/ and the page."""
+
+    @extend_schema_view(post=extend_schema(
+        operation_id=f"demands_{action}", summary=summary, request=request_serializer,
+        description=f"POST /api/v1/demands/{{id}}/{action}/ — {summary}. Errors as for every action: 404 outside "
+                    "your scope, 409 in the wrong state, 403 without the right, 400 for bad input.",
+        responses={200: DemandSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+    ))
+    class Api(DemandActionApi):
+        actions = {action: STAFF_ACTIONS[action]}
+
+        def post(self, request, pk):
+            return super().post(request, pk=pk, action=action)
+
+    Api.__name__ = Api.__qualname__ = "Demand" + "".join(w.title() for w in action.split("_")) + "Api"
+    return Api
+
+
+DemandAddCohandlerApi = _cohandling_action_api(
+    Action.ADD_COHANDLER, AddCohandlerSerializer, "A dispatcher asks a department to co-handle the demand")
+DemandCohandlerOpinionApi = _cohandling_action_api(
+    Action.COHANDLER_OPINION, CohandlerOpinionSerializer, "A co-handling department gives its opinion, once")
+DemandRemoveCohandlerApi = _cohandling_action_api(
+    Action.REMOVE_COHANDLER, RemoveCohandlerSerializer, "A dispatcher withdraws a request whose opinion is pending")

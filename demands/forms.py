@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role
 from grids.models import Community, Grid, Township
 from core.validators import PHONE_RE, PhoneField  # noqa: F401 (forms below use them)
+from core.validators import valid_pk
 from core.fields import DateInput, SafeDateField
 
 from .codes import normalize_code
@@ -408,3 +409,52 @@ class SupplementForm(forms.Form):
                            widget=forms.Textarea(attrs={"rows": 3}),
                            help_text=_("The unit handling your demand is told and reads it on the timeline."))
     photos = PhotosField(label=_("Photos (up to 3, 5 MB each)"))
+
+
+# ---------------------------------------------------------------- joint handling (主办/协办)
+
+
+class DepartmentChoiceField(forms.ModelChoiceField):
+    """A department by id; what cannot be an id (a list, NUL, a number too large for the database) is an invalid
+    choice, not a database error."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and (isinstance(value, bool) or not valid_pk(value)):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class AddCohandlerForm(DemandActionForm):
+    department = DepartmentChoiceField(label=_("Co-handling department"), queryset=Department.objects.none(),
+                                        empty_label=_("Choose a department"))
+    due_date = SafeDateField(label=_("Opinion due by"), widget=DateInput(), required=False,
+                             help_text=_("Leave empty for halfway to the lead unit's deadline."))
+    note = forms.CharField(label=_("What the lead unit needs from it"), max_length=500, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, demand, **kwargs):
+        super().__init__(*args, demand=demand, **kwargs)
+        # Neither the lead nor a department already asked (the service says so, should one be posted anyway).
+        from .permissions import cohandling_states
+
+        taken = {demand.unit_department_id, *cohandling_states(demand)} - {None}
+        self.fields["department"].queryset = Department.objects.filter(is_active=True).exclude(pk__in=taken)
+
+
+class CohandlerOpinionForm(DemandActionForm):
+    text = forms.CharField(label=_("Your department's opinion"), max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text=_("Internal: the lead unit, the dispatchers and the supervisors read it."))
+
+
+class RemoveCohandlerForm(DemandActionForm):
+    department = DepartmentChoiceField(label=_("Co-handling department"), queryset=Department.objects.none(),
+                                        empty_label=_("Choose a department"))
+    note = forms.CharField(label=_("Note (internal)"), max_length=500, required=False)
+
+    def __init__(self, *args, demand, **kwargs):
+        super().__init__(*args, demand=demand, **kwargs)
+        from .models import CoHandling
+
+        pending = CoHandling.objects.filter(demand_id=demand.pk, state=CoHandling.State.PENDING)
+        self.fields["department"].queryset = Department.objects.filter(pk__in=pending.values("department_id"))

@@ -357,6 +357,55 @@ class SupervisionOrder(models.Model):
         return f"{self.demand} · {self.due_date}"
 
 
+class CoHandling(models.Model):
+    """协办: a department asked to help the unit holding a demand (主办), with one opinion by its own deadline.
+
+    The lead unit still answers for the demand: it resolves it and the figures credit it alone; a co-handling
+    department sees the demand and writes its opinion, nothing more (docs/lifecycles.md#joint-handling).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("opinion pending")
+        ANSWERED = "answered", _("opinion given")
+        WITHDRAWN = "withdrawn", _("withdrawn by the dispatcher")
+
+    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="cohandlings")
+    department = models.ForeignKey(Department, verbose_name=_("co-handling department"), on_delete=models.PROTECT,
+                                   related_name="cohandled_demands")
+    state = models.CharField(_("co-handling state"), max_length=10, choices=State.choices, default=State.PENDING)
+    due_at = models.DateTimeField(_("opinion due by"))
+    # What the dispatcher asks of the department (internal).
+    request_note = models.TextField(_("what is asked"), blank=True)
+    opinion = models.TextField(_("opinion"), blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("added by"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("opinion by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    answered_at = models.DateTimeField(_("opinion given at"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("co-handling department")
+        verbose_name_plural = _("co-handling departments")
+        # A department's list reads its demands by this (selectors.scope_q), however many demands are stored.
+        indexes = [models.Index(fields=["department", "state"], name="cohandling_department_state")]
+        constraints = [
+            # One live request per department and demand; a withdrawn one may be followed by a new one.
+            models.UniqueConstraint(fields=["demand", "department"], condition=~Q(state="withdrawn"),
+                                    name="cohandling_once_per_department"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.demand} · {self.department}"
+
+    @property
+    def is_overdue(self) -> bool:
+        """Still no opinion past its own deadline."""
+        return self.state == self.State.PENDING and self.due_at < timezone.now()
+
+
 def __getattr__(name):
     # The deputies' model, reached through the relation this app declares: demands never import the deputies app,
     # which stands above it (docs/architecture.md).

@@ -94,7 +94,7 @@ def can_view(user, demand) -> bool:
     if user.role == Role.GRID_WORKER:
         return is_unit_member(user, demand) or (user.grid_id is not None and demand.grid_id == user.grid_id)
     if user.role == Role.HANDLER:
-        return is_unit_member(user, demand)
+        return is_unit_member(user, demand) or is_cohandling_member(user, demand)
     if user.role == Role.DEPUTY:
         return is_unit_member(user, demand) or is_following_deputy(user, demand)
     if user.role == Role.INTEGRATION:
@@ -186,3 +186,34 @@ CAN = {
     Action.CHASE: is_resident_submitter,
     Action.WITHDRAW: is_resident_submitter,
 }
+
+
+# ---------------------------------------------------------------- joint handling (主办/协办)
+
+
+def cohandling_states(demand) -> dict:
+    """{department id: state} of the departments asked to co-handle `demand` and not withdrawn; read once per
+    instance, since a page asks for every action it might offer."""
+    cached = demand.__dict__.get("_cohandling_states")
+    if cached is None:
+        from .models import CoHandling
+
+        cached = dict(CoHandling.objects.filter(demand_id=demand.pk).exclude(state=CoHandling.State.WITHDRAWN)
+                      .values_list("department_id", "state"))
+        demand.__dict__["_cohandling_states"] = cached
+    return cached
+
+
+def is_cohandling_member(user, demand) -> bool:
+    """A handler of a department co-handling the demand: sees it and gives the opinion, nothing the lead does."""
+    # The lead's own department (a reassignment may make a co-handler the lead) acts as the lead, not beside it.
+    return (is_staff_user(user) and user.role == Role.HANDLER and user.department_id is not None
+            and user.department_id != demand.unit_department_id
+            and demand.pk is not None and user.department_id in cohandling_states(demand))
+
+
+CAN.update({
+    Action.ADD_COHANDLER: is_dispatcher_for,
+    Action.COHANDLER_OPINION: is_cohandling_member,
+    Action.REMOVE_COHANDLER: is_dispatcher_for,
+})

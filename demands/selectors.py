@@ -16,7 +16,7 @@ from grids.models import Community, Grid, Township
 
 from .codes import normalize_code, parse_public_number
 from core.models import Department
-from .models import Category, Demand, Deputy, SupervisionOrder
+from .models import Category, CoHandling, Demand, Deputy, SupervisionOrder
 from core.actors import is_staff_user
 from .permissions import integration_township_ids
 from .states import Status
@@ -37,7 +37,10 @@ def scope_q(user) -> Q:
     if user.role == Role.GRID_WORKER:
         return Q(unit_grid_id=user.grid_id) | Q(grid_id=user.grid_id) | own if user.grid_id else own
     if user.role == Role.HANDLER:
-        return Q(unit_department_id=user.department_id) if user.department_id else NOTHING
+        if not user.department_id:
+            return NOTHING
+        # The demands the department holds, and those it co-handles (协办).
+        return Q(unit_department_id=user.department_id) | cohandled_q(user.department_id)
     if user.role == Role.DEPUTY:
         deputy = user.deputy_id
         return Q(unit_deputy_id=deputy) | Q(addressed_deputy_id=deputy) | own if deputy else own
@@ -66,8 +69,21 @@ def waiting_q(user) -> Q:
     if user.role in (Role.HANDLER, Role.GRID_WORKER, Role.DEPUTY):
         unit = {Role.HANDLER: "unit_department_id", Role.GRID_WORKER: "unit_grid_id", Role.DEPUTY: "unit_deputy_id"}
         key = {Role.HANDLER: user.department_id, Role.GRID_WORKER: user.grid_id, Role.DEPUTY: user.deputy_id}
-        return Q(**{unit[user.role]: key[user.role]}) & Q(status__in=[Status.DISPATCHED, Status.ACCEPTED])
+        waiting = Q(**{unit[user.role]: key[user.role]}) & Q(status__in=[Status.DISPATCHED, Status.ACCEPTED])
+        if user.role == Role.HANDLER and user.department_id:
+            # A co-handling department waits to give its opinion while the lead holds the demand.
+            waiting |= cohandled_q(user.department_id, pending_only=True) & Q(
+                status__in=[Status.DISPATCHED, Status.ACCEPTED])
+        return waiting
     return Q(submitted_by_id=user.pk, status=Status.VERIFIED)
+
+
+def cohandled_q(department_id, *, pending_only: bool = False) -> Q:
+    """Demands the department co-handles (协办), as a subquery: a join would repeat a demand in a list."""
+    rows = CoHandling.objects.filter(department_id=department_id)
+    rows = rows.filter(state=CoHandling.State.PENDING) if pending_only else rows.exclude(
+        state=CoHandling.State.WITHDRAWN)
+    return Q(pk__in=rows.values("demand_id"))
 
 
 def demands_visible_to(user) -> QuerySet:

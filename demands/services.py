@@ -109,6 +109,45 @@ DEMANDS = Lifecycle(
 )
 
 
+# ---------------------------------------------------------------- joint handling: guards (services below)
+
+# A few departments at most: each is told and each opinion waits on the lead's desk.
+MAX_COHANDLERS = 5
+
+
+def _add_cohandler_guard(actor, demand):
+    from .permissions import cohandling_states
+
+    if len(cohandling_states(demand)) >= MAX_COHANDLERS:
+        return _("At most %(n)s departments can co-handle one demand.") % {"n": MAX_COHANDLERS}
+    return None
+
+
+def _cohandler_opinion_guard(actor, demand):
+    from .models import CoHandling
+    from .permissions import cohandling_states
+
+    if cohandling_states(demand).get(getattr(actor, "department_id", None)) != CoHandling.State.PENDING:
+        return _("Your department has already given its opinion on this demand.")
+    return None
+
+
+def _remove_cohandler_guard(actor, demand):
+    from .models import CoHandling
+    from .permissions import cohandling_states
+
+    if CoHandling.State.PENDING not in cohandling_states(demand).values():
+        return _("No co-handling department is still waiting to give its opinion.")
+    return None
+
+
+DEMANDS.guards.update({
+    Action.ADD_COHANDLER: _add_cohandler_guard,
+    Action.COHANDLER_OPINION: _cohandler_opinion_guard,
+    Action.REMOVE_COHANDLER: _remove_cohandler_guard,
+})
+
+
 def refusal(actor, demand, action) -> str | None:
     """Why `actor` cannot take `action` on `demand` now, or None if they can."""
     return DEMANDS.refusal(actor, demand, action)
@@ -574,7 +613,8 @@ def demand_resolve(*, demand_id, actor, outcome: str, reply: str, photos=()) -> 
     if not demand.answered_in_24h and changes["resolved_at"] - demand.created_at <= ANSWER_WITHIN:
         changes["answered_in_24h"] = True
     event = DEMANDS.apply(demand, actor=actor, action=Action.RESOLVE, changes=changes, note=reply.strip(),
-                        data={"outcome": outcome, "unit": str(demand.unit), "reply_flags": changes["reply_flags"]})
+                        data={"outcome": outcome, "unit": str(demand.unit), "reply_flags": changes["reply_flags"],
+                              **_opinions_missing(demand)})
     for photo in checked:
         uploads.attach_photo(demand, photo, purpose=DemandAttachment.Purpose.RESULT, event=event)
     policy = sla.policy_for(demand.type, demand.urgency)
@@ -767,6 +807,106 @@ def demand_withdraw(*, demand_id, actor, reason: str = "") -> Demand:
     DEMANDS.apply(demand, actor=actor, action=Action.WITHDRAW, changes={"closed_at": timezone.now()}, note=reason,
                   data={"unit": str(demand.unit) if demand.unit else ""})
     return demand
+
+
+# ---------------------------------------------------------------- joint handling (主办/协办)
+
+
+def _opinions_missing(demand) -> dict:
+    """The lead may resolve before every co-handling department answered (docs/lifecycles.md#joint-handling); the
+    resolve event names those still silent, for the supervisor who verifies it."""
+    from .models import CoHandling
+
+    missing = list(demand.cohandlings.filter(state=CoHandling.State.PENDING).select_related("department")
+                   .order_by("created_at", "id"))
+    return {"opinions_missing": [str(row.department) for row in missing]} if missing else {}
+
+
+def _cohandling_due(demand, due_date, now) -> dt.datetime:
+    """The opinion deadline: by default halfway to the lead's resolve deadline (sla.cohandling_due); a day the
+    dispatcher chose runs to its end, between today and the lead's resolve day, never past the lead's deadline."""
+    if due_date is None:
+        return sla.cohandling_due(now, demand.resolve_deadline)
+    last = sla.cohandling_last_day(now, demand.resolve_deadline)
+    if not isinstance(due_date, dt.date) or isinstance(due_date, dt.datetime) or not (
+            timezone.localdate(now) <= due_date <= last):
+        raise InvalidInput(field_errors={"due_date": [
+            _("Choose a day from today to %(last)s, the lead unit's deadline.") % {"last": last.isoformat()}]})
+    due = sla.end_of_day(due_date)
+    if demand.resolve_deadline is not None and now < demand.resolve_deadline < due:
+        due = demand.resolve_deadline
+    return due
+
+
+@transaction.atomic
+def demand_add_cohandler(*, demand_id, actor, department, due_date: dt.date | None = None, note: str = ""):
+    """协办: a dispatcher asks a department to help the unit holding the demand, with its own opinion deadline.
+    The department is told (notifications) and sees the demand in its lists; the lead keeps the demand."""
+    from core.models import Department
+    from .models import CoHandling
+
+    demand = DEMANDS.begin(demand_id, actor, Action.ADD_COHANDLER)
+    now = timezone.now()
+    errors = {}
+    note = (note or "").strip()
+    if not isinstance(department, Department) or not department.is_active:
+        errors["department"] = [_("Choose the department that will co-handle the demand.")]
+    elif department.pk == demand.unit_department_id:
+        errors["department"] = [_("This department already leads the handling of this demand.")]
+    elif demand.cohandlings.filter(department=department).exclude(state=CoHandling.State.WITHDRAWN).exists():
+        errors["department"] = [_("This department already co-handles this demand.")]
+    if len(note) > 500:
+        errors["note"] = [_("At most 500 characters.")]
+    try:
+        due = _cohandling_due(demand, due_date, now)
+    except InvalidInput as error:
+        errors.update(error.field_errors)
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    event = DEMANDS.apply(demand, actor=actor, action=Action.ADD_COHANDLER, changes={}, note=note,
+                          data={"unit": str(department), "department_id": department.pk, "due_at": due.isoformat()})
+    return CoHandling.objects.create(demand=demand, department=department, due_at=due, request_note=note,
+                                     added_by=actor, created_at=event.created_at)
+
+
+@transaction.atomic
+def demand_cohandler_opinion(*, demand_id, actor, text: str):
+    """A co-handling department's opinion, once, while the lead holds the demand; late opinions are marked late."""
+    from .models import CoHandling
+
+    demand = DEMANDS.begin(demand_id, actor, Action.COHANDLER_OPINION)
+    text = _require_text(text, "text", _("Write your department's opinion."))
+    if len(text) > 2000:
+        raise InvalidInput(field_errors={"text": [_("At most 2000 characters.")]})
+    row = (CoHandling.objects.select_for_update().select_related("department")
+           .get(demand=demand, department_id=actor.department_id, state=CoHandling.State.PENDING))
+    now = timezone.now()
+    row.state, row.opinion, row.answered_by, row.answered_at = CoHandling.State.ANSWERED, text, actor, now
+    row.save(update_fields=["state", "opinion", "answered_by", "answered_at"])
+    DEMANDS.apply(demand, actor=actor, action=Action.COHANDLER_OPINION, changes={}, note=text, public=False,
+                  data={"unit": str(row.department), "department_id": row.department_id, "late": now > row.due_at})
+    return row
+
+
+@transaction.atomic
+def demand_remove_cohandler(*, demand_id, actor, department, note: str = ""):
+    """A dispatcher withdraws a request whose opinion is still pending (an opinion given stays on the record)."""
+    from .models import CoHandling
+
+    demand = DEMANDS.begin(demand_id, actor, Action.REMOVE_COHANDLER)
+    note = (note or "").strip()
+    row = (demand.cohandlings.select_for_update().select_related("department")
+           .filter(department_id=getattr(department, "pk", None), state=CoHandling.State.PENDING).first())
+    if row is None:
+        raise InvalidInput(field_errors={"department": [
+            _("Choose a co-handling department whose opinion is still pending.")]})
+    if len(note) > 500:
+        raise InvalidInput(field_errors={"note": [_("At most 500 characters.")]})
+    row.state, row.withdrawn_at = CoHandling.State.WITHDRAWN, timezone.now()
+    row.save(update_fields=["state", "withdrawn_at"])
+    DEMANDS.apply(demand, actor=actor, action=Action.REMOVE_COHANDLER, changes={}, note=note,
+                  data={"unit": str(row.department), "department_id": row.department_id})
+    return row
 
 
 # ---------------------------------------------------------------- composed actions

@@ -67,3 +67,26 @@ WARNING_SHARE = 0.75  # level 1 when three quarters of the resolve window are sp
 def escalation_times(start: dt.datetime, resolve_by: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """(warning at, supervision at): 75% of the window, and one working day past the deadline."""
     return start + (resolve_by - start) * WARNING_SHARE, add_working_days(resolve_by, 1)
+
+
+# Joint handling (docs/lifecycles.md#joint-handling): a co-handling department's opinion is due halfway through what
+# is left of the lead unit's resolve window, so the lead has the other half to use it.
+COHANDLING_SHARE = 0.5
+
+
+def cohandling_due(start: dt.datetime, resolve_by: dt.datetime | None) -> dt.datetime:
+    """The default opinion deadline; one working day when the lead's deadline has already passed."""
+    if resolve_by is None or resolve_by <= start:
+        return add_working_days(start, 1)
+    return start + (resolve_by - start) * COHANDLING_SHARE
+
+
+def cohandling_last_day(start: dt.datetime, resolve_by: dt.datetime | None) -> dt.date:
+    """The latest day a dispatcher may set: the lead's resolve day, or one working day on when that has passed."""
+    if resolve_by is None or resolve_by <= start:
+        return timezone.localtime(add_working_days(start, 1)).date()
+    return timezone.localtime(resolve_by).date()
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59)))

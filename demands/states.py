@@ -42,6 +42,10 @@ class Action(models.TextChoices):
     SUPPLEMENT = "supplement", _("add information")
     CHASE = "chase", _("chase")
     WITHDRAW = "withdraw", _("withdraw")
+    # Joint handling (主办/协办): the dispatcher asks departments to help the lead unit; each gives one opinion.
+    ADD_COHANDLER = "add_cohandler", _("add a co-handling department")
+    COHANDLER_OPINION = "cohandler_opinion", _("co-handling opinion")
+    REMOVE_COHANDLER = "remove_cohandler", _("remove a co-handling department")
 
 
 S = Status
@@ -83,6 +87,14 @@ TRANSITIONS: dict[str, tuple[frozenset, str | None]] = {
     Action.WITHDRAW: (frozenset({S.RECEIVED, S.CLASSIFIED, S.DISPATCHED}), S.WITHDRAWN),
 }
 
+# Joint handling (主办/协办, docs/lifecycles.md#joint-handling): while a lead unit holds the demand, a dispatcher adds
+# co-handling departments, each gives its opinion by its own deadline, and the lead resolves as ever.
+TRANSITIONS.update({
+    Action.ADD_COHANDLER: (HANDLING_STATES, None),
+    Action.COHANDLER_OPINION: (HANDLING_STATES, None),
+    Action.REMOVE_COHANDLER: (HANDLING_STATES, None),
+})
+
 
 def allowed_from(action: str, status: str) -> bool:
     return status in TRANSITIONS[action][0]
@@ -115,3 +127,9 @@ PUBLIC_PHRASES = {
     Action.CHASE: _("The resident chased the overdue demand."),
     Action.WITHDRAW: _("You withdrew this demand."),
 }
+
+# The resident reads which departments joined and left; opinions stay internal (docs/lifecycles.md#joint-handling).
+PUBLIC_PHRASES.update({
+    Action.ADD_COHANDLER: _("%(unit)s was asked to help handle your demand."),
+    Action.REMOVE_COHANDLER: _("%(unit)s no longer helps handle your demand."),
+})

@@ -363,6 +363,10 @@ def _detail_context(request, demand, failed_action=None, failed_form=None):
         "merge_candidates": similar.merge_candidates(viewer=request.user, demand=demand),
         "show_system_checks": can_see_system_checks(request.user),
         "reply_flag_reasons": reply_flag_reasons(demand.reply_flags) if can_see_system_checks(request.user) else [],
+        # Joint handling: every department asked, its deadline, state and opinion (internal: staff pages only).
+        "cohandlings": demand.cohandlings.select_related("department", "answered_by"),
+        # After the lead's reply, a pending opinion is a missing one (docs/lifecycles.md#joint-handling).
+        "replied": demand.status in (Status.RESOLVED, Status.VERIFIED, Status.CLOSED),
     }
 
 

@@ -180,6 +180,18 @@ def withdrawn(demand, *, reason=""):
     facts = _facts(demand)
     body = _("%(category)s, %(township)s. The resident withdrew it; there is nothing more to do.") % facts
     return _("Demand %(code)s was withdrawn by the resident") % facts, f"{body}\n{reason}".strip()
+def cohandling_requested(demand, *, deadline=None, lead="", note=""):
+    facts = _facts(demand, deadline=_when(deadline), lead=lead or demand.unit or "—")
+    body = _("%(category)s, %(township)s. %(lead)s leads it; please give your department's opinion on the demand "
+             "page by %(deadline)s.") % facts
+    return _("Demand %(code)s: your department is asked to co-handle it") % facts, f"{body}\n{note}".strip()
+
+
+def cohandling_opinion(demand, *, unit="", late=False):
+    facts = _facts(demand, unit=unit or _("A co-handling department"))
+    body = (_("%(category)s, %(township)s. %(unit)s gave its opinion after its deadline; read it on the demand page.")
+            if late else _("%(category)s, %(township)s. %(unit)s gave its opinion; read it on the demand page.")) % facts
+    return _("Demand %(code)s: a co-handling opinion came in") % facts, body
 
 
 MESSAGES = {
@@ -202,6 +214,8 @@ MESSAGES = {
     Kind.RESIDENT_REJECTED: resident_rejected,
     Kind.REPLIED: replied,
     Kind.REOPENED: reopened,
+    Kind.COHANDLING_REQUESTED: cohandling_requested,
+    Kind.COHANDLING_OPINION: cohandling_opinion,
 }
 
 

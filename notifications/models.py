@@ -28,6 +28,8 @@ class Notification(models.Model):
         RESIDENT_REJECTED = "resident_rejected", _("the resident is told it cannot be taken up")
         REPLIED = "replied", _("the resident is told the unit replied")
         REOPENED = "reopened", _("the resident is told it is handled again")
+        COHANDLING_REQUESTED = "cohandling_requested", _("co-handling requested")
+        COHANDLING_OPINION = "cohandling_opinion", _("co-handling opinion given")
         # Anything not about one demand (suggestions, the ballot): the caller words title and body.
         NOTICE = "notice", _("notice")
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 
 from demands import signals
 from demands.escalation import OVERDUE, RATING_WINDOW, SUPERVISED, WARNING
@@ -54,9 +55,11 @@ def _guarded(fn):
     return wrapper
 
 
-TOLD = {Action.RECEIVE, Action.REJECT, Action.RESOLVE, Action.DISPATCH, Action.REASSIGN, Action.REOPEN, Action.RETURN, Action.REQUEST_EXTENSION, Action.VERIFY,
-        Action.RATE, Action.ROUTE, Action.FORWARD, Action.SUPPLEMENT, Action.CHASE,
-        Action.WITHDRAW}
+TOLD = {Action.RECEIVE, Action.REJECT, Action.RESOLVE, Action.DISPATCH, Action.REASSIGN, Action.REOPEN, Action.RETURN,
+        Action.REQUEST_EXTENSION, Action.VERIFY, Action.RATE, Action.ROUTE, Action.FORWARD, Action.SUPPLEMENT,
+        Action.CHASE, Action.WITHDRAW}
+# Joint handling: the department asked is told, with its deadline; the lead unit hears of each opinion.
+TOLD |= {Action.ADD_COHANDLER, Action.COHANDLER_OPINION}
 
 
 @receiver(signals.demand_event_committed, dispatch_uid="notifications.event")
@@ -102,6 +105,19 @@ def _tell_about_event(*, event_id, **_kwargs):
                               reason=event.note)
     elif action == Action.RATE and demand.flagged:
         services.notify_staff(users=recipients.supervisors_for(demand), kind=Kind.FLAGGED, demand=demand)
+    elif action == Action.ADD_COHANDLER:
+        _tell_cohandler(event, demand)
+    elif action == Action.COHANDLER_OPINION:
+        services.notify_staff(users=recipients.unit_members(demand), kind=Kind.COHANDLING_OPINION, demand=demand,
+                              unit=event.data.get("unit", ""), late=bool(event.data.get("late")))
+
+
+def _tell_cohandler(event, demand):
+    # The department named in the event, not every co-handler: each is told once, when it is asked.
+    services.notify_staff(users=recipients.department_members(event.data.get("department_id")),
+                          kind=Kind.COHANDLING_REQUESTED, demand=demand,
+                          deadline=parse_datetime(event.data.get("due_at") or ""), lead=str(demand.unit or ""),
+                          note=event.note)
 
 
 def _tell_resident_about(event, demand) -> None:

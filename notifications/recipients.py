@@ -26,6 +26,11 @@ def supervisors_for(demand) -> list:
     return RecipientIndex([demand]).supervisors_for(demand)
 
 
+def department_members(department_id) -> list:
+    """Handlers of one department: a co-handling department is told as the unit holding a demand is."""
+    return list(_active().filter(role=Role.HANDLER, department_id=department_id)) if department_id else []
+
+
 class RecipientIndex:
     """The staff who could hear about any of `demands`, loaded in one query.
 

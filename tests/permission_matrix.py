@@ -36,6 +36,7 @@ LOGIN, NOOP = "login", "noop"
 
 # Who may see the world's objects at all (for 403 "yours to see, not to do" against 404 "not yours").
 SEES_DEMAND = frozenset({GW, H, DSP, SUP})  # demand: township A, grid A1, held by D1
+SEES_COHANDLED = SEES_DEMAND | {H2}  # cohandled: the same, with D2 asked to co-handle it (协办)
 SEES_DISPATCHED = frozenset({GW, DSP, SUP})  # held by grid A1
 SEES_RECEIVED = frozenset({DSP, SUP})  # township A, no grid yet
 SEES_ASSIGNED = frozenset({ODEP, SUP, H})  # suggestion assigned to D1 as lead
@@ -156,7 +157,22 @@ def _demand_actions(on_page):
         ("classify", "received", lambda w: fields("classify", {
             "type": "help", "category": str(w.category.pk), "urgency": "normal", "grid": str(w.grid_a1.pk)}),
          {DSP}, SEES_RECEIVED),
+        *_cohandling_actions(fields),
     ]
+
+
+def _cohandling_actions(fields):
+    """Joint handling: the dispatcher adds and removes a department; the department asked (D2) gives its opinion."""
+    return [
+        ("add_cohandler", "demand", lambda w: fields("add_cohandler", {"department": w.d2.pk}), {DSP}, SEES_DEMAND),
+        ("cohandler_opinion", "cohandled", lambda w: fields("cohandler_opinion", {"text": "同意主办单位的处理方案。"}),
+         {H2}, SEES_COHANDLED),
+        ("remove_cohandler", "cohandled", lambda w: fields("remove_cohandler", {"department": w.d2.pk}), {DSP},
+         SEES_COHANDLED),
+    ]
+
+
+COHANDLING_ACTIONS = ("add_cohandler", "cohandler_opinion", "remove_cohandler")
 
 
 def _data(d):
@@ -169,10 +185,13 @@ def _page_action_cases():
             for a, o, d, allow, sees in _demand_actions(True)]
 
 
-def _api_action_cases():
+def _api_action_cases(only=None):
+    """The generic action endpoint's cases, or (`only`) the one action a typed endpoint of its own serves."""
+    wanted = (lambda a: a == only) if only else (lambda a: a not in COHANDLING_ACTIONS)
     return [api_post(lambda w, a=a, o=o: f"/api/v1/demands/{getattr(w, o).pk}/{a}/", allow,
                      api_scoped((frozenset(sees) | {INT}) - frozenset(allow)), data=d, label=a)
-            for a, o, d, allow, sees in _demand_actions(False)]
+            for a, o, d, allow, sees in _demand_actions(False)
+            if wanted(a)]
 
 
 SUGGESTION_PAGE_ACTIONS = [
@@ -279,7 +298,8 @@ ROWS = [
     row("api/v1/demands/",
         api_get(lambda w: "/api/v1/demands/", AUTHENTICATED,
                 reveals=((lambda w: w.demand.public_no, SEES_DEMAND | {INT}),
-                         (lambda w: w.demand.tracking_code, NONE))),
+                         (lambda w: w.demand.tracking_code, NONE),
+                         (lambda w: w.cohandled.public_no, SEES_COHANDLED | {INT}))),
         api_post(lambda w: "/api/v1/demands/", ALL, label="intake",
                  data=lambda w: {"type": "help", "content": "路灯坏了一周了。", "township": w.t_a.code})),
     row("api/v1/demands/<int:pk>/", api_get(lambda w: f"/api/v1/demands/{w.demand.pk}/", SEES_DEMAND | {INT},
@@ -290,6 +310,9 @@ ROWS = [
         api_get(lambda w: f"/api/v1/demands/{w.demand.pk}/attachments/", SEES_DEMAND | {INT}, api(404)),
         Case(url=lambda w: f"/api/v1/demands/{w.demand.pk}/attachments/", allow=frozenset({H}), method="POST",
              deny=api_scoped(SEES_DEMAND - {H} | {INT}), data="photos", label="upload")),
+    row("api/v1/demands/<int:pk>/cohandlers/",
+        api_get(lambda w: f"/api/v1/demands/{w.cohandled.pk}/cohandlers/", SEES_COHANDLED | {INT}, api(404))),
+    *[row(f"api/v1/demands/<int:pk>/{action}/", *_api_action_cases(action)) for action in COHANDLING_ACTIONS],
     row("api/v1/demands/<int:pk>/<action:action>/", *_api_action_cases()),
     row("api/v1/track/<code:code>/", api_get(lambda w: f"/api/v1/track/{w.demand.tracking_code}/", ALL)),
     row("api/v1/classify/", api_post(lambda w: "/api/v1/classify/", ALL, data=_data({"content": "垃圾没人清运"}))),
@@ -448,7 +471,8 @@ ROWS = [
     # A registered resident is sent from the workbench to their own demands (/my/): a redirect, so "let in" here
     # (tests/test_resident_pages.py checks where it goes). The exports do not exist for them.
     row("staff/", get(lambda w: "/staff/?tab=all", LOGGED_IN,
-                      reveals=((lambda w: w.demand.public_no, SEES_DEMAND), (lambda w: w.demand.tracking_code, NONE)))),
+                      reveals=((lambda w: w.demand.public_no, SEES_DEMAND), (lambda w: w.demand.tracking_code, NONE),
+                               (lambda w: w.cohandled.public_no, SEES_COHANDLED)))),
     row("staff/export.csv", get(lambda w: "/staff/export.csv?tab=all", LOGGED_IN - {RES},
                                 reveals=((lambda w: w.demand.public_no, SEES_DEMAND),
                                          (lambda w: w.demand.tracking_code, NONE)))),

@@ -34,7 +34,7 @@ from django.utils import timezone
 from accounts.models import User
 from demands import services
 from core.models import Department
-from demands.models import Category, Demand, Urgency
+from demands.models import Category, CoHandling, Demand, Urgency
 from demands.selectors import demand_list
 from demands.states import Status
 from deputies.models import Station
@@ -176,10 +176,27 @@ def _extra_demands(world):
     services.demand_receive(actor=None, type="help", content=LONG_CONTENT, deputy=world.deputy, channel="qr",
                             contact_phone="13900002222")
     services.demand_receive(actor=None, type="help", content=LONG_CONTENT, township=world.township)
+    _cohandled_demand(world, dispatcher, category, grid, departments)
     # The resident's page: one demand in each state the demo has.
     resident = world.users["resident"]
     mine = [Demand.objects.filter(status=s).order_by("pk").values_list("pk", flat=True).first() for s in Status]
     Demand.objects.filter(pk__in=[pk for pk in mine if pk]).update(submitted_by=resident)
+
+
+def _cohandled_demand(world, dispatcher, category, grid, departments):
+    """The newest open demand the handler and the dispatchers see: led by a long-named department, co-handled by
+    the handler's (a long opinion given) and by another whose opinion is overdue."""
+    handler = world.users["handler"]
+    lead, late = [d for d in departments if d.pk != handler.department_id][:2]
+    d = services.demand_receive(actor=None, type="help", content=LONG_CONTENT, township=world.township)
+    services.demand_classify(demand_id=d.pk, actor=dispatcher, type="help", category=category,
+                             urgency=Urgency.NORMAL, grid=grid)
+    services.demand_dispatch(demand_id=d.pk, actor=dispatcher, unit=lead)
+    services.demand_add_cohandler(demand_id=d.pk, actor=dispatcher, department=handler.department,
+                                  note=LONG_CONTENT[:200])
+    services.demand_add_cohandler(demand_id=d.pk, actor=dispatcher, department=late)
+    services.demand_cohandler_opinion(demand_id=d.pk, actor=handler, text=LONG_CONTENT)
+    CoHandling.objects.filter(demand=d, department=late).update(due_at=timezone.now() - dt.timedelta(days=1))
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from demands import services
-from demands.models import Demand, DemandAttachment, DemandEvent, Outcome, SupervisionOrder, Urgency
+from demands.models import CoHandling, Demand, DemandAttachment, DemandEvent, Outcome, SupervisionOrder, Urgency
 from demands.seed import seed_sla_policy
 from demands.states import Status
 from deputies.models import DutyRecord, Reception, Station, Term
@@ -155,6 +155,12 @@ def _build(w):
     # Addressed to the owner deputy by their QR code.
     w.deputy_demand = _receive(w, content="村口路灯坏了一个月，晚上看不见路。", deputy=w.odep, channel="qr",
                                contact_phone="13900002222")
+    # Held by D1, which D2 is asked to co-handle (协办): D2's handlers see it, masked, and give their opinion.
+    w.cohandled = _receive(w, contact_name=RAW_NAME, contact_phone=RAW_PHONE)
+    _classify(w, w.cohandled, w.grid_a1)
+    services.demand_dispatch(demand_id=w.cohandled.pk, actor=u[m.DSP], unit=w.d1)
+    services.demand_accept(demand_id=w.cohandled.pk, actor=u[m.H])
+    services.demand_add_cohandler(demand_id=w.cohandled.pk, actor=u[m.DSP], department=w.d2)
     for name in ("demand", "dispatched", "received", "verified", "deputy_demand"):
         getattr(w, name).refresh_from_db()
     assert (w.demand.status, w.dispatched.status, w.received.status, w.verified.status) == (
@@ -241,6 +247,7 @@ def fingerprint(w):
         Candidate.objects.count(), Project.objects.count(), VoterRecord.objects.count(),
         ProjectProgress.objects.count(), ProjectReport.objects.count(), Evaluation.objects.count(),
         DutyRecord.objects.count(), Reception.objects.count(),
+        tuple(CoHandling.objects.order_by("pk").values_list("pk", "state", "opinion")),
         Notification.objects.filter(read_at__isnull=True).count(),
     )
 

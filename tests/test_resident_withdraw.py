@@ -5,6 +5,7 @@ withdrawn, and bad input, staff or a wrong code change nothing."""
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
 from core.actors import ResidentActor
 from core.errors import NotFound, NotPermitted, TransitionNotAllowed
@@ -96,7 +97,7 @@ def test_a_wrong_code_and_a_get_change_nothing(walk):
 
 def test_a_withdrawn_demand_counts_as_received_and_never_as_closed(walk, staff):
     demand = walk(Status.RECEIVED)
-    day = demand.created_at.date()
+    day = timezone.localdate(demand.created_at)
     before = figures.totals(period_demands(staff.supervisor, DashboardFilters(date_from=day, date_to=day)))
     services.demand_withdraw(demand_id=demand.pk, actor=ResidentActor(demand.pk))
     after = figures.totals(period_demands(staff.supervisor, DashboardFilters(date_from=day, date_to=day)))

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from demands import services
 from demands.escalation import demand_escalate
-from demands.models import Demand, DemandEvent, Outcome, Rating, Urgency
+from demands.models import CoHandling, Demand, DemandEvent, Outcome, Rating, Urgency
 from core.actors import ResidentActor, SYSTEM
 from demands.states import HANDLING_STATES, TRANSITIONS, Action, Status
 from core.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
@@ -54,8 +54,23 @@ def call(action, demand, staff, world):
                                                               text="补充：晚上七点后气味更重。"),
         Action.CHASE: lambda: services.demand_chase(demand_id=pk, actor=ResidentActor(pk)),
         Action.WITHDRAW: lambda: services.demand_withdraw(demand_id=pk, actor=ResidentActor(pk)),
+        Action.ADD_COHANDLER: lambda: services.demand_add_cohandler(demand_id=pk, actor=staff.dispatcher,
+                                                                    department=world.other_department),
+        Action.COHANDLER_OPINION: lambda: services.demand_cohandler_opinion(
+            demand_id=pk, actor=staff.other_handler, text="排水管网由我局负责，已安排疏通。"),
+        Action.REMOVE_COHANDLER: lambda: services.demand_remove_cohandler(demand_id=pk, actor=staff.dispatcher,
+                                                                          department=world.other_department),
     }
+    if action in (Action.COHANDLER_OPINION, Action.REMOVE_COHANDLER):
+        _asked_to_co_handle(demand, world)
     return calls[action]()
+
+
+def _asked_to_co_handle(demand, world):
+    """A pending co-handling request, written directly: in most states no dispatcher could add one, and the state
+    alone must refuse the opinion or the removal (the department sees the demand through the request)."""
+    CoHandling.objects.get_or_create(demand=demand, department=world.other_department,
+                                     defaults={"due_at": timezone.now() + dt.timedelta(days=1)})
 
 
 def _open_other(world):
