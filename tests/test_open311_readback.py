@@ -11,8 +11,8 @@ from demands.states import Status
 from integrations.services import integration_create
 
 from .conftest import photo
-from .test_open311 import (  # noqa: F401  (api_key is a fixture)
-    BASE, LAMP, NAME, PHONE, api_key, as_json, as_xml, error_of, post_request, public, valid_post, xml_requests,
+from .test_open311 import (
+    BASE, LAMP, NAME, PHONE, as_json, as_xml, error_of, post_request, public, valid_post, xml_requests,
 )
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +21,13 @@ PHOTO_URL = "https://photos.example.org/reports/2026/lamp-1.jpg?size=large"
 # The fields anyone may read of a request that is not public.
 REDACTED_KEEPS = {"service_request_id", "status", "service_code", "service_name", "requested_datetime",
                   "updated_datetime", "expected_datetime"}
+
+
+@pytest.fixture
+def api_key(world):
+    """A 12345 hotline limited to the first township."""
+    _integration, raw = integration_create(name="12345热线", townships=[world.township])
+    return raw
 
 
 def read(client, number, fmt="json", **query):
