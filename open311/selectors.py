@@ -25,7 +25,7 @@ from core.errors import NotFound
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # Bump when the service list or a service definition changes shape: clients refresh their caches on it. A W3C
 # datetime with its offset, as every other datetime of the spec.
-CHANGESET = "2026-12-07T00:00:00+08:00"
+CHANGESET = "2026-12-07T23:00:00+08:00"
 
 DEFAULT_SPAN = dt.timedelta(days=90)  # "Default query limit is a span of 90 days or first 1000 requests"
 MAX_REQUESTS = 1000
