@@ -5,6 +5,9 @@ reads what any anonymous client does: public requests in full, the others redact
 (with its key, here through `requests`, as georeport offers no POST) it reads back in the redacted form.
 """
 
+import gc
+import threading
+
 import pytest
 import requests
 from georeport import GeoReport
@@ -20,7 +23,14 @@ PHOTO_URL = "https://photos.example.org/lamp.jpg"
 
 @pytest.fixture
 def endpoint(live_server):
-    return f"{live_server.url}/open311/v2"
+    yield f"{live_server.url}/open311/v2"
+    # The server answers each connection on a thread of its own, which lets go of the test's database connection
+    # once the client hangs up, i.e. once the last response object holding the socket is gone. Collect those and
+    # wait for the threads, so that none outlives the server at the end of the run.
+    gc.collect()
+    for thread in threading.enumerate():
+        if thread.name.endswith("(process_request_thread)"):
+            thread.join(timeout=10)
 
 
 @pytest.fixture
@@ -85,5 +95,6 @@ def test_georeport_sees_an_http_error_for_an_unknown_request(endpoint, world):
     client = GeoReport(endpoint)
     with pytest.raises(requests.HTTPError) as raised:
         client.get_service_request("BZ-2026-999999")
-    assert raised.value.response.status_code == 404
-    assert raised.value.response.json()[0]["code"] == 404
+    response = raised.value.response
+    assert response.status_code == 404 and response.json()[0]["code"] == 404
+    response.close()
