@@ -33,8 +33,9 @@ MAX_REQUESTS = 1000
 UPDATES_DEFAULT_SPAN = dt.timedelta(days=1)
 MAX_UPDATES = 1000
 
-# Demands nobody has classified yet are filed under this pseudo-service, listed beside the categories; a real
-# category cannot take the code (it is not a dotted category code and service_list skips one that has it).
+# Demands nobody has classified yet are filed under this pseudo-service, listed beside the categories. Should an
+# administrator ever give a category this code, the pseudo-service wins: the list skips that category and a POST
+# under the code comes in unclassified.
 UNCLASSIFIED = "unclassified"
 
 # Rejected and merged demands are finished for the resident as much as closed ones.
