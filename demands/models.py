@@ -126,6 +126,10 @@ class Demand(models.Model):
         on_delete=models.SET_NULL, related_name="submitted_demands",
     )
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    # What an Open311 client posted beside the demand: a link to its own copy of a photo (kept as text, never
+    # fetched here) and a postal code. Neither is known for the district's own places.
+    media_url = models.URLField(_("media URL"), max_length=500, blank=True)
+    zipcode = models.CharField(_("postal code"), max_length=10, blank=True)
 
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.RECEIVED)
     # The unit holding the demand: exactly one of these while dispatched, at most one otherwise.

@@ -232,8 +232,13 @@ def demand_receive(
     urgency: str = Urgency.NORMAL,
     deputy=None,
     station=None,
+    media_url: str = "",
+    zipcode: str = "",
 ) -> Demand:
     """Take a demand in from any channel and give it a tracking code.
+
+    `media_url` and `zipcode` are what an Open311 client posted (checked by open311.forms); the URL is kept as
+    text and never fetched.
 
     A demand addressed to a deputy, or to a station (whose convener takes it), goes straight to that deputy.
     """
@@ -293,6 +298,8 @@ def demand_receive(
                     submitted_by=actor if is_staff_user(actor) else None,
                     external_id=external_id,
                     station=station,
+                    media_url=media_url,
+                    zipcode=zipcode,
                     status=Status.RECEIVED,
                     **routing.suggestion_fields(suggestion),
                     created_at=now,

@@ -1,11 +1,13 @@
 """The arguments of GET and POST requests.json|xml, validated with Django's own (translated) messages."""
 
 import datetime as dt
+import re
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator, URLValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +22,10 @@ EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 DATE_BOUNDS = [MinValueValidator(EARLIEST), MaxValueValidator(LATEST)]
 STATUSES = ("open", "closed")
+MEDIA_URL_MAX = 500  # Demand.media_url
+# A postal code as the world writes them (636600, 90210-1234, SW1A 1AA); the district's are six digits.
+ZIPCODE = RegexValidator(r"^[A-Za-z0-9](?:[A-Za-z0-9 -]{0,8}[A-Za-z0-9])?$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def query_data(querydict) -> dict:
@@ -31,11 +37,47 @@ def _split(value: str) -> list[str]:
     return list(dict.fromkeys(v.strip() for v in (value or "").split(",") if v.strip()))
 
 
-class RequestQueryForm(forms.Form):
-    service_request_id = forms.CharField(required=False, max_length=selectors.MAX_REQUESTS * 30)
-    service_code = forms.CharField(required=False, max_length=4000)
+class DateRangeForm(forms.Form):
+    """start_date and end_date as the spec reads them: either may be left out, the span has a limit."""
+
     start_date = forms.DateTimeField(required=False, validators=DATE_BOUNDS)
     end_date = forms.DateTimeField(required=False, validators=DATE_BOUNDS)
+    default_span = selectors.DEFAULT_SPAN
+    max_span = selectors.DEFAULT_SPAN
+
+    def clean(self):
+        cleaned = super().clean()
+        if "start_date" in self.errors or "end_date" in self.errors:
+            return cleaned
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start is None and end is None:
+            end = timezone.now()
+            start = end - self.default_span
+        elif start is None:
+            start = end - self.default_span
+        elif end is None:
+            end = start + self.default_span
+        elif end < start:
+            self.add_error("end_date", ValidationError(
+                MinValueValidator.message, code="min_value", params={"limit_value": selectors.w3(start), "value": end}))
+        elif end - start > self.max_span:
+            # "... may not span more than 90 days."
+            self.add_error("end_date", ValidationError(
+                MaxValueValidator.message, code="max_value",
+                params={"limit_value": selectors.w3(start + self.max_span), "value": end}))
+        cleaned["start"], cleaned["end"] = start, end
+        return cleaned
+
+
+class UpdateQueryForm(DateRangeForm):
+    """servicerequestupdates: a poller's short window (the last day when none is given), at most 90 days."""
+
+    default_span = selectors.UPDATES_DEFAULT_SPAN
+
+
+class RequestQueryForm(DateRangeForm):
+    service_request_id = forms.CharField(required=False, max_length=selectors.MAX_REQUESTS * 30)
+    service_code = forms.CharField(required=False, max_length=4000)
     status = forms.CharField(required=False, max_length=100)
 
     def clean_service_request_id(self) -> list[str] | None:
@@ -52,29 +94,6 @@ class RequestQueryForm(forms.Form):
                                       code="invalid_choice", params={"value": value})
         return set(values)
 
-    def clean(self):
-        cleaned = super().clean()
-        if "start_date" in self.errors or "end_date" in self.errors:
-            return cleaned
-        start, end, span = cleaned.get("start_date"), cleaned.get("end_date"), selectors.DEFAULT_SPAN
-        if start is None and end is None:
-            end = timezone.now()
-            start = end - span
-        elif start is None:
-            start = end - span
-        elif end is None:
-            end = start + span
-        elif end < start:
-            self.add_error("end_date", ValidationError(
-                MinValueValidator.message, code="min_value", params={"limit_value": selectors.w3(start), "value": end}))
-        elif end - start > span:
-            # "... may not span more than 90 days."
-            self.add_error("end_date", ValidationError(
-                MaxValueValidator.message, code="max_value",
-                params={"limit_value": selectors.w3(start + span), "value": end}))
-        cleaned["start"], cleaned["end"] = start, end
-        return cleaned
-
 
 class RequestCreateForm(forms.Form):
     service_code = forms.CharField(max_length=60)
@@ -88,6 +107,10 @@ class RequestCreateForm(forms.Form):
     first_name = forms.CharField(required=False, max_length=24)
     last_name = forms.CharField(required=False, max_length=25)
     phone = forms.CharField(required=False, max_length=20)
+    zipcode = forms.CharField(required=False, max_length=10, validators=[ZIPCODE])
+    # A link to the client's own copy of a photo. Kept and handed back as text; the portal never fetches it (a
+    # server that fetched what clients name could be made to reach its own network).
+    media_url = forms.CharField(required=False, max_length=MEDIA_URL_MAX, strip=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,6 +127,21 @@ class RequestCreateForm(forms.Form):
             raise ValidationError(forms.ModelChoiceField.default_error_messages["invalid_choice"],
                                   code="invalid_choice")
         return grid
+
+    def clean_media_url(self) -> str:
+        url = self.cleaned_data["media_url"]
+        if not url:
+            return ""
+        invalid = ValidationError(URLValidator.message, code="invalid")
+        # Control characters and spaces anywhere (URLValidator lets some through in the path), only http(s), no
+        # user name or password to republish.
+        if _CONTROL.search(url) or url != url.strip() or " " in url:
+            raise invalid
+        URLValidator(schemes=["http", "https"])(url)
+        parts = urlsplit(url)
+        if parts.username is not None or parts.password is not None:
+            raise invalid
+        return url
 
     def clean_phone(self) -> str:
         phone = self.cleaned_data["phone"].replace(" ", "")
@@ -131,8 +169,9 @@ class RequestCreateForm(forms.Form):
     def demand_fields(self, category) -> dict:
         """Keyword arguments for demands.services.demand_receive, category and actor aside."""
         c = self.cleaned_data
+        service = category if category is not None else selectors.unclassified_name()
         content = c["description"].strip() or _("%(service)s (reported without a description)") % {
-            "service": category}
+            "service": service}
         lat, lng = c["lat"], c["long"]
         grid = c["address_id"] or (locate(lat, lng)[0] if lat is not None else None)
         return {
@@ -146,6 +185,8 @@ class RequestCreateForm(forms.Form):
             "grid": grid,
             "contact_name": full_name(c["first_name"], c["last_name"]),
             "contact_phone": c["phone"],
+            "media_url": c["media_url"],
+            "zipcode": c["zipcode"].upper(),
         }
 
 

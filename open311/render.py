@@ -14,6 +14,7 @@ ITEM_TAGS = {
     "attributes": "attribute",
     "values": "value",
     "service_requests": "request",
+    "service_request_updates": "request_update",
     "errors": "error",
     "endpoints": "endpoint",
     "formats": "format",

@@ -19,5 +19,7 @@ urlpatterns = [
     re_path(rf"^v2/requests{FMT}", views.requests, name="requests"),
     re_path(rf"^v2/requests/(?P<service_request_id>[A-Za-z0-9_-]{{1,40}}){FMT}", views.request_detail,
             name="request_detail"),
+    # An extension beside the spec's resources (FixMyStreet's client reads it): the public steps of requests.
+    re_path(rf"^v2/servicerequestupdates{FMT}", views.request_updates, name="request_updates"),
     re_path(rf"^v2/tokens/(?P<token>[A-Za-z0-9_-]{{1,64}}){FMT}", views.token, name="token"),
 ]

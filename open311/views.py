@@ -87,8 +87,8 @@ def requests(request, fmt):
     if not form.is_valid():
         return render.errors(fmt, 400, forms.error_descriptions(form))
     c = form.cleaned_data
-    categories = selectors.categories_for_codes(c["service_code"]) if c["service_code"] else None
-    items = selectors.request_list(viewer=viewer, ids=c["service_request_id"], categories=categories,
+    services = selectors.services_q(c["service_code"]) if c["service_code"] else None
+    items = selectors.request_list(viewer=viewer, ids=c["service_request_id"], services=services,
                                    start=c["start"], end=c["end"], statuses=c["status"])
     return render.respond(fmt, "service_requests", items)
 
@@ -103,6 +103,18 @@ def _request_create(request, fmt):
     category = selectors.service_get(form.cleaned_data["service_code"])
     demand = demand_receive(actor=actor, channel=Channel.API, category=category, **form.demand_fields(category))
     return render.respond(fmt, "service_requests", [selectors.request_created(demand)], status=201)
+
+
+@endpoint("GET")
+def request_updates(request, fmt):
+    """The servicerequestupdates extension, as FixMyStreet polls it: the public steps of readable requests."""
+    viewer = _viewer(request, request.GET)
+    form = forms.UpdateQueryForm(forms.query_data(request.GET))
+    if not form.is_valid():
+        return render.errors(fmt, 400, forms.error_descriptions(form))
+    c = form.cleaned_data
+    return render.respond(fmt, "service_request_updates",
+                          selectors.request_updates(viewer=viewer, start=c["start"], end=c["end"]))
 
 
 @endpoint("GET")

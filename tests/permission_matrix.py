@@ -329,17 +329,25 @@ ROWS = [
     row(r"open311/^v2/services/(?P<service_code>[A-Za-z0-9_.-]{1,60})\.(?P<fmt>[A-Za-z0-9]+)$",
         get(lambda w: f"/open311/v2/services/{w.category.code}.json", ALL, open311=True)),
     row(r"open311/^v2/requests\.(?P<fmt>[A-Za-z0-9]+)$",
+        # Anyone lists every request; only a key whose scope covers one reads it in full (its grid, say).
         get(lambda w: "/open311/v2/requests.json", ALL, open311=True, label="list",
-            reveals=((lambda w: w.demand.public_no, {INT}), (lambda w: w.demand.tracking_code, NONE))),
+            reveals=((lambda w: w.demand.public_no, ALL), (lambda w: w.grid_a1.code, {INT}),
+                     (lambda w: w.demand.tracking_code, NONE))),
         post(lambda w: "/open311/v2/requests.json", INTEGRATIONS, everyone(403), open311=True, label="create",
              data=lambda w: {"service_code": w.category.code, "description": "井盖丢失，夜间危险。",
                              "lat": "31.87", "long": "106.75"})),
     row(r"open311/^v2/requests/(?P<service_request_id>[A-Za-z0-9_-]{1,40})\.(?P<fmt>[A-Za-z0-9]+)$",
-        get(lambda w: f"/open311/v2/requests/{w.demand.public_no}.json", {INT}, everyone(404), open311=True,
-            reveals=((lambda w: w.demand.public_no, {INT}), (lambda w: w.demand.tracking_code, NONE))),
+        # Not public: redacted for anyone, in full for the key whose scope covers it.
+        get(lambda w: f"/open311/v2/requests/{w.demand.public_no}.json", ALL, open311=True,
+            reveals=((lambda w: w.demand.public_no, ALL), (lambda w: w.grid_a1.code, {INT}),
+                     (lambda w: w.demand.tracking_code, NONE))),
         # A tracking code names nothing in Open311, not even for the key holder who may read the request.
         get(lambda w: f"/open311/v2/requests/{w.demand.tracking_code}.json", NONE, everyone(404), open311=True,
             label="by tracking code")),
+    row(r"open311/^v2/servicerequestupdates\.(?P<fmt>[A-Za-z0-9]+)$",
+        # The steps of a request that is not public, only for the key whose scope covers it.
+        get(lambda w: "/open311/v2/servicerequestupdates.json", ALL, open311=True,
+            reveals=((lambda w: w.demand.public_no, {INT}), (lambda w: w.demand.tracking_code, NONE)))),
     row(r"open311/^v2/tokens/(?P<token>[A-Za-z0-9_-]{1,64})\.(?P<fmt>[A-Za-z0-9]+)$",
         get(lambda w: f"/open311/v2/tokens/{w.demand.public_no}.json", {INT}, everyone(404), open311=True,
             reveals=((lambda w: w.demand.public_no, {INT}), (lambda w: w.demand.tracking_code, NONE))),
