@@ -158,13 +158,13 @@ def request_list(*, viewer, ids=None, categories=None, start=None, end=None, sta
             qs = qs.exclude(status__in=CLOSED_STATES)
         elif statuses == {"closed"}:
             qs = qs.filter(status__in=CLOSED_STATES)
-    return _requests(qs, limit=MAX_REQUESTS)
+    return _requests(qs, viewer=viewer, limit=MAX_REQUESTS)
 
 
 def request_get(*, viewer, number: str) -> dict:
     """One request by its public number; unknown, malformed and not-yours numbers are the same 404."""
     q = public_no_q(number)
-    items = _requests(requests_visible_to(viewer).filter(q)) if q is not None else []
+    items = _requests(requests_visible_to(viewer).filter(q), viewer=viewer) if q is not None else []
     if not items:
         raise NotFound(_("No such demand."))
     return items[0]
@@ -185,7 +185,16 @@ def request_created(demand: Demand) -> dict:
     }
 
 
-def _requests(qs, *, limit: int | None = None) -> list[dict]:
+def _precise_ids(viewer, demands) -> set[int]:
+    """The demands whose own point the viewer reads: those in its scope. A resident's pin may be their doorstep, so
+    anonymous readers, and key holders reading public demands outside their scope, get the grid's centre instead."""
+    ids = [d.pk for d in demands if d.lat is not None]
+    if viewer is None or not ids:
+        return set()
+    return set(demands_visible_to(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _requests(qs, *, viewer, limit: int | None = None) -> list[dict]:
     latest = DemandEvent.objects.filter(demand=OuterRef("pk"), public=True).order_by("-created_at", "-id")
     qs = (qs.select_related("category", "township", "community", "grid", "unit_grid", "unit_department", "unit_deputy")
           .annotate(latest_public_event_id=Subquery(latest.values("id")[:1]))
@@ -193,11 +202,23 @@ def _requests(qs, *, limit: int | None = None) -> list[dict]:
     demands = list(qs[:limit])
     events = DemandEvent.objects.in_bulk([d.latest_public_event_id for d in demands if d.latest_public_event_id])
     policies = _policies()
-    return [_request(d, events.get(d.latest_public_event_id), policies) for d in demands]
+    precise = _precise_ids(viewer, demands)
+    return [_request(d, events.get(d.latest_public_event_id), policies, precise=d.pk in precise) for d in demands]
 
 
-def _request(demand: Demand, event, policies) -> dict:
+def _point(demand: Demand, *, precise: bool) -> tuple[float | None, float | None]:
+    if demand.lat is None or demand.lng is None:
+        return None, None
+    if precise:
+        return float(demand.lat), float(demand.lng)
+    if demand.grid_id:
+        return float(demand.grid.lat), float(demand.grid.lng)
+    return None, None
+
+
+def _request(demand: Demand, event, policies, *, precise: bool) -> dict:
     closed = demand.status in CLOSED_STATES
+    lat, lng = _point(demand, precise=precise)
     return {
         "service_request_id": demand.public_no,
         "status": "closed" if closed else "open",
@@ -212,8 +233,8 @@ def _request(demand: Demand, event, policies) -> dict:
         "expected_datetime": w3(demand.resolve_deadline),
         "address": demand.address or _place(demand),
         "address_id": demand.grid.code if demand.grid_id else None,
-        "lat": float(demand.lat) if demand.lat is not None else None,
-        "long": float(demand.lng) if demand.lng is not None else None,
+        "lat": lat,
+        "long": lng,
     }
 
 
