@@ -10,7 +10,6 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from demands import services
 from demands.models import Demand
 
 from .browser import zh

@@ -4,10 +4,14 @@ placed where the pin is."""
 
 import pytest
 from django.core.cache import cache
+from django.urls import reverse
 
 from demands.models import Demand
 
-from .browser import browser, expect, goto, new_page, shoot, trained_classifier, zh  # noqa: F401 (fixtures)
+from .browser import (  # noqa: F401 (browser and trained_classifier are fixtures)
+    axe_report, axe_violations, browser, expect, goto, new_page, shoot, trained_classifier, zh,
+)
+from .conftest import PASSWORD
 
 # Only the first grid has a boundary and the other grids' centroids lie inside it, so the map is fitted to it and its
 # middle is inside it.
@@ -55,6 +59,8 @@ def test_a_pin_on_the_map_fills_the_lists_on_a_phone(mapped, live_server, browse
     expect(page.locator("[data-place-status]")).to_contain_text(mapped.grid.name)
     assert page.locator("#id_lat").input_value() and page.locator("#id_lng").input_value()
     assert no_sideways_scroll(page)
+    found = axe_violations(page)
+    assert not found, axe_report({"submit with the map open": found})
     shoot(page, "place-picker-phone")
 
     page.locator("#id_content").fill("小区门口路灯坏了一周了，晚上很黑，老人出门不方便。")
@@ -75,4 +81,22 @@ def test_my_location_fills_the_lists_without_opening_the_map(mapped, live_server
     expect(page.locator("#id_grid")).to_have_value(str(mapped.grid.pk))
     expect(page.locator("#id_lat")).to_have_value("31.850000")
     assert page.evaluate("typeof window.L") == "undefined"
+    assert no_sideways_scroll(page)
+
+
+def test_the_staff_page_draws_the_point_in_its_grid(mapped, dispatcher, walk, live_server, browser):
+    demand = walk("received", township=None, lat="31.850000", lng="106.750000")
+    page = new_page(browser, phone=True)
+    goto(page, f"{live_server.url}/accounts/login/")
+    page.get_by_label(zh("Username")).fill(dispatcher.username)
+    page.get_by_label(zh("Password")).fill(PASSWORD)
+    page.get_by_role("button", name=zh("Log in")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(zh("Workbench"))
+
+    goto(page, f"{live_server.url}{reverse('demands:detail', args=[demand.pk])}")
+
+    the_map = page.locator(".point-map.leaflet-container")
+    expect(the_map).to_be_visible()
+    expect(the_map.locator(".leaflet-marker-icon")).to_have_count(1)
+    expect(the_map.locator(".leaflet-overlay-pane canvas")).to_have_count(1)  # the grid's outline
     assert no_sideways_scroll(page)
