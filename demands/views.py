@@ -183,7 +183,6 @@ def _track_page(request, demand, supplement_form, status=200):
         "followed": followed,
         "events": selectors.public_events(demand),
         "photos": demand.attachments.all(),
-        "point": demand_point(demand),
         "supplement_form": supplement_form if demand.status in OPEN_STATES or supplement_form.errors else None,
         "may_chase": services.refusal(ResidentActor(demand.pk), demand, Action.CHASE) is None,
     }, status=status)
@@ -311,7 +310,7 @@ class ActionPanel:
         return self.action in REFUSALS
 
 
-def demand_point(demand) -> dict | None:
+def _demand_point(demand) -> dict | None:
     """The resident's point, as text the map reads (never localised), with its grid's outline when it has one."""
     if demand.lat is None or demand.lng is None:
         return None
@@ -341,7 +340,7 @@ def _detail_context(request, demand, failed_action=None, failed_form=None):
         "orders_to_answer": [o for o in orders if o.answered_at is None] if can_answer else [],
         "show_personal": can_see_personal_data(request.user, demand),
         "photos": demand.attachments.all(),
-        "point": demand_point(demand),
+        "point": _demand_point(demand),
         "orders": orders,
         "can_answer_orders": can_answer,
         "answer_form": SupervisionAnswerForm(),
