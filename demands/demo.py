@@ -25,6 +25,7 @@ import random
 import re
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
 from types import SimpleNamespace
 
 from django.db import transaction
@@ -620,6 +621,24 @@ class _Stop(Exception):
     """The timeline reached now (or the state it was asked to stop in)."""
 
 
+PIN_SALT = 0x5EED_9140
+PINNED_SHARE = {Channel.WEB: 0.45, Channel.QR: 0.3, Channel.PATROL: 0.8}
+
+
+def _point_in(grid, rng) -> tuple[Decimal, Decimal]:
+    """A point in the middle half of the grid's boundary box (the demo's grids are rectangles), else near its centre."""
+    try:
+        ring = grid.polygon["coordinates"][0]
+        lngs, lats = [float(p[0]) for p in ring], [float(p[1]) for p in ring]
+        south, north, west, east = min(lats), max(lats), min(lngs), max(lngs)
+    except (KeyError, IndexError, TypeError, ValueError):
+        south, north = float(grid.lat) - 0.001, float(grid.lat) + 0.001
+        west, east = float(grid.lng) - 0.001, float(grid.lng) + 0.001
+    lat = south + (north - south) * rng.uniform(0.25, 0.75)
+    lng = west + (east - west) * rng.uniform(0.25, 0.75)
+    return Decimal(f"{lat:.6f}"), Decimal(f"{lng:.6f}")
+
+
 class _Walk:
     """Walks one demand along its timeline, recording events as the services and sweeps would."""
 
@@ -643,6 +662,11 @@ class _Walk:
             contact_name=plan.contact_name, contact_phone=plan.contact_phone, is_public=plan.is_public,
             status=Status.RECEIVED, created_at=plan.created, updated_at=plan.created,
         )
+        # Some residents drop a pin on the map, and a patrol takes the device's position: drawn from a generator of
+        # their own, so every other choice of the demo stays as it was.
+        pin = random.Random(plan.seed ^ PIN_SALT)
+        if pin.random() < PINNED_SHARE.get(plan.channel, 0):
+            self.d.lat, self.d.lng = _point_in(plan.grid, pin)
         self.category = category
         self.township_kind = plan.grid.township.kind
 

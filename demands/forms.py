@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
+from grids.locate import OUTSIDE_MESSAGE, in_district, parse_coordinate
 from grids.models import Community, Grid, Township
 from core.validators import PHONE_RE, PhoneField  # noqa: F401 (forms below use them)
 from core.validators import valid_pk
@@ -83,10 +84,39 @@ class CategoryField(forms.ChoiceField):
 
 
 
+class CoordinateField(forms.Field):
+    """A latitude or longitude the browser put in a hidden field (the map's pin, the device's position): whatever
+    arrives instead (text, NUL bytes, a megabyte) is one clear message, never a 500."""
+
+    widget = forms.HiddenInput
+    default_error_messages = {
+        "invalid": _("The point on the map could not be read. Choose it again, or choose the place in the lists."),
+    }
+
+    def __init__(self, *, limit: int, **kwargs):
+        self.limit = limit
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def bound_data(self, data, initial):
+        # A refused value is not sent back into the page: it may be a megabyte.
+        return data if isinstance(data, str) and parse_coordinate(data, self.limit) is not None else ""
+
+    def to_python(self, value):
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        number = parse_coordinate(value, self.limit)
+        if number is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
+
+
 class PlaceFieldsMixin:
     """Township → community → grid: each select lists only the children of the choice above it.
 
-    Without JavaScript the resident presses “update” and the page returns with the narrowed lists.
+    Without JavaScript the resident presses “update” and the page returns with the narrowed lists. With it, a pin
+    on the map (or the device's position) fills lat/lng and the selects; a point alone is enough, the intake
+    places it (demands.services.demand_receive).
     """
 
     def setup_places(self):
@@ -102,6 +132,18 @@ class PlaceFieldsMixin:
 
     def clean_places(self, cleaned):
         township, community, grid = cleaned.get("township"), cleaned.get("community"), cleaned.get("grid")
+        lat, lng = cleaned.get("lat"), cleaned.get("lng")
+        if self.has_error("lat") or self.has_error("lng"):
+            lat = lng = None
+        elif (lat is None) != (lng is None):
+            self.add_error("lat", self.fields["lat"].error_messages["invalid"])
+            lat = lng = None
+        elif lat is not None and not in_district(float(lat), float(lng)):
+            self.add_error("lat", OUTSIDE_MESSAGE)
+            lat = lng = None
+        if township is None and lat is None and not self.has_error("township"):
+            # Required unless a point stands for the place.
+            self.add_error("township", self.fields["township"].error_messages["required"])
         if community and township and community.township_id != township.pk:
             self.add_error("community", _("The village or community does not belong to the chosen township."))
         if grid and community and grid.community_id != community.pk:
@@ -115,13 +157,16 @@ class SubmitForm(KeptPhotosMixin, PlaceFieldsMixin, forms.Form):
     content = forms.CharField(label=_("Describe the problem"), max_length=2000, min_length=5,
                               widget=forms.Textarea(attrs={"rows": 5}),
                               help_text=_("What happened, where, since when, and what you hope for."))
+    # Required unless a point on the map stands for the place (PlaceFieldsMixin.clean_places).
     township = forms.ModelChoiceField(label=_("Township or street"), queryset=Township.objects.all(),
-                                      empty_label=_("Choose a township or street"))
+                                      empty_label=_("Choose a township or street"), required=False)
     community = forms.ModelChoiceField(label=_("Village or community"), queryset=Community.objects.none(),
                                        required=False, empty_label=_("Choose (optional)"))
     grid = forms.ModelChoiceField(label=_("Grid"), queryset=Grid.objects.none(), required=False,
                                   empty_label=_("Choose (optional)"))
     address = forms.CharField(label=_("Address or landmark"), max_length=200, required=False)
+    lat = CoordinateField(label=_("Point on the map"), limit=90)
+    lng = CoordinateField(label=_("Point on the map"), limit=180)
     photos = PhotosField(label=_("Photos (up to 3, 5 MB each)"))
     contact_name = forms.CharField(label=_("Your name"), max_length=50, required=False)
     contact_phone = PhoneField(label=_("Your phone"), max_length=20, required=False,
@@ -319,18 +364,18 @@ class RecordForm(PlaceFieldsMixin, forms.Form):
                              initial=DemandType.HELP)
     content = forms.CharField(label=_("What the resident asks for, or what you found"), max_length=2000, min_length=5,
                               widget=forms.Textarea(attrs={"rows": 5}))
+    # Required unless a point on the map stands for the place (PlaceFieldsMixin.clean_places).
     township = forms.ModelChoiceField(label=_("Township or street"), queryset=Township.objects.all(),
-                                      empty_label=_("Choose a township or street"))
+                                      empty_label=_("Choose a township or street"), required=False)
     community = forms.ModelChoiceField(label=_("Village or community"), queryset=Community.objects.none(),
                                        required=False, empty_label=_("Choose (optional)"))
     grid = forms.ModelChoiceField(label=_("Grid"), queryset=Grid.objects.none(), required=False,
                                   empty_label=_("Choose (optional)"))
     address = forms.CharField(label=_("Address or landmark"), max_length=200, required=False)
-    # Filled by the browser's geolocation on a patrol report; checked like any number a client sends.
-    lat = forms.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False,
-                             widget=forms.HiddenInput)
-    lng = forms.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False,
-                             widget=forms.HiddenInput)
+    # Filled by the browser's geolocation on a patrol report, or by the map's pin; checked like any number a client
+    # sends.
+    lat = CoordinateField(label=_("Point on the map"), limit=90)
+    lng = CoordinateField(label=_("Point on the map"), limit=180)
     photos = PhotosField(label=_("Photos (up to 3, 5 MB each)"))
     contact_name = forms.CharField(label=_("Resident's name"), max_length=50, required=False)
     contact_phone = PhoneField(label=_("Resident's phone"), max_length=20, required=False,
@@ -359,7 +404,7 @@ class RecordForm(PlaceFieldsMixin, forms.Form):
                 del self.fields[name]
             self.fields["content"].label = _("What you found on patrol")
         else:
-            for name in ("on_the_spot", "reply", "lat", "lng"):
+            for name in ("on_the_spot", "reply"):
                 del self.fields[name]
             if self.role != Role.DISPATCHER:
                 for name in ("dispatch_now", "category", "urgency", "unit"):

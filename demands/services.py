@@ -243,6 +243,9 @@ def demand_receive(
     A demand addressed to a deputy, or to a station (whose convener takes it), goes straight to that deputy.
     """
     errors = {}
+    if township is None and community is None and grid is None:
+        # A point and no place (the API, the map's pin on the pages): placed in the grid the point lies in.
+        grid = _grid_of_point(lat, lng)
     if station is not None and deputy is None:
         deputy = station.convener
     if deputy is not None and not deputy.is_active:
@@ -379,7 +382,6 @@ def demand_intake(*, actor, external_id: str = "", channel: str | None = None, *
     if client is None:
         external_id, channel = "", Channel.API
     channel = _checked_channel(actor, channel)
-    fields = _placed_by_point(fields)
     try:
         # No look-up first: the unique constraint decides, so a new demand costs no extra query.
         return demand_receive(actor=actor, external_id=external_id, channel=channel, **fields), True
@@ -390,14 +392,13 @@ def demand_intake(*, actor, external_id: str = "", channel: str | None = None, *
         return existing, False
 
 
-def _placed_by_point(fields: dict) -> dict:
-    """A post with coordinates and no place is placed as the Open311 intake places it: in the grid the point lies in
-    (else the nearest, inside the district); outside the district it keeps its coordinates for a dispatcher."""
-    lat, lng = fields.get("lat"), fields.get("lng")
-    if lat is None or lng is None or any(fields.get(k) for k in ("township", "community", "grid")):
-        return fields
+def _grid_of_point(lat, lng) -> Grid | None:
+    """A demand with coordinates and no place is placed as the Open311 intake places it: in the grid the point lies
+    in (else the nearest, inside the district); outside the district it keeps its coordinates for a dispatcher."""
+    if lat is None or lng is None:
+        return None
     grid, _how = locate(float(lat), float(lng))
-    return fields if grid is None else {**fields, "grid": grid}
+    return grid
 
 
 @transaction.atomic

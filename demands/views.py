@@ -84,6 +84,7 @@ def submit_page(request, *, template="demands/submit.html", context=None, initia
                 demand = services.demand_receive(
                     actor=request.user, type=c["type"], category=c["category"], content=c["content"],
                     township=c["township"], community=c["community"], grid=c["grid"], address=c["address"],
+                    lat=c["lat"], lng=c["lng"],
                     contact_name=c["contact_name"], contact_phone=c["contact_phone"], is_public=c["is_public"],
                     photos=c["photos"], channel=channel, **(addressed or {}),
                 )
@@ -333,6 +334,15 @@ class ActionPanel:
         return self.action in REFUSALS
 
 
+def _demand_point(demand) -> dict | None:
+    """The resident's point, as text the map reads (never localised), with its grid's outline when it has one."""
+    if demand.lat is None or demand.lng is None:
+        return None
+    grid = demand.grid
+    return {"lat": f"{demand.lat:.6f}", "lng": f"{demand.lng:.6f}", "grid": grid,
+            "outline": grid.geometry if grid is not None and grid.polygon else None}
+
+
 def _detail_context(request, demand, failed_action=None, failed_form=None):
     panels = []
     for action, primary in offered_actions(request.user, demand):
@@ -354,6 +364,7 @@ def _detail_context(request, demand, failed_action=None, failed_form=None):
         "orders_to_answer": [o for o in orders if o.answered_at is None] if can_answer else [],
         "show_personal": can_see_personal_data(request.user, demand),
         "photos": demand.attachments.all(),
+        "point": _demand_point(demand),
         "orders": orders,
         "can_answer_orders": can_answer,
         "answer_form": SupervisionAnswerForm(),

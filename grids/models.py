@@ -71,6 +71,14 @@ class Grid(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def geometry(self) -> dict:
+        """Its boundary as GeoJSON, or its centroid where no usable boundary was entered."""
+        polygon = self.polygon
+        if isinstance(polygon, dict) and polygon.get("type") in ("Polygon", "MultiPolygon") and polygon.get("coordinates"):
+            return {"type": polygon["type"], "coordinates": polygon["coordinates"]}
+        return {"type": "Point", "coordinates": [float(self.lng), float(self.lat)]}
+
 
 class MicroGrid(models.Model):
     grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="micro_grids")

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from demands import sla
 from demands.models import Category, Demand, DemandEvent, DemandType, SlaPolicy, Urgency
-from demands.selectors import public_no_q, scope_q
+from demands.selectors import demands_visible_to, public_no_q, scope_q
 from demands.states import TERMINAL_STATES, Action, Status
 from demands.templatetags.demand_tags import public_phrase, public_note
 from core.errors import NotFound
@@ -234,6 +234,15 @@ def request_created(demand: Demand) -> dict:
     }
 
 
+def _precise_ids(viewer, demands) -> set[int]:
+    """The demands whose own point the viewer reads: those in its scope. A resident's pin may be their doorstep, so
+    anonymous readers, and key holders reading public demands outside their scope, get the grid's centre instead."""
+    ids = [d.pk for d in demands if d.lat is not None]
+    if viewer is None or not ids:
+        return set()
+    return set(demands_visible_to(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+
+
 def _requests(qs, *, viewer, limit: int | None = None) -> list[dict]:
     latest = DemandEvent.objects.filter(demand=OuterRef("pk"), public=True).order_by("-created_at", "-id")
     qs = (qs.select_related("category", "township", "community", "grid", "unit_grid", "unit_department", "unit_deputy")
@@ -244,8 +253,9 @@ def _requests(qs, *, viewer, limit: int | None = None) -> list[dict]:
     events = DemandEvent.objects.in_bulk(
         [d.latest_public_event_id for d in demands if d.readable and d.latest_public_event_id])
     policies = _policies()
-    return [_request(d, events.get(d.latest_public_event_id), policies) if d.readable else _redacted(d)
-            for d in demands]
+    precise = _precise_ids(viewer, [d for d in demands if d.readable])
+    return [_request(d, events.get(d.latest_public_event_id), policies, precise=d.pk in precise) if d.readable
+            else _redacted(d) for d in demands]
 
 
 def _service_of(demand: Demand) -> tuple[str, str]:
@@ -254,9 +264,20 @@ def _service_of(demand: Demand) -> tuple[str, str]:
     return UNCLASSIFIED, unclassified_name()
 
 
-def _request(demand: Demand, event, policies) -> dict:
+def _point(demand: Demand, *, precise: bool) -> tuple[float | None, float | None]:
+    if demand.lat is None or demand.lng is None:
+        return None, None
+    if precise:
+        return float(demand.lat), float(demand.lng)
+    if demand.grid_id:
+        return float(demand.grid.lat), float(demand.grid.lng)
+    return None, None
+
+
+def _request(demand: Demand, event, policies, *, precise: bool) -> dict:
     closed = demand.status in CLOSED_STATES
     code, name = _service_of(demand)
+    lat, lng = _point(demand, precise=precise)
     return {
         "service_request_id": demand.public_no,
         "status": "closed" if closed else "open",
@@ -273,8 +294,8 @@ def _request(demand: Demand, event, policies) -> dict:
         "address_id": demand.grid.code if demand.grid_id else None,
         # No postal code is kept for the district's places; a client's own is returned as it was posted.
         "zipcode": demand.zipcode or None,
-        "lat": float(demand.lat) if demand.lat is not None else None,
-        "long": float(demand.lng) if demand.lng is not None else None,
+        "lat": lat,
+        "long": lng,
         # Only a link a client posted. The portal's own photos are never linked here: they are served to those
         # who may see the demand and to the tracking code's holder, never to anonymous readers.
         "media_url": demand.media_url or None,

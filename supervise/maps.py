@@ -65,13 +65,6 @@ def grid_counts(*, viewer, period: Period, category: Category | None = None) -> 
     return {r["grid_id"]: {"open": r["open"], "received": r["received"], "overdue": r["overdue"]} for r in rows}
 
 
-def _geometry(grid: Grid) -> dict:
-    polygon = grid.polygon
-    if isinstance(polygon, dict) and polygon.get("type") in ("Polygon", "MultiPolygon") and polygon.get("coordinates"):
-        return {"type": polygon["type"], "coordinates": polygon["coordinates"]}
-    return {"type": "Point", "coordinates": [float(grid.lng), float(grid.lat)]}
-
-
 def _count_breaks(values: list[int]) -> list[int]:
     """Lower bounds of up to five classes above zero, from the quantiles of the non-zero counts."""
     positive = sorted(v for v in values if v > 0)
@@ -147,7 +140,7 @@ def geojson(loads: GridLoads, *, period: Period, category: Category | None = Non
         {
             "type": "Feature",
             "id": load.grid.pk,
-            "geometry": _geometry(load.grid),
+            "geometry": load.grid.geometry,
             "properties": {
                 "code": load.grid.code,
                 "name": load.grid.name,

@@ -169,3 +169,17 @@ def test_hotspots_compare_with_a_previous_period_that_has_demands_too():
     assert result.by_township and result.by_grid
     assert any(h.previous > 0 for h in result.by_township)
     assert any(h.previous > 0 for h in result.by_grid)
+
+
+def test_some_residents_and_patrols_put_a_point_and_it_lies_in_the_demands_own_place():
+    from grids.locate import locate
+
+    pinned = list(Demand.objects.filter(lat__isnull=False).select_related("grid")[:200])
+    web = Demand.objects.filter(channel="web")
+    assert 0.3 * web.count() <= web.filter(lat__isnull=False).count() <= 0.6 * web.count()
+    assert not Demand.objects.filter(channel="hotline", lat__isnull=False).exists()
+    for demand in pinned:
+        grid, how = locate(float(demand.lat), float(demand.lng))
+        assert how == "polygon" and grid.township_id == demand.township_id
+        if demand.grid_id:
+            assert grid == demand.grid

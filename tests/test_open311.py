@@ -340,6 +340,30 @@ def test_request_fields_follow_the_spec(client, walk, world, fmt):
     assert "account_id" not in item
 
 
+def test_the_public_reads_the_grids_centre_never_the_residents_own_point(client, walk, world):
+    world.grid.lat, world.grid.lng = Decimal("31.870000"), Decimal("106.750000")
+    world.grid.save()
+    demand = public(walk(Status.ACCEPTED, lat=Decimal("31.861234"), lng=Decimal("106.745678")))
+
+    (item,) = as_json(client.get(f"{BASE}/requests/{demand.public_no}.json"))
+    (listed,) = as_json(client.get(f"{BASE}/requests.json"))
+
+    assert (item["lat"], item["long"]) == (31.87, 106.75) == (listed["lat"], listed["long"])
+    assert "31.861234" not in client.get(f"{BASE}/requests/{demand.public_no}.xml").content.decode()
+
+
+def test_a_key_holder_reads_the_point_of_a_demand_in_its_scope_only(client, walk, world, api_key):
+    inside = walk(Status.ACCEPTED, lat=Decimal("31.861234"), lng=Decimal("106.745678"))
+    outside = public(walk(Status.RECEIVED, township=world.other_township, lat=Decimal("32.011111"),
+                          lng=Decimal("106.911111")))
+
+    (mine,) = as_json(client.get(f"{BASE}/requests/{inside.public_no}.json", {"api_key": api_key}))
+    (theirs,) = as_json(client.get(f"{BASE}/requests/{outside.public_no}.json", {"api_key": api_key}))
+
+    assert (mine["lat"], mine["long"]) == (31.861234, 106.745678)
+    assert theirs["lat"] != 32.011111 and theirs["long"] != 106.911111
+
+
 @pytest.mark.parametrize("target", [Status.CLOSED, Status.REJECTED, Status.MERGED])
 def test_closed_rejected_and_merged_demands_are_closed(client, walk, target):
     demand = public(walk(target))
