@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from core.actors import is_staff_user
-from demands.permissions import can_see_personal_data, can_view, is_dispatcher_for
+from demands.permissions import can_view, held_by_addressed_deputy, is_dispatcher_for
 
 from .states import Action
 
@@ -24,16 +24,16 @@ def is_caller(user, task) -> bool:
     return is_dispatcher_for(user, task.demand)
 
 
-def callable_by(user, task) -> bool:
-    """A number to call, and the caller may read it: while the deputy a resident wrote to holds the demand, that
+def centre_may_call(task) -> bool:
+    """A number to call, and the centre may read it: while the deputy a resident wrote to holds the demand, that
     deputy alone has the number (docs/threat-model.md#personal-data)."""
-    return bool(task.demand.contact_phone) and can_see_personal_data(user, task.demand)
+    return bool(task.demand.contact_phone) and not held_by_addressed_deputy(task.demand)
 
 
-def why_not_callable(user, task) -> str | None:
+def why_not_callable(task) -> str | None:
     if not task.demand.contact_phone:
         return _("The resident left no phone number, so there is no one to call. Close the task as not callable.")
-    if not can_see_personal_data(user, task.demand):
+    if held_by_addressed_deputy(task.demand):
         return _("The deputy this resident wrote to holds the demand and the number; the centre does not call. "
                  "Close the task as not callable.")
     return None

@@ -1,7 +1,7 @@
 """A call-back falls due when the unit replies and after every dissatisfied rating (docs/lifecycles.md#call-backs).
 
 Runs after the demand's transaction has committed, in its own: a failure is logged and never undoes the demand's
-action; `revisit_tasks_backfill` creates what a failed run missed.
+action; `manage.py revisit_backfill` creates what a failed run missed.
 """
 
 import logging

@@ -9,31 +9,31 @@ import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.actors import SYSTEM
-from core.errors import InvalidInput
+from core.errors import InvalidInput, NotPermitted
 from core.workflow import Lifecycle
 from demands import services as demand_services
 from demands.models import DemandEvent, Rating
+from demands.permissions import can_see_personal_data
 from demands.states import Action as DemandAction
 
 from .models import MAX_SAID_LENGTH, RevisitEvent, RevisitTask
-from .permissions import CAN, callable_by, can_view_task, why_not_callable
+from .permissions import CAN, can_view_task, centre_may_call, why_not_callable
 from .states import TRANSITIONS, Action, Reason, Status
 
 log = logging.getLogger(__name__)
 
 
 def _callable_guard(actor, task):
-    return why_not_callable(actor, task)
+    return why_not_callable(task)
 
 
 def _uncallable_guard(actor, task):
-    if callable_by(actor, task):
+    if centre_may_call(task):
         return _("This resident can be called; record the call instead (a task not reached closes after "
                  "%(attempts)s attempts).") % {"attempts": settings.REVISIT_MAX_ATTEMPTS}
     return None
@@ -116,12 +116,10 @@ def revisit_tasks_for_event(*, event_id) -> RevisitTask | None:
     return task
 
 
-def revisit_tasks_backfill(*, since=None) -> int:
+def revisit_tasks_backfill() -> int:
     """Every call-back the demand history makes due, created where missing (the demo, or after a receiver failed).
-    Safe to run twice. Returns how many call-backs the events looked at make due."""
+    Safe to run twice. Returns how many call-backs the history makes due."""
     events = DemandEvent.objects.filter(action__in=[DemandAction.RESOLVE, DemandAction.RATE, DemandAction.REOPEN])
-    if since is not None:
-        events = events.filter(created_at__gte=since)
     rounds: dict[int, int] = {}
     tasks = []
     for pk, demand_id, action, data, created_at in events.order_by("demand_id", "id").values_list(
@@ -133,13 +131,6 @@ def revisit_tasks_backfill(*, since=None) -> int:
         if reason is not None:
             tasks.append(RevisitTask(demand_id=demand_id, reason=reason, round=rounds.get(demand_id, 0),
                                      source_event_id=pk, created_at=created_at, updated_at=created_at))
-    if since is not None:
-        # A window of the history does not see the reopens before it: count them for the demands it touches.
-        earlier = dict(DemandEvent.objects.filter(action=DemandAction.REOPEN, created_at__lt=since,
-                                                  demand_id__in={t.demand_id for t in tasks})
-                       .order_by().values_list("demand_id").annotate(n=Count("id")))
-        for t in tasks:
-            t.round += earlier.get(t.demand_id, 0)
     with transaction.atomic():
         RevisitTask.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=1000)
         missing = RevisitTask.objects.filter(events__isnull=True)
@@ -156,6 +147,8 @@ def revisit_reveal(*, task_id, actor) -> str:
     """The resident's number, for this one call: recorded in the task's history (who, when) and never stored
     anywhere else. The page shows it in its answer to the press and nowhere later."""
     task = _lock(task_id, actor, Action.REVEAL)
+    if not can_see_personal_data(actor, task.demand):  # the demands app's rule for the number, whoever calls
+        raise NotPermitted(_("Only the centre answering for this demand calls the resident back."))
     REVISITS.apply(task, actor=actor, action=Action.REVEAL)
     return task.demand.contact_phone
 

@@ -17,7 +17,7 @@ from demands.permissions import can_see_personal_data
 
 from . import selectors, services
 from .forms import MissForm, ReachForm, UncallableForm
-from .permissions import callable_by, is_caller, may_view_revisits, why_not_callable
+from .permissions import centre_may_call, is_caller, may_view_revisits, why_not_callable
 from .states import Action
 
 FORMS = {Action.REACH: ReachForm, Action.MISS: MissForm, Action.CLOSE_UNCALLABLE: UncallableForm}
@@ -46,7 +46,7 @@ def revisit_list_page(request):
         raise Http404
     page = Paginator(selectors.revisit_list(viewer=request.user), 25).get_page(request.GET.get("page"))
     for task in page:
-        task.callable = callable_by(request.user, task)
+        task.callable = centre_may_call(task)
     return render(request, "revisits/list.html", {
         "page": page, "open_count": selectors.revisit_open_count(viewer=request.user),
         "max_attempts": settings.REVISIT_MAX_ATTEMPTS,
@@ -64,7 +64,7 @@ def _detail(request, task, *, status=200, revealed=None, failed_action=None, fai
         "events": task.events.select_related("actor").order_by("created_at", "id"),
         "may_reveal": services.refusal(user, task, Action.REVEAL) is None,
         "caller": is_caller(user, task),
-        "not_callable": why_not_callable(user, task) if task.is_open else None,
+        "not_callable": why_not_callable(task) if task.is_open else None,
         "personal": can_see_personal_data(user, task.demand),
         "revealed": revealed,
         "reach_form": forms.get(Action.REACH), "miss_form": forms.get(Action.MISS),

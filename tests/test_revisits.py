@@ -2,10 +2,12 @@
 only for the call, records what the resident said, may have the demand handled again, and the dashboard counts
 回访率 and the agreement between call-backs and ratings (docs/lifecycles.md#call-backs, docs/figures.md)."""
 
+import io
 import logging
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -125,13 +127,19 @@ def test_the_same_event_twice_makes_one_task(due):
     assert RevisitEvent.objects.filter(task=again, action=Action.CREATE).count() == 1
 
 
-def test_the_history_makes_the_tasks_a_missed_signal_left_out(walk):
-    demand = walk(DemandStatus.CLOSED)  # no after-commit receivers ran
+def test_the_history_makes_the_tasks_a_missed_signal_left_out(walk, staff):
+    demand = walk(DemandStatus.VERIFIED)  # no after-commit receivers ran
+    demand_services.demand_rate(demand_id=demand.pk, actor=ResidentActor(demand.pk), rating=Rating.DISSATISFIED)
+    demand_services.demand_accept(demand_id=demand.pk, actor=staff.handler)
+    demand_services.demand_resolve(demand_id=demand.pk, actor=staff.handler, outcome=Outcome.SOLVED, reply="已清运。")
     assert not RevisitTask.objects.exists()
 
-    services.revisit_tasks_backfill()
+    call_command("revisit_backfill", stdout=io.StringIO())
+    call_command("revisit_backfill", stdout=io.StringIO())
 
-    assert reply_task(demand).status == Status.OPEN
+    assert sorted(RevisitTask.objects.values_list("reason", "round", "status")) == [
+        (Reason.DISSATISFIED, 0, Status.OPEN), (Reason.REPLY, 0, Status.OPEN), (Reason.REPLY, 1, Status.OPEN)]
+    assert RevisitEvent.objects.filter(action=Action.CREATE).count() == 3
 
 
 # ---------------------------------------------------------------- the list
@@ -231,6 +239,25 @@ def test_an_anonymous_demand_is_listed_as_not_callable_and_closed_as_such(due, t
     assert closed.status_code == 302
     task.refresh_from_db()
     assert task.status == Status.UNCALLABLE and task.closed_at is not None
+
+
+def test_a_demand_the_addressed_deputy_holds_is_not_the_centres_to_call(
+        world, deputy, township_dispatcher, committed):
+    demand = committed(demand_services.demand_receive, actor=None, type="help", channel="qr",
+                       content="村口路灯坏了一个月，晚上看不见路。", deputy=world.deputy_record,
+                       contact_name="王秀英", contact_phone=PHONE)
+    committed(demand_services.demand_accept, demand_id=demand.pk, actor=deputy)
+    committed(demand_services.demand_resolve, demand_id=demand.pk, actor=deputy, outcome=Outcome.EXPLAINED,
+              reply="已联系供电所，本周内修好。")
+    task = reply_task(demand)
+    client = client_for(township_dispatcher)
+    assert "不由中心回访" in client.get("/staff/revisits/").content.decode()
+
+    refused = client.post(f"/staff/revisits/{task.pk}/reveal/")
+
+    assert refused.status_code == 409 and PHONE not in refused.content.decode()
+    assert "号码只对该代表可见" in refused.content.decode()
+    assert client.post(f"/staff/revisits/{task.pk}/uncallable/", {}).status_code == 302
 
 
 def test_a_callable_task_cannot_be_closed_as_not_callable(due, township_dispatcher):
