@@ -69,11 +69,11 @@ def seed_demo(*, seed: int = 2026) -> int:
         clock = task.created_at + HOUR * rng.uniform(1, 20)
         held_by_addressed = demand.addressed_deputy_id and demand.unit_deputy_id == demand.addressed_deputy_id
         if not demand.contact_phone or held_by_addressed:
-            if rng.random() < 0.85:
-                task.status, task.closed_at = Status.UNCALLABLE, min(clock, now - HOUR)
-                event(task, Action.CLOSE_UNCALLABLE, caller, task.closed_at, Status.OPEN, Status.UNCALLABLE,
-                      note=UNCALLABLE if not demand.contact_phone else "")
-                changed.append(task)
+            # Nobody to call: the centre closes these the same day (today's wait on the list with the others).
+            task.status, task.closed_at = Status.UNCALLABLE, min(clock, now - HOUR)
+            event(task, Action.CLOSE_UNCALLABLE, caller, task.closed_at, Status.OPEN, Status.UNCALLABLE,
+                  note=UNCALLABLE if not demand.contact_phone else "")
+            changed.append(task)
             continue
         roll = rng.random()
         misses = 0 if roll < 0.6 else 1 if roll < 0.85 else 2

@@ -2,6 +2,7 @@
 only for the call, records what the resident said, may have the demand handled again, and the dashboard counts
 回访率 and the agreement between call-backs and ratings (docs/lifecycles.md#call-backs, docs/figures.md)."""
 
+import datetime as dt
 import io
 import logging
 
@@ -11,6 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from core.actors import ResidentActor
 from core.errors import InvalidInput, NotPermitted
@@ -500,3 +502,26 @@ def test_the_list_reads_a_page_in_a_few_queries(due, township_dispatcher):
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/staff/revisits/").status_code == 200
     assert len(queries) < 15
+
+
+# ---------------------------------------------------------------- the demo
+
+
+def test_the_demo_calls_back_its_history_believably(walk, township_dispatcher, time_machine):
+    demands = [walk(DemandStatus.CLOSED) for _ in range(12)] + [walk(DemandStatus.CLOSED, contact_phone="")]
+    time_machine.move_to(demands[0].created_at + dt.timedelta(days=3), tick=False)
+
+    from revisits import demo
+
+    demo.seed_demo(seed=7)
+
+    tasks = list(RevisitTask.objects.order_by("pk"))
+    assert len(tasks) == 13 and all(t.status != Status.OPEN or t.attempts for t in tasks)
+    for task in tasks:
+        actions = list(task.events.values_list("action", flat=True))
+        assert actions[0] == Action.CREATE and len(actions) == 1 + task.attempts + (
+            task.status == Status.UNCALLABLE)
+        if task.status == Status.REACHED:
+            assert task.said and task.view and task.closed_at <= timezone.now()
+    assert RevisitTask.objects.get(demand=demands[-1]).status == Status.UNCALLABLE
+    assert RevisitTask.objects.filter(status=Status.REACHED).count() >= 6
