@@ -17,7 +17,7 @@ from demands.permissions import can_see_personal_data
 
 from . import selectors, services
 from .forms import MissForm, ReachForm, UncallableForm
-from .permissions import centre_may_call, is_caller, may_view_revisits, why_not_callable
+from .permissions import centre_may_call, may_view_revisits, why_not_callable
 from .states import Action
 
 FORMS = {Action.REACH: ReachForm, Action.MISS: MissForm, Action.CLOSE_UNCALLABLE: UncallableForm}
@@ -59,11 +59,12 @@ def _detail(request, task, *, status=200, revealed=None, failed_action=None, fai
     for action, form_class in FORMS.items():
         if services.refusal(user, task, action) is None:
             forms[action] = failed_form if action == failed_action else form_class(prefix=action, task=task)
+    if failed_action in forms:
+        refusal = None  # the form shows it beside its fields
     return render(request, "revisits/detail.html", {
         "task": task, "demand": task.demand,
         "events": task.events.select_related("actor").order_by("created_at", "id"),
         "may_reveal": services.refusal(user, task, Action.REVEAL) is None,
-        "caller": is_caller(user, task),
         "not_callable": why_not_callable(task) if task.is_open else None,
         "personal": can_see_personal_data(user, task.demand),
         "revealed": revealed,
