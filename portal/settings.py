@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "notifications",
     "integrations",
     "open311",
+    "revisits",
     "portal",
     "axes",
 ]
@@ -218,6 +219,8 @@ LOGIN_IP_USERNAME_LIMIT = int(os.environ.get("LOGIN_IP_USERNAME_LIMIT", "20"))
 # Signed-in page actions (every POST) per account and hour, and per address for all its accounts together.
 PAGE_ACTION_LIMIT = int(os.environ.get("PAGE_ACTION_LIMIT", "600"))
 PAGE_ACTION_IP_LIMIT = int(os.environ.get("PAGE_ACTION_IP_LIMIT", "6000"))
+# A caller's "show number" presses per hour (docs/threat-model.md#call-backs): a day's calls, not a harvest.
+REVISIT_REVEAL_LIMIT = int(os.environ.get("REVISIT_REVEAL_LIMIT", "60"))
 CSRF_FAILURE_VIEW = "core.csrf.csrf_failure"
 # ---- end abuse limits ----
 
@@ -377,6 +380,8 @@ EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 REOPEN_WINDOW_DAYS = 30
 # The third return of one demand sends it to the district centre (首办负责制).
 RETURNS_BEFORE_DISTRICT = 3
+# A call-back not reached after this many attempts is closed as not reached (docs/lifecycles.md#call-backs).
+REVISIT_MAX_ATTEMPTS = 3
 # Seals the livelihood ballots until the count (docs/ballot-secrecy.md); SECRET_KEY when empty. Change it only
 # between rounds, or keep the old value in the fallbacks until the open round is counted.
 BALLOT_SEAL_KEY = os.environ.get("BALLOT_SEAL_KEY", "")

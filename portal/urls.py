@@ -35,6 +35,7 @@ urlpatterns = [
     path("staff/suggestions/", include(("suggestions.urls", "suggestions"))),
     path("staff/dashboard/", include(("supervise.urls", "supervise"))),
     path("staff/insight/", include(("supervise.insight_urls", "insight"))),
+    path("staff/revisits/", include("revisits.urls")),
     path("stats/", include(("supervise.public_urls", "stats"))),
     path("", include(("deputies.public_urls", "deputies_public"))),
     path("", include(("livelihood.urls", "livelihood"))),

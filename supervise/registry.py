@@ -175,6 +175,18 @@ class MeanFigure:
 
 
 @dataclass(frozen=True)
+class LinkedRate:
+    """A rate over another app's rows that belong to the period's demands (call-backs, say): `compute(demands)`
+    takes the filtered, scoped demands queryset and returns (numerator, denominator). Counted on each read from
+    those rows, not kept in the ledger; shown on the dashboard and in its API."""
+
+    name: str
+    label: Any
+    definition: Any
+    compute: Any  # Callable[[QuerySet], tuple[int, int]]
+
+
+@dataclass(frozen=True)
 class BoardFigure:
     """A figure of the overdue board (open demands now, whatever the period): not kept in the ledger."""
 
@@ -276,6 +288,10 @@ def rates() -> tuple[RateFigure, ...]:
 
 def means() -> tuple[MeanFigure, ...]:
     return _of(MeanFigure)
+
+
+def linked() -> tuple[LinkedRate, ...]:
+    return _of(LinkedRate)
 
 
 def by_name(name: str):

@@ -392,6 +392,21 @@ ROWS = [
     row("staff/dashboard/export.xlsx", get(lambda w: "/staff/dashboard/export.xlsx", DASHBOARD)),
     row("staff/insight/map/", get(lambda w: "/staff/insight/map/", DASHBOARD)),
     row("staff/insight/hotspots/", get(lambda w: "/staff/insight/hotspots/", DASHBOARD)),
+    # ---------------------------------------------------------------- call-backs (the verified demand's reply)
+    # The centre of township A calls; supervisors look on; the list of township B's centre does not hold it.
+    row("staff/revisits/", get(lambda w: "/staff/revisits/", DASHBOARD, reveals=(
+        (lambda w: w.verified.public_no, {DSP, SUP}),))),
+    row("staff/revisits/<int:pk>/", get(lambda w: f"/staff/revisits/{w.revisit.pk}/", {DSP, SUP}, demand_page())),
+    row("staff/revisits/<int:pk>/reveal/", post(lambda w: f"/staff/revisits/{w.revisit.pk}/reveal/", {DSP},
+                                                demand_page({SUP}))),
+    row("staff/revisits/<int:pk>/reach/", post(lambda w: f"/staff/revisits/{w.revisit.pk}/reach/", {DSP},
+                                               demand_page({SUP}), data=_data({
+                                                   "reach-said": "已清运，很满意。", "reach-view": "satisfied"}))),
+    row("staff/revisits/<int:pk>/miss/", post(lambda w: f"/staff/revisits/{w.revisit.pk}/miss/", {DSP},
+                                              demand_page({SUP}), data=_data({"miss-note": "无人接听"}))),
+    # A number is on file: the centre gets 409 (record the call instead), the others their refusal.
+    row("staff/revisits/<int:pk>/uncallable/", post(lambda w: f"/staff/revisits/{w.revisit.pk}/uncallable/", {DSP},
+                                                    demand_page({SUP}))),
     row("stats/", get(lambda w: "/stats/", ALL)),
     row("stats/<code:code>/", get(lambda w: f"/stats/{w.t_a.code}/", ALL)),
     # ---------------------------------------------------------------- public QR pages

@@ -14,6 +14,7 @@ import pytest
 
 from demands.states import TRANSITIONS as DEMAND_TRANSITIONS
 from livelihood.states import PROPOSAL_TRANSITIONS, ROUND_ALLOWS
+from revisits.states import TRANSITIONS as REVISIT_TRANSITIONS
 from suggestions.states import TRANSITIONS as SUGGESTION_TRANSITIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,9 +124,10 @@ def as_strings(table: dict) -> dict:
 
 @pytest.mark.parametrize("anchor, table", [
     ("demand-actions", DEMAND_TRANSITIONS),
+    ("call-back-actions", REVISIT_TRANSITIONS),
     ("suggestion-actions", SUGGESTION_TRANSITIONS),
     ("proposals", PROPOSAL_TRANSITIONS),
-], ids=["demands", "suggestions", "proposals"])
+], ids=["demands", "call-backs", "suggestions", "proposals"])
 def test_lifecycle_table_in_the_docs_matches_the_code(anchor, table):
     assert documented_transitions(anchor) == as_strings(table)
 

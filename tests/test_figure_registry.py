@@ -17,7 +17,7 @@ from django.db import connection
 from demands.models import Demand
 from demands.states import Status
 from supervise import export, figures, registry, rollup, selectors
-from supervise.api import DashboardFiguresSerializer
+from supervise.api import DashboardFiguresSerializer, DashboardSerializer
 from supervise.management.commands import figure_triggers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +68,11 @@ def test_everything_else_derives_from_the_registry():
                                                                *selectors.MEANS}
     assert [d["key"] for d in selectors.definitions()] == [
         "received", "closed", "resolution_rate", "on_time_rate", "satisfaction", "rating_coverage",
-        "local_resolution", "rework_rate", "consultation_24h_rate", "mean_time_to_accept", "mean_time_to_resolve", "overdue", "escalation"]
+        "local_resolution", "rework_rate", "consultation_24h_rate", "mean_time_to_accept", "mean_time_to_resolve",
+        "revisit_rate", "revisit_agreement", "overdue", "escalation"]
+    # The linked rates (other apps' rows: call-backs) are on the headline of the page and the API, not in the ledger.
+    assert [f.name for f in registry.linked()] == ["revisit_rate", "revisit_agreement"]
+    assert {f.name for f in registry.linked()} <= set(DashboardSerializer().get_fields()["figures"].get_fields())
     # One ledger column per count and sum; the triggers watch every column a condition, sum or key reads.
     from supervise.models import FigureLedger
 

@@ -40,6 +40,9 @@ from demands.states import Status
 from deputies.models import Station
 from deputies.selectors import receptions_visible_to
 from livelihood.models import Project, Round
+from revisits.models import RevisitTask
+from revisits.selectors import revisit_list
+from revisits.states import Status as RevisitStatus
 from suggestions.models import Suggestion
 from suggestions.selectors import suggestion_list
 from suggestions.states import Status as SuggestionStatus
@@ -112,6 +115,7 @@ FILL = {
         f"/staff/deputy/book/{u.deputy.code if u and u.deputy_id else w.deputy.code}/"],
     "staff/deputy/receptions/<int:pk>/": lambda w, u: [
         f"/staff/deputy/receptions/{pk}/" for pk in _receptions_for(u)],
+    "staff/revisits/<int:pk>/": lambda w, u: [f"/staff/revisits/{pk}/" for pk in _revisits_for(u)],
 }
 
 
@@ -131,6 +135,15 @@ def _suggestions_for(user, status=None) -> list[int]:
     visible = suggestion_list(viewer=user, status=status)
     replied = visible.filter(status__in=[SuggestionStatus.REPLIED, SuggestionStatus.CLOSED]).first()
     return list(dict.fromkeys(s.pk for s in (visible.order_by("-pk").first(), replied) if s is not None))
+
+
+def _revisits_for(user) -> list[int]:
+    """An open call-back (its forms) and a reached one (what the resident said)."""
+    if user is None:
+        return [RevisitTask.objects.order_by("pk").first().pk]
+    visible = revisit_list(viewer=user)
+    picked = (visible.filter(status=RevisitStatus.OPEN).first(), visible.filter(status=RevisitStatus.REACHED).first())
+    return [t.pk for t in picked if t is not None]
 
 
 def _receptions_for(user) -> list[int]:

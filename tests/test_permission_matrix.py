@@ -29,6 +29,8 @@ from livelihood.models import (
     Candidate, Evaluation, Project, ProjectProgress, ProjectReport, Proposal, Round, VoterRecord,
 )
 from notifications.models import Notification
+from revisits import services as revisit_services
+from revisits.models import RevisitEvent, RevisitTask
 from suggestions import services as suggestion_services
 from suggestions.models import Suggestion, SuggestionEvent
 
@@ -149,6 +151,9 @@ def _build(w):
     services.demand_accept(demand_id=w.verified.pk, actor=u[m.H])
     services.demand_resolve(demand_id=w.verified.pk, actor=u[m.H], outcome=Outcome.SOLVED, reply="已清运。")
     services.demand_verify(demand_id=w.verified.pk, actor=u[m.SUP])
+    # Its call-back, as the receiver makes it once the reply is committed.
+    w.revisit = revisit_services.revisit_tasks_for_event(
+        event_id=DemandEvent.objects.get(demand=w.verified, action="resolve").pk)
     # Finished: turned down (a resident may add nothing more to it).
     w.closed = _receive(w)
     services.demand_reject(demand_id=w.closed.pk, actor=u[m.DSP], reason="不属于受理范围")
@@ -249,6 +254,7 @@ def fingerprint(w):
         DutyRecord.objects.count(), Reception.objects.count(),
         tuple(CoHandling.objects.order_by("pk").values_list("pk", "state", "opinion")),
         Notification.objects.filter(read_at__isnull=True).count(),
+        tuple(RevisitTask.objects.order_by("pk").values_list("pk", "status", "attempts")), RevisitEvent.objects.count(),
     )
 
 

@@ -14,6 +14,7 @@ from deputies.seed import seed_deputies, seed_stations
 from grids.models import Grid, MicroGrid, Township
 from grids.seed import seed_places
 from livelihood import demo as livelihood_demo
+from revisits import demo as revisits_demo
 from suggestions import demo as suggestions_demo
 from supervise import rollup
 
@@ -53,5 +54,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"duty archive: {duty}")
                 suggestions_demo.seed_demo()
                 livelihood_demo.seed_demo()
+                revisits_demo.seed_demo()
             self.stdout.write(f"figure ledger: {rollup.FigureLedger.objects.count()} rows")
         self.stdout.write(self.style.SUCCESS(f"seed_bazhou done in {time.monotonic() - started:.1f} s"))

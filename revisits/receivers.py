@@ -1,0 +1,29 @@
+"""A call-back falls due when the unit replies and after every dissatisfied rating (docs/lifecycles.md#call-backs).
+
+Runs after the demand's transaction has committed, in its own: a failure is logged and never undoes the demand's
+action; `manage.py revisit_backfill` creates what a failed run missed.
+"""
+
+import logging
+
+from django.dispatch import receiver
+
+from demands import signals
+from demands.states import Action
+
+from . import services
+
+log = logging.getLogger(__name__)
+
+DUE_AFTER = {Action.RESOLVE, Action.RATE}
+
+
+@receiver(signals.demand_event_committed, dispatch_uid="revisits.event")
+def on_event(sender, *, event_id, action=None, **kwargs):
+    # Filter before touching the database: sweeps send this for every escalation event.
+    if action is not None and action not in DUE_AFTER:
+        return
+    try:
+        services.revisit_tasks_for_event(event_id=event_id)
+    except Exception:
+        log.exception("call-back for demand event %s not created", event_id)
