@@ -2,14 +2,17 @@
 
 import copy
 import time
+from decimal import Decimal
 
+from django.core.validators import RegexValidator
 from django.http import Http404
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_lazy
 from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ApplicationError
+from core.validators import PHONE_RE
 from . import versions
 from .ratelimit import AnonClientThrottle
 
@@ -25,6 +28,18 @@ DRF_CODES = {
     status.HTTP_422_UNPROCESSABLE_ENTITY: "unprocessable",
     status.HTTP_429_TOO_MANY_REQUESTS: "throttled",
 }
+
+
+# Well-formed input (the schema's types and bounds hold) that names nothing known: 422, where a malformed body is 400.
+UNPROCESSABLE_CODES = frozenset({"does_not_exist", "unprocessable"})
+
+
+def _codes(tree) -> set:
+    if isinstance(tree, dict):
+        return set().union(*map(_codes, tree.values())) if tree else set()
+    if isinstance(tree, list):
+        return set().union(*map(_codes, tree)) if tree else set()
+    return {str(tree)}
 
 
 def error_body(code: str, detail, fields: dict | None = None) -> dict:
@@ -52,6 +67,8 @@ def exception_handler(exc, context):
     elif isinstance(exc, exceptions.ValidationError):
         data = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         fields = {k: v if isinstance(v, list) else [v] for k, v in data.items()}
+        if _codes(exc.get_codes()) <= UNPROCESSABLE_CODES:
+            response.status_code, code = status.HTTP_422_UNPROCESSABLE_ENTITY, "unprocessable"
         response.data = error_body(code, _("Please correct the errors below."), fields)
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else exc
@@ -87,7 +104,9 @@ ERROR_SCHEMA = {
 }
 ERROR_STATUSES = {"400": "Bad input", "401": "Not authenticated", "403": "Not allowed", "404": "Unknown or not yours",
                   "405": "Method not allowed", "406": "Not acceptable", "409": "Wrong state or lost race",
-                  "415": "Unsupported media type", "422": "Idempotency-Key reused with another body",
+                  "415": "Unsupported media type (bodies are JSON)",
+                  "422": "Well-formed but refused: names something that does not exist or is not yours to name, or an "
+                         "Idempotency-Key reused with another body",
                   "429": "Throttled"}
 
 
@@ -121,8 +140,8 @@ class CachedSlugRelatedField(serializers.SlugRelatedField):
     SECONDS = 300
 
     def to_internal_value(self, data):
-        if not isinstance(data, (str, int)) or "\x00" in str(data):
-            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data).replace("\x00", "\\0"))
+        if not isinstance(data, str) or "\x00" in data:
+            self.fail("invalid")  # a code is text, and never holds a NUL
         queryset = self.get_queryset()
         stamp = versions.current(versions.REFERENCE)
         if stamp is None:  # the shared cache is unreachable: whatever this process kept may be stale
@@ -166,6 +185,50 @@ class SafeSlugRelatedField(serializers.SlugRelatedField):
     """Refuses NUL characters before querying: PostgreSQL cannot compare them and would answer with an error."""
 
     def to_internal_value(self, data):
-        if isinstance(data, str) and "\x00" in data:
-            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", "\\0"))
+        if not isinstance(data, str) or "\x00" in data:
+            self.fail("invalid")  # a code is text, and never holds a NUL
         return super().to_internal_value(data)
+
+
+# JSON bodies are typed: a number is not text and "1" is not a number. DRF's own fields coerce (0 becomes "0"),
+# which let a client's wrong type through as if it were meant; these refuse it with the field named.
+class StrictCharField(serializers.CharField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictChoiceField(serializers.ChoiceField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid_choice", input=data)
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class CoordinateField(serializers.FloatField):
+    """Decimal degrees as a JSON number, kept to the six places the database stores."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, float)):
+            self.fail("invalid")
+        value = super().to_internal_value(data)
+        return Decimal(repr(value)).quantize(Decimal("0.000001"))
+
+
+PHONE = RegexValidator(PHONE_RE, gettext_lazy("Enter an 11-digit mobile number or a landline such as 0827-5221234."))
+NOT_BLANK = RegexValidator(r"\S", gettext_lazy("This field may not be blank."))

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from grids.models import Township
-from core.api import SafeSlugRelatedField
+from core.api import NOT_BLANK, PHONE, SafeSlugRelatedField, StrictCharField, StrictIntegerField
 
 from . import selectors, services
 from .models import Candidate, Project, ProjectProgress, ProjectReport, Round
@@ -68,12 +68,13 @@ class BallotRoundDetailSerializer(BallotRoundSerializer):
 
 
 class BallotProposalCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=100)
-    content = serializers.CharField(max_length=2000)
+    title = StrictCharField(max_length=100, validators=[NOT_BLANK])
+    content = StrictCharField(max_length=2000, validators=[NOT_BLANK])
     township = SafeSlugRelatedField(slug_field="code", queryset=Township.objects.all(), required=False,
                                     allow_null=True, help_text="Township code; a deputy's own township by default.")
-    contact_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
-    contact_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    contact_name = StrictCharField(max_length=50, required=False, allow_blank=True, default="")
+    contact_phone = StrictCharField(max_length=20, required=False, allow_blank=True, default="",
+                                    validators=[PHONE])
 
 
 class BallotProposalReceiptSerializer(serializers.Serializer):
@@ -86,7 +87,7 @@ class BallotProposalReceiptSerializer(serializers.Serializer):
 
 class BallotSerializer(serializers.Serializer):
     candidates = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), max_length=100, allow_empty=True,
+        child=StrictIntegerField(min_value=1, max_value=2**63 - 1), max_length=100, allow_empty=True,
         help_text="Ids of the chosen candidates, at most `seats` of them; an empty list is a blank ballot.",
     )
 

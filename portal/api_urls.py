@@ -2,6 +2,8 @@
 
 from django.urls import include, path
 
+from core.workflow_api import action_routes
+
 from demands import api as demands_api
 from deputies import duty_api as deputies_duty_api
 from supervise import insight_api
@@ -28,7 +30,7 @@ urlpatterns = [
     path("demands/<int:pk>/", demands_api.DemandDetailApi.as_view(), name="demand"),
     path("demands/<int:pk>/events/", demands_api.DemandEventsApi.as_view(), name="demand_events"),
     path("demands/<int:pk>/attachments/", demands_api.DemandAttachmentsApi.as_view(), name="demand_attachments"),
-    path("demands/<int:pk>/<action:action>/", demands_api.DemandActionApi.as_view(), name="demand_action"),
+    *action_routes("demands/", demands_api.DemandActionApi, noun="Demand", name="demand_action"),
     path("track/<code:code>/", demands_api.TrackApi.as_view(), name="track"),
     path("classify/", demands_api.ClassifyApi.as_view(), name="classify"),
 ]

@@ -50,7 +50,9 @@ class DashboardDurationSerializer(serializers.Serializer):
 
 
 class DashboardFiguresSerializer(serializers.Serializer):
-    """Every count, rate and mean of the figure registry (supervise/registry.py)."""
+    """Every count, rate and mean the dashboard shows (docs/figures.md#demand-figures)."""
+
+    # Fields built from the figure registry (supervise/registry.py), so a new figure needs no change here.
 
     def get_fields(self):
         fields = super().get_fields()

@@ -143,7 +143,10 @@ def _demand_actions(on_page):
     (action, which demand, form data, allowed, who sees that demand). Page forms prefix fields with the action."""
 
     def fields(action, values):
-        return {(f"{action}-{k}" if on_page else k): v for k, v in values.items()}
+        # A page posts form text; the API takes typed JSON (ids as numbers, true/false as booleans).
+        if on_page:
+            return {f"{action}-{k}": v for k, v in values.items()}
+        return {k: True if v == "on" else int(v) if k in ("category", "grid") else v for k, v in values.items()}
 
     return [
         ("note", "demand", lambda w: fields("note", {"text": "已联系环卫所，明天上午清运。", "public": "on"}),

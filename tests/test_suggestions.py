@@ -424,12 +424,13 @@ def test_a_deputy_may_not_cite_a_demand_of_another_township(staff, world):
     # A number that names no demand reads the same: nothing tells which numbers exist.
     missing = act(login(staff.deputy), s, "link", {"public_no": unknown_number(elsewhere)})
     assert missing.status_code == 400 and errors_on(missing) == errors_on(response) != []
+    # Through the API a well-formed body naming no demand, or one not to cite, is 422 (a malformed one is 400).
     response = api(staff.deputy).post(f"/api/v1/suggestions/{s.pk}/link/", {"public_no": "NOT-A-NUMBER"},
                                       format="json")
-    assert response.status_code == 400 and "public_no" in response.json()["fields"]
+    assert response.status_code == 422 and "public_no" in response.json()["fields"]
     response = api(staff.deputy).post(f"/api/v1/suggestions/{s.pk}/link/", {"public_no": elsewhere.public_no},
                                       format="json")
-    assert response.status_code == 400 and elsewhere.public_no not in response.content.decode()
+    assert response.status_code == 422 and elsewhere.public_no not in response.content.decode()
     assert snapshot(s) == before
 
 
