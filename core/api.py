@@ -4,14 +4,17 @@ import copy
 import time
 from decimal import Decimal
 
+import django_filters
 from django.core.validators import RegexValidator
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from django.http import Http404
 from django.utils.translation import gettext as _, gettext_lazy
 from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import ApplicationError
+from core.errors import ApplicationError, InvalidInput, Unprocessable
 from core.validators import PHONE_RE
 from . import versions
 from .ratelimit import AnonClientThrottle
@@ -51,6 +54,10 @@ def error_body(code: str, detail, fields: dict | None = None) -> dict:
 
 def exception_handler(exc, context):
     """Every error as {"code", "detail"} (+ "fields" keyed by field), whichever layer raised it."""
+    if isinstance(exc, InvalidInput):
+        # Bodies and queries are checked against their schema first (400); a service refusing the values is 422.
+        return Response(error_body(Unprocessable.code, exc.message, exc.field_errors),
+                        status=Unprocessable.http_status)
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.message, exc.field_errors), status=exc.http_status)
     if isinstance(exc, Http404):
@@ -82,6 +89,23 @@ class Pagination(pagination.CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        # A page size that is not a whole number within bounds is refused, not silently replaced by the default.
+        asked = request.query_params.get(self.page_size_query_param)
+        if asked is None:
+            return self.page_size
+        if not (asked.isascii() and asked.isdigit() and 1 <= int(asked) <= self.max_page_size):
+            raise exceptions.ValidationError({self.page_size_query_param: [
+                _("Give a whole number from 1 to %(max)s.") % {"max": self.max_page_size}]})
+        return int(asked)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
     ordering = ("-created_at", "-id")
 
 
@@ -110,13 +134,25 @@ ERROR_STATUSES = {"400": "Bad input", "401": "Not authenticated", "403": "Not al
                   "429": "Throttled"}
 
 
+# What core.middleware.ControlCharacterMiddleware refuses in any query string (tab is allowed).
+QUERY_TEXT = "^[^\\x00-\\x08\\x0a-\\x1f\\x7f]*$"
+
+
 def add_error_responses(result, generator, request, public):
-    """drf-spectacular postprocessing hook: document the error format on every operation."""
+    """drf-spectacular postprocessing hook: document the error format on every operation, and that no text in a
+    query string may hold a control character (the middleware answers 400 before any view)."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     for path in result.get("paths", {}).values():
         for operation in path.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                texts = [schema.get("items", {})] if schema.get("type") == "array" else [schema]
+                for text in texts:
+                    if parameter["in"] == "query" and text.get("type") == "string" and not (
+                            {"enum", "format", "pattern"} & set(text)):
+                        text["pattern"] = QUERY_TEXT
             for code, description in ERROR_STATUSES.items():
                 operation["responses"].setdefault(code, {
                     "description": description,
@@ -227,8 +263,52 @@ class CoordinateField(serializers.FloatField):
         if isinstance(data, bool) or not isinstance(data, (int, float)):
             self.fail("invalid")
         value = super().to_internal_value(data)
+        if not -1000 < value < 1000:
+            return value  # far out of range: the min/max validators name it (and quantizing would overflow)
         return Decimal(repr(value)).quantize(Decimal("0.000001"))
 
 
 PHONE = RegexValidator(PHONE_RE, gettext_lazy("Enter an 11-digit mobile number or a landline such as 0827-5221234."))
 NOT_BLANK = RegexValidator(r"\S", gettext_lazy("This field may not be blank."))
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter, strict: a typed filter (a date, a number, a choice) given an empty value is refused with its
+    name, as any other value it cannot read is, instead of being ignored."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            blank = [name for name, field in filterset_class.base_filters.items()
+                     if not isinstance(field, django_filters.CharFilter) and name in request.query_params
+                     and "" in request.query_params.getlist(name)]
+            if blank:
+                raise exceptions.ValidationError({name: [_("This field may not be blank.")] for name in blank})
+        return super().filter_queryset(request, queryset, view)
+
+
+class FilterSchema(DjangoFilterExtension):
+    """The bounds a number filter checks (min_value, max_value) are in the schema too."""
+
+    target_class = "core.api.FilterBackend"
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+        bounds = {"minimum": filter_field.extra.get("min_value"), "maximum": filter_field.extra.get("max_value")}
+        for parameter in parameters:
+            parameter["schema"].update({k: v for k, v in bounds.items() if v is not None})
+        return parameters
+
+
+class QuerySerializer(serializers.Serializer):
+    """Query parameters, typed: a parameter given with an empty value is refused with its name. (DRF reads an empty
+    form value as "not given", which let `?year=` or `?township=` through where the schema promises a value.)"""
+
+    def to_internal_value(self, data):
+        blank = [name for name, field in self.fields.items()
+                 if not field.read_only and name in data and data.get(name) == ""
+                 and not getattr(field, "allow_blank", False)]
+        if blank:
+            raise exceptions.ValidationError({name: [_("This field may not be blank.")] for name in blank})
+        return super().to_internal_value(data)

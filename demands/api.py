@@ -17,7 +17,6 @@ from core.api import (
     NOT_BLANK, PHONE, CachedSlugRelatedField, CoordinateField, SafeSlugRelatedField, ShallowFieldsMixin, StrictBooleanField,
     StrictCharField, StrictChoiceField, SubmitThrottle, TrackThrottle,
 )
-from core.errors import InvalidInput
 from core.workflow_api import ActionApi
 
 from . import selectors, services
@@ -448,10 +447,7 @@ class ClassifyApi(APIView):
 
         payload = ClassifyRequest(data=request.data)
         payload.is_valid(raise_exception=True)
-        content = payload.validated_data["content"]
-        if not content.strip():
-            raise InvalidInput(field_errors={"content": [_("Please describe your demand.")]})
-        return Response(suggest(content))
+        return Response(suggest(payload.validated_data["content"]))
 
 
 class CategorySerializer(serializers.ModelSerializer):

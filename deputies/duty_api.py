@@ -8,7 +8,9 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import NOT_BLANK, SafeSlugRelatedField, StrictCharField, StrictChoiceField, StrictIntegerField
+from core.api import (
+    NOT_BLANK, QuerySerializer, SafeSlugRelatedField, StrictCharField, StrictChoiceField, StrictIntegerField,
+)
 from core.errors import NotPermitted
 
 from . import permissions, selectors, services
@@ -105,7 +107,7 @@ class ReceptionListCreateApi(generics.ListCreateAPIView):
         return Response(ReceptionSerializer(reception).data, status=status.HTTP_201_CREATED)
 
 
-class ParticipationQuery(serializers.Serializer):
+class ParticipationQuery(QuerySerializer):
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
     township = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)

@@ -4,13 +4,13 @@ Counts appear only in the results endpoint, which answers 409 until the voting w
 """
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import permissions, serializers, status, throttling
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from grids.models import Township
-from core.api import NOT_BLANK, PHONE, SafeSlugRelatedField, StrictCharField, StrictIntegerField
+from core.api import NOT_BLANK, PHONE, QuerySerializer, SafeSlugRelatedField, StrictCharField, StrictIntegerField
 
 from . import selectors, services
 from .models import Candidate, Project, ProjectProgress, ProjectReport, Round
@@ -214,15 +214,21 @@ class ResultsApi(APIView):
         }).data)
 
 
+class ProjectQuerySerializer(QuerySerializer):
+    year = serializers.IntegerField(min_value=1, max_value=9999, required=False,
+                                    help_text="Only the projects of this year")
+
+
 class ProjectListApi(APIView):
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(
-        parameters=[OpenApiParameter("year", int, required=False, description="Only the projects of this year")],
+        parameters=[ProjectQuerySerializer],
         responses={200: LivelihoodProjectSerializer(many=True)}, summary="Livelihood projects with progress and reports",
     )
     def get(self, request):
-        year = request.query_params.get("year")
-        year = int(year) if year and year.isdigit() and len(year) <= 4 else None
+        query = ProjectQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)  # a year that is not one: 400 naming it, not every year's projects
+        year = query.validated_data.get("year")
         projects = selectors.project_list(year=year).prefetch_related("reports")
         return Response(LivelihoodProjectSerializer(projects, many=True).data)

@@ -286,7 +286,7 @@ REST_FRAMEWORK = {
         "core.csrf.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["core.api.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     # Bodies are JSON; only the photo upload reads multipart (its own parser_classes). One content type per body
     # keeps generated clients simple and stops form encodings turning a null into the text "None".

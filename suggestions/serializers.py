@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from demands.models import Category, Rating
 from core.validators import MAX_PK
-from core.api import NOT_BLANK, SafeSlugRelatedField, StrictCharField, StrictIntegerField
+from core.api import NOT_BLANK, QuerySerializer, SafeSlugRelatedField, StrictCharField, StrictIntegerField
 
 from . import services
 from .models import ReplyClass, Suggestion
@@ -155,7 +155,7 @@ class SuggestionCreateSerializer(serializers.Serializer):
         ids, malformed = demand_ids_by_numbers(numbers)
         if malformed:
             raise serializers.ValidationError(_("Not a demand number: %(numbers)s. Numbers look like BZ-2026-004213.")
-                                              % {"numbers": "、".join(malformed)})
+                                              % {"numbers": "、".join(malformed)}, code="unprocessable")
         return ids
 
 
@@ -193,5 +193,5 @@ class SuggestionFiguresSerializer(serializers.Serializer):
     year_total = SuggestionFigureRowSerializer()
 
 
-class SuggestionFiguresQuerySerializer(serializers.Serializer):
+class SuggestionFiguresQuerySerializer(QuerySerializer):
     year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from core.api import QuerySerializer
 
 from demands.models import Channel
 from core.validators import MAX_PK
@@ -14,7 +15,7 @@ from .forms import DashboardForm
 from .selectors import COUNT_LINKS, MEANS, RATES, dashboard_report, may_view_dashboard
 
 
-class DashboardQuerySerializer(serializers.Serializer):
+class DashboardQuerySerializer(QuerySerializer):
     date_from = serializers.DateField(required=False, help_text="first day received (default: 1 January)")
     date_to = serializers.DateField(required=False, help_text="last day received (default: today)")
     township = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PK, help_text="township id")

@@ -241,7 +241,7 @@ def test_unit_adds_result_photos_and_outsiders_cannot(walk, staff):
     assert [a["original_name"] for a in listed] == ["done.png"]
     fake = handler.post(f"/api/v1/demands/{demand.pk}/attachments/",
                         {"photos": [photo("evil.jpg", b"<svg onload=alert(1)>", "image/jpeg")]}, format="multipart")
-    assert fake.status_code == 400 and "evil.jpg" in fake.json()["fields"]["photos"][0]
+    assert fake.status_code == 422 and "evil.jpg" in fake.json()["fields"]["photos"][0]
     supervisor = client_for(personal_token(staff.supervisor))
     assert supervisor.post(f"/api/v1/demands/{demand.pk}/attachments/", {"photos": [photo()]},
                            format="multipart").status_code == 403

@@ -311,23 +311,23 @@ def test_a_reply_without_class_or_text_is_400_with_messages_and_changes_nothing(
     assert snapshot(s) == before
 
 
-def test_a_reply_date_in_the_past_is_400(staff, world):
+def test_a_reply_date_in_the_past_is_refused(staff, world):
     s = walk(staff, world, Status.SUBMITTED)
     before = snapshot(s)
     response = api(staff.supervisor).post(f"/api/v1/suggestions/{s.pk}/assign/", {
         "lead_department": world.department.pk, "reply_due": "2020-01-01"}, format="json")
-    assert response.status_code == 400 and "reply_due" in response.json()["fields"]
+    assert response.status_code == 422 and "reply_due" in response.json()["fields"]
     response = api(staff.supervisor).post(f"/api/v1/suggestions/{s.pk}/assign/", {
         "lead_department": 10**30, "reply_due": 12}, format="json")
     assert response.status_code == 400
     assert snapshot(s) == before
 
 
-def test_submitting_without_the_proposal_is_400(staff, world):
+def test_submitting_without_the_proposal_is_refused(staff, world):
     s = draft(staff, content="")
     before = snapshot(s)
     response = api(staff.deputy).post(f"/api/v1/suggestions/{s.pk}/submit/", {}, format="json")
-    assert response.status_code == 400 and "content" in response.json()["fields"]
+    assert response.status_code == 422 and "content" in response.json()["fields"]
     assert snapshot(s) == before
 
 
