@@ -1,13 +1,16 @@
 """API plumbing shared by every endpoint: the error format of docs/workflow.md#errors, paging and throttles."""
 
 import copy
+import re
 import time
 from decimal import Decimal
 
 import django_filters
+from django import forms
 from django.core.validators import RegexValidator
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.utils import extend_schema_field
 from django.http import Http404
 from django.utils.translation import gettext as _, gettext_lazy
 from rest_framework import exceptions, pagination, serializers, status
@@ -165,6 +168,17 @@ class CodePagination(Pagination):
     ordering = ("code",)
 
 
+# The codes of places, categories, deputies and stations: letters, digits, dots, dashes and underscores. A value of
+# another form names nothing (400, as any malformed value); one of this form that names nothing is 422.
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$"
+_CODE_RE = re.compile(CODE_PATTERN)
+
+
+def _malformed_code(data) -> bool:
+    return not isinstance(data, str) or _CODE_RE.fullmatch(data) is None
+
+
+@extend_schema_field({"type": "string", "pattern": CODE_PATTERN})
 class CachedSlugRelatedField(serializers.SlugRelatedField):
     """A slug lookup in a small reference table (townships, categories) from a per-process map.
 
@@ -176,8 +190,8 @@ class CachedSlugRelatedField(serializers.SlugRelatedField):
     SECONDS = 300
 
     def to_internal_value(self, data):
-        if not isinstance(data, str) or "\x00" in data:
-            self.fail("invalid")  # a code is text, and never holds a NUL
+        if _malformed_code(data):
+            self.fail("invalid")
         queryset = self.get_queryset()
         stamp = versions.current(versions.REFERENCE)
         if stamp is None:  # the shared cache is unreachable: whatever this process kept may be stale
@@ -217,12 +231,13 @@ class ShallowFieldsMixin:
         return {name: copy.copy(field) for name, field in self._declared_fields.items()}
 
 
+@extend_schema_field({"type": "string", "pattern": CODE_PATTERN})
 class SafeSlugRelatedField(serializers.SlugRelatedField):
     """Refuses NUL characters before querying: PostgreSQL cannot compare them and would answer with an error."""
 
     def to_internal_value(self, data):
-        if not isinstance(data, str) or "\x00" in data:
-            self.fail("invalid")  # a code is text, and never holds a NUL
+        if _malformed_code(data):
+            self.fail("invalid")  # never a NUL, which PostgreSQL cannot compare
         return super().to_internal_value(data)
 
 
@@ -284,6 +299,12 @@ class FilterBackend(DjangoFilterBackend):
                      and "" in request.query_params.getlist(name)]
             if blank:
                 raise exceptions.ValidationError({name: [_("This field may not be blank.")] for name in blank})
+            # django-filter reads "null", "unknown" or "2" as "not given"; the schema says true or false.
+            unreadable = [name for name, field in filterset_class.base_filters.items()
+                          if isinstance(field, django_filters.BooleanFilter) and name in request.query_params
+                          and request.query_params[name] not in ("true", "false")]
+            if unreadable:
+                raise exceptions.ValidationError({name: [_("Give true or false.")] for name in unreadable})
         return super().filter_queryset(request, queryset, view)
 
 
@@ -312,3 +333,9 @@ class QuerySerializer(serializers.Serializer):
         if blank:
             raise exceptions.ValidationError({name: [_("This field may not be blank.")] for name in blank})
         return super().to_internal_value(data)
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole-number filter: "0.5" is refused, as the schema's integer type says (NumberFilter reads decimals)."""
+
+    field_class = forms.IntegerField

@@ -27,6 +27,10 @@ UNIT = RegexValidator(r"^(grid|department|deputy):[1-9][0-9]{0,17}$",
                       gettext_lazy("Name a unit as department:<id>, grid:<id> or deputy:<id>."))
 
 
+# core.idempotency refuses a key holding a control character (and reads at most its first 200 characters).
+IDEMPOTENCY_KEY = {"type": "string", "pattern": "^[^\\x00-\\x1f\\x7f]*$"}
+
+
 def _body_field(field: forms.Field):
     """The JSON field a form field reads, or None for what JSON cannot carry (files)."""
     required = field.required
@@ -100,7 +104,7 @@ def action_routes(prefix: str, view: type[ActionApi], *, noun: str, name: str) -
         one = type(f"{view.__name__}{_camel(action)}", (view,), {"body_class": body})
         one = extend_schema(
             request=body, responses={200: view.serializer_class},
-            parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+            parameters=[OpenApiParameter("Idempotency-Key", IDEMPOTENCY_KEY, OpenApiParameter.HEADER, required=False)],
             description=f"The `{action}` action. With an `Idempotency-Key` header the first answer is stored and "
                         "replayed; the same key with another body is 422.",
         )(one)

@@ -14,8 +14,8 @@ from rest_framework.views import APIView
 from accounts.models import Role
 from grids.models import Community, Grid, Township
 from core.api import (
-    NOT_BLANK, PHONE, CachedSlugRelatedField, CoordinateField, SafeSlugRelatedField, ShallowFieldsMixin, StrictBooleanField,
-    StrictCharField, StrictChoiceField, SubmitThrottle, TrackThrottle,
+    NOT_BLANK, PHONE, CachedSlugRelatedField, CoordinateField, IntegerFilter, SafeSlugRelatedField, ShallowFieldsMixin,
+    StrictBooleanField, StrictCharField, StrictChoiceField, SubmitThrottle, TrackThrottle,
 )
 from core.workflow_api import ActionApi
 
@@ -253,7 +253,7 @@ class DemandFilter(DemandFilterMethods, django_filters.FilterSet):
     grid = django_filters.CharFilter(method="by_grid")
     unit = django_filters.CharFilter(method="by_unit", help_text="department:<id>, grid:<id> or deputy:<id>")
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
-    escalation_level = django_filters.NumberFilter(method="by_escalation")
+    escalation_level = IntegerFilter(method="by_escalation", min_value=0, max_value=3)
     overdue = django_filters.BooleanFilter(method="by_overdue")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")

@@ -184,7 +184,7 @@ class BallotApi(APIView):
                                                             "year": serializers.IntegerField()})},
         summary="Cast the signed-in deputy's secret ballot (once per round)",
         description="403 for anyone but an eligible deputy; 409 outside the voting window or for a second ballot; "
-                    "400 for more choices than seats or a candidate of another round. The answer never repeats "
+                    "422 for more choices than seats or a candidate of another round. The answer never repeats "
                     "the choice.",
     )
     def post(self, request, year):

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.actors import is_staff_user
+from core.api import IntegerFilter
 from core.validators import MAX_PK
 from core.workflow_api import ActionApi
 
@@ -24,9 +25,9 @@ from .states import Action, Status
 
 
 class SuggestionFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(min_value=2000, max_value=2100)
+    year = IntegerFilter(min_value=2000, max_value=2100)
     status = django_filters.ChoiceFilter(choices=Status.choices)
-    department = django_filters.NumberFilter(field_name="assignment__lead_department", min_value=1,
+    department = IntegerFilter(field_name="assignment__lead_department", min_value=1,
                                              max_value=MAX_PK, help_text="id of the lead department")
 
     class Meta:

@@ -133,7 +133,8 @@ def test_locate_refuses_a_point_off_the_globe_naming_the_coordinate(world, schem
     assert bounds == {"lat": (-90, 90), "lng": (-180, 180)}
 
 
-@pytest.mark.parametrize("query", [{"updated_since": ""}, {"created_after": "yesterday"}, {"escalation_level": "x"}])
+@pytest.mark.parametrize("query", [{"updated_since": ""}, {"created_after": "yesterday"}, {"escalation_level": "x"},
+                                   {"escalation_level": "0.5"}, {"escalation_level": "9"}])
 def test_a_typed_filter_given_a_blank_or_unreadable_value_is_400_naming_it(world, staff, query):
     response = client_for(staff.dispatcher).get("/api/v1/demands/", query)
     assert response.status_code == 400 and set(response.json()["fields"]) == set(query)
@@ -149,3 +150,27 @@ def test_the_schema_carries_the_bounds_of_number_filters(schema):
     parameters = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/suggestions/"]["get"]["parameters"]}
     assert (parameters["year"]["minimum"], parameters["year"]["maximum"]) == (2000, 2100)
     assert parameters["department"]["minimum"] == 1
+
+
+def test_a_flag_filter_takes_only_true_or_false(world, staff):
+    client = client_for(staff.dispatcher)
+    assert client.get("/api/v1/demands/", {"overdue": "true"}).status_code == 200
+    response = client.get("/api/v1/demands/", {"overdue": "null"})
+    assert response.status_code == 400 and "overdue" in response.json()["fields"]
+
+
+def test_a_code_of_the_wrong_form_is_400_one_naming_nothing_is_422(world, staff):
+    client = client_for(staff.supervisor)
+    body = {"station": "ST\x00", "held_on": "2026-03-01", "deputies": [], "topics": "接待群众"}
+    malformed = client.post("/api/v1/receptions/", body, format="json")
+    assert malformed.status_code == 400 and "station" in malformed.json()["fields"]
+    unknown = client.post("/api/v1/receptions/", {**body, "station": "NO-SUCH-STATION"}, format="json")
+    assert unknown.status_code == 422 and "station" in unknown.json()["fields"]
+
+
+def test_the_schema_gives_codes_and_idempotency_keys_their_form(schema):
+    components = schema["components"]["schemas"]
+    assert components["DemandCreateRequest"]["properties"]["township"]["pattern"].startswith("^[A-Za-z0-9]")
+    header = next(p for p in schema["paths"]["/api/v1/demands/{id}/accept/"]["post"]["parameters"]
+                  if p["name"] == "Idempotency-Key")
+    assert header["schema"]["pattern"] == "^[^\\x00-\\x1f\\x7f]*$"
