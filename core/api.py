@@ -1,4 +1,5 @@
-"""API plumbing shared by every endpoint: the error format of docs/workflow.md#errors, paging and throttles."""
+"""API plumbing shared by every endpoint: the error format of docs/workflow.md#errors, paging, throttles, and the
+typed fields and filters that hold input to what the schema says."""
 
 import copy
 import re
@@ -8,11 +9,11 @@ from decimal import Decimal
 import django_filters
 from django import forms
 from django.core.validators import RegexValidator
+from django.http import Http404
+from django.utils.translation import gettext as _, gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.utils import extend_schema_field
-from django.http import Http404
-from django.utils.translation import gettext as _, gettext_lazy
 from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
