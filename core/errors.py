@@ -20,6 +20,14 @@ class InvalidInput(ApplicationError):
     default_message = _("Please correct the errors below.")
 
 
+class Unprocessable(ApplicationError):
+    """Input of the right shape that names something unknown (a unit, a category, a demand number)."""
+
+    code = "unprocessable"
+    http_status = 422
+    default_message = _("Please correct the errors below.")
+
+
 class NotPermitted(ApplicationError):
     code = "forbidden"
     http_status = 403

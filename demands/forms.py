@@ -1,6 +1,5 @@
 """Forms validate what a person typed; the services decide what it means."""
 
-import re
 
 from django import forms
 from django.conf import settings

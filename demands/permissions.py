@@ -1,6 +1,5 @@
 """Who may do what to a demand: one predicate per action, plus scope and personal-data rules."""
 
-from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from core.actors import SYSTEM, ResidentActor, is_staff_user

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import secrets
-from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction

@@ -8,7 +8,9 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import SafeSlugRelatedField
+from core.api import (
+    NOT_BLANK, QuerySerializer, SafeSlugRelatedField, StrictCharField, StrictChoiceField, StrictIntegerField,
+)
 from core.errors import NotPermitted
 
 from . import permissions, selectors, services
@@ -30,10 +32,10 @@ class DutyRecordSerializer(serializers.ModelSerializer):
 class DutyRecordCreateSerializer(serializers.Serializer):
     deputy = SafeSlugRelatedField(slug_field="code", queryset=Deputy.objects.all(), required=False,
                                   help_text="Supervisors name the deputy; a deputy writes their own archive.")
-    kind = serializers.ChoiceField(choices=[(k, DutyRecord.Kind(k).label) for k in services.MANUAL_KINDS])
+    kind = StrictChoiceField(choices=[(k, DutyRecord.Kind(k).label) for k in services.MANUAL_KINDS])
     occurred_on = serializers.DateField()
-    title = serializers.CharField(max_length=200)
-    detail = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    title = StrictCharField(max_length=200, validators=[NOT_BLANK])
+    detail = StrictCharField(required=False, allow_blank=True, default="", max_length=5000)
 
 
 class DutyRecordFilter(django_filters.FilterSet):
@@ -81,10 +83,10 @@ class ReceptionCreateSerializer(serializers.Serializer):
     station = SafeSlugRelatedField(slug_field="code", queryset=Station.objects.filter(is_active=True))
     held_on = serializers.DateField()
     deputies = SafeSlugRelatedField(slug_field="code", queryset=Deputy.objects.filter(is_active=True), many=True)
-    visitor_count = serializers.IntegerField(min_value=0, max_value=10000, default=0)
-    visitors = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-    topics = serializers.CharField(max_length=5000)
-    demand_numbers = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list,
+    visitor_count = StrictIntegerField(min_value=0, max_value=10000, default=0)
+    visitors = StrictCharField(required=False, allow_blank=True, default="", max_length=2000)
+    topics = StrictCharField(max_length=5000, validators=[NOT_BLANK])
+    demand_numbers = serializers.ListField(child=StrictCharField(max_length=40), required=False, default=list,
                                            max_length=50, help_text="public numbers (BZ-2026-004213)")
 
 
@@ -105,7 +107,7 @@ class ReceptionListCreateApi(generics.ListCreateAPIView):
         return Response(ReceptionSerializer(reception).data, status=status.HTTP_201_CREATED)
 
 
-class ParticipationQuery(serializers.Serializer):
+class ParticipationQuery(QuerySerializer):
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
     township = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from demands import services as demand_services
-from core.validators import valid_pk
 from demands.selectors import demand_get_for
 from core.errors import ApplicationError, NotFound
 from core.pages import submit_form

@@ -1,15 +1,12 @@
 """Places for integrators: the hierarchy and locating a point."""
 
-from decimal import Decimal, InvalidOperation
 
-from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import CodePagination
-from core.errors import InvalidInput
+from core.api import CodePagination, QuerySerializer
 
 from .locate import locate
 from .models import Community, Grid, MicroGrid, Township
@@ -90,21 +87,19 @@ class LocateResultSerializer(serializers.Serializer):
     method = serializers.CharField()
 
 
+class LocateQuerySerializer(QuerySerializer):
+    lat = serializers.FloatField(min_value=-90, max_value=90, help_text="decimal degrees")
+    lng = serializers.FloatField(min_value=-180, max_value=180, help_text="decimal degrees")
+
+
 class LocateApi(_Public, APIView):
     """The grid of a point: inside its polygon, else the nearest centroid; nothing outside the district."""
 
-    @extend_schema(parameters=[OpenApiParameter("lat", float, required=True),
-                               OpenApiParameter("lng", float, required=True)],
-                   responses={200: LocateResultSerializer})
+    @extend_schema(parameters=[LocateQuerySerializer], responses={200: LocateResultSerializer})
     def get(self, request):
-        try:
-            lat = Decimal(request.query_params.get("lat", ""))
-            lng = Decimal(request.query_params.get("lng", ""))
-            if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-                raise InvalidOperation
-        except (InvalidOperation, ValueError):
-            raise InvalidInput(field_errors={"lat": [_("Give lat and lng as decimal degrees.")]}) from None
-        grid, method = locate(float(lat), float(lng))
+        query = LocateQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)  # out of range or not a number: 400 naming lat or lng
+        grid, method = locate(query.validated_data["lat"], query.validated_data["lng"])
         if grid is None:
             return Response({"township": None, "community": None, "grid": None, "method": method})
         return Response({"township": grid.township.code, "community": grid.community.code, "grid": grid.code,

@@ -4,13 +4,13 @@ Counts appear only in the results endpoint, which answers 409 until the voting w
 """
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import permissions, serializers, status, throttling
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from grids.models import Township
-from core.api import SafeSlugRelatedField
+from core.api import NOT_BLANK, PHONE, QuerySerializer, SafeSlugRelatedField, StrictCharField, StrictIntegerField
 
 from . import selectors, services
 from .models import Candidate, Project, ProjectProgress, ProjectReport, Round
@@ -68,12 +68,13 @@ class BallotRoundDetailSerializer(BallotRoundSerializer):
 
 
 class BallotProposalCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=100)
-    content = serializers.CharField(max_length=2000)
+    title = StrictCharField(max_length=100, validators=[NOT_BLANK])
+    content = StrictCharField(max_length=2000, validators=[NOT_BLANK])
     township = SafeSlugRelatedField(slug_field="code", queryset=Township.objects.all(), required=False,
                                     allow_null=True, help_text="Township code; a deputy's own township by default.")
-    contact_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
-    contact_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    contact_name = StrictCharField(max_length=50, required=False, allow_blank=True, default="")
+    contact_phone = StrictCharField(max_length=20, required=False, allow_blank=True, default="",
+                                    validators=[PHONE])
 
 
 class BallotProposalReceiptSerializer(serializers.Serializer):
@@ -86,7 +87,7 @@ class BallotProposalReceiptSerializer(serializers.Serializer):
 
 class BallotSerializer(serializers.Serializer):
     candidates = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), max_length=100, allow_empty=True,
+        child=StrictIntegerField(min_value=1, max_value=2**63 - 1), max_length=100, allow_empty=True,
         help_text="Ids of the chosen candidates, at most `seats` of them; an empty list is a blank ballot.",
     )
 
@@ -183,7 +184,7 @@ class BallotApi(APIView):
                                                             "year": serializers.IntegerField()})},
         summary="Cast the signed-in deputy's secret ballot (once per round)",
         description="403 for anyone but an eligible deputy; 409 outside the voting window or for a second ballot; "
-                    "400 for more choices than seats or a candidate of another round. The answer never repeats "
+                    "422 for more choices than seats or a candidate of another round. The answer never repeats "
                     "the choice.",
     )
     def post(self, request, year):
@@ -213,15 +214,21 @@ class ResultsApi(APIView):
         }).data)
 
 
+class ProjectQuerySerializer(QuerySerializer):
+    year = serializers.IntegerField(min_value=1, max_value=9999, required=False,
+                                    help_text="Only the projects of this year")
+
+
 class ProjectListApi(APIView):
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(
-        parameters=[OpenApiParameter("year", int, required=False, description="Only the projects of this year")],
+        parameters=[ProjectQuerySerializer],
         responses={200: LivelihoodProjectSerializer(many=True)}, summary="Livelihood projects with progress and reports",
     )
     def get(self, request):
-        year = request.query_params.get("year")
-        year = int(year) if year and year.isdigit() and len(year) <= 4 else None
+        query = ProjectQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)  # a year that is not one: 400 naming it, not every year's projects
+        year = query.validated_data.get("year")
         projects = selectors.project_list(year=year).prefetch_related("reports")
         return Response(LivelihoodProjectSerializer(projects, many=True).data)

@@ -2,6 +2,8 @@
 
 from django.urls import include, path
 
+from core.workflow_api import action_routes
+
 from demands import api as demands_api
 from deputies import duty_api as deputies_duty_api
 from supervise import insight_api
@@ -28,15 +30,9 @@ urlpatterns = [
     path("demands/<int:pk>/", demands_api.DemandDetailApi.as_view(), name="demand"),
     path("demands/<int:pk>/events/", demands_api.DemandEventsApi.as_view(), name="demand_events"),
     path("demands/<int:pk>/attachments/", demands_api.DemandAttachmentsApi.as_view(), name="demand_attachments"),
-    # Joint handling (协办): typed bodies; the same forms and services as the generic action endpoint below.
+    # Joint handling (协办): the departments asked; add_cohandler, cohandler_opinion and remove_cohandler are actions.
     path("demands/<int:pk>/cohandlers/", demands_api.DemandCoHandlingsApi.as_view(), name="demand_cohandlers"),
-    path("demands/<int:pk>/add_cohandler/", demands_api.DemandAddCohandlerApi.as_view(),
-         name="demand_add_cohandler"),
-    path("demands/<int:pk>/cohandler_opinion/", demands_api.DemandCohandlerOpinionApi.as_view(),
-         name="demand_cohandler_opinion"),
-    path("demands/<int:pk>/remove_cohandler/", demands_api.DemandRemoveCohandlerApi.as_view(),
-         name="demand_remove_cohandler"),
-    path("demands/<int:pk>/<action:action>/", demands_api.DemandActionApi.as_view(), name="demand_action"),
+    *action_routes("demands/", demands_api.DemandActionApi, noun="Demand", name="demand_action"),
     path("track/<code:code>/", demands_api.TrackApi.as_view(), name="track"),
     path("classify/", demands_api.ClassifyApi.as_view(), name="classify"),
 ]

@@ -289,8 +289,11 @@ REST_FRAMEWORK = {
         "core.csrf.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["core.api.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
+    # Bodies are JSON; only the photo upload reads multipart (its own parser_classes). One content type per body
+    # keeps generated clients simple and stops form encodings turning a null into the text "None".
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,

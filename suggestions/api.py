@@ -1,15 +1,14 @@
 """REST API for suggestions. Thin: serializers and the page forms validate, the services act."""
 
 import django_filters
-from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.actors import is_staff_user
+from core.api import IntegerFilter
 from core.validators import MAX_PK
 from core.workflow_api import ActionApi
 
@@ -26,9 +25,9 @@ from .states import Action, Status
 
 
 class SuggestionFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(min_value=2000, max_value=2100)
+    year = IntegerFilter(min_value=2000, max_value=2100)
     status = django_filters.ChoiceFilter(choices=Status.choices)
-    department = django_filters.NumberFilter(field_name="assignment__lead_department", min_value=1,
+    department = IntegerFilter(field_name="assignment__lead_department", min_value=1,
                                              max_value=MAX_PK, help_text="id of the lead department")
 
     class Meta:
@@ -78,32 +77,9 @@ class _EditForm(EditForm):
 
 API_ACTIONS = {Action.EDIT: (_EditForm, _edit), **ACTIONS}
 
-ACTION_HELP = """Body fields per action:
-- edit: title, content, category (category id), joint_deputies (deputy ids)
-- link: public_no · unlink: demand (demand id)
-- submit: nothing · withdraw: reason (optional)
-- assign: lead_department (id), co_departments (ids), is_key (bool), reply_due (date, default three months on)
-- reply: reply_class (A, B or C), text · opinion: text
-- evaluate: rating (satisfied, basically_satisfied, dissatisfied), comment (optional)
-- close: note (optional) · follow_up: note, resolved (bool), year (optional)
-"""
 
-
-@extend_schema_view(post=extend_schema(
-    operation_id="suggestions_action",
-    description=ACTION_HELP,
-    request={"application/json": OpenApiTypes.OBJECT},
-    responses={200: SuggestionDetailSerializer},
-    parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=sorted(str(a) for a in API_ACTIONS)),
-                OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
-    examples=[OpenApiExample("reply", value={"reply_class": "A", "text": "已纳入2026年老旧小区改造计划并完成加装。"},
-                             request_only=True)],
-))
 class SuggestionActionApi(ActionApi):
-    """POST /api/v1/suggestions/{id}/{action}/ — every suggestion action, through the same services as the pages.
-
-    With an `Idempotency-Key` header the first answer is stored and replayed; the same key with another body is 422.
-    """
+    # Every suggestion action, through the same services as the pages; each gets its own route (action_routes).
 
     actions = API_ACTIONS
     object_kwarg = "suggestion"

@@ -2,11 +2,13 @@
 
 from django.urls import path
 
+from core.workflow_api import action_routes
+
 from . import api
 
 urlpatterns = [
     path("", api.SuggestionListCreateApi.as_view(), name="list"),
     path("figures/", api.SuggestionFiguresApi.as_view(), name="figures"),
     path("<int:pk>/", api.SuggestionDetailApi.as_view(), name="detail"),
-    path("<int:pk>/<action:action>/", api.SuggestionActionApi.as_view(), name="action"),
+    *action_routes("", api.SuggestionActionApi, noun="Suggestion", name="action"),
 ]

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from demands.models import Category, Rating
 from core.validators import MAX_PK
-from core.api import SafeSlugRelatedField
+from core.api import NOT_BLANK, QuerySerializer, SafeSlugRelatedField, StrictCharField, StrictIntegerField
 
 from . import services
 from .models import ReplyClass, Suggestion
@@ -135,14 +135,14 @@ class SuggestionDetailSerializer(SuggestionSerializer):
 
 
 class SuggestionCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    content = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    title = StrictCharField(max_length=200, validators=[NOT_BLANK])
+    content = StrictCharField(max_length=10000, required=False, allow_blank=True, default="")
     category = SafeSlugRelatedField(slug_field="code", queryset=Category.objects.filter(is_active=True),
                                     required=False, allow_null=True, default=None)
-    joint_deputies = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_PK),
+    joint_deputies = serializers.ListField(child=StrictIntegerField(min_value=1, max_value=MAX_PK),
                                            required=False, default=list, max_length=services.MAX_JOINT,
                                            help_text="ids of the joint proposers (deputies)")
-    demands = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list,
+    demands = serializers.ListField(child=StrictCharField(max_length=40), required=False, default=list,
                                     max_length=services.MAX_DEMANDS,
                                     help_text="public numbers (BZ-2026-004213) of the demands cited as evidence")
 
@@ -155,7 +155,7 @@ class SuggestionCreateSerializer(serializers.Serializer):
         ids, malformed = demand_ids_by_numbers(numbers)
         if malformed:
             raise serializers.ValidationError(_("Not a demand number: %(numbers)s. Numbers look like BZ-2026-004213.")
-                                              % {"numbers": "、".join(malformed)})
+                                              % {"numbers": "、".join(malformed)}, code="unprocessable")
         return ids
 
 
@@ -193,5 +193,5 @@ class SuggestionFiguresSerializer(serializers.Serializer):
     year_total = SuggestionFigureRowSerializer()
 
 
-class SuggestionFiguresQuerySerializer(serializers.Serializer):
+class SuggestionFiguresQuerySerializer(QuerySerializer):
     year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)

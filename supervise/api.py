@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from core.api import QuerySerializer
 
 from demands.models import Channel, DemandType
 from core.validators import MAX_PK
@@ -15,7 +16,7 @@ from .forms import DashboardForm
 from .selectors import COUNT_LINKS, MEANS, RATES, dashboard_report, may_view_dashboard
 
 
-class DashboardQuerySerializer(serializers.Serializer):
+class DashboardQuerySerializer(QuerySerializer):
     date_from = serializers.DateField(required=False, help_text="first day received (default: 1 January)")
     date_to = serializers.DateField(required=False, help_text="last day received (default: today)")
     township = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PK, help_text="township id")
@@ -53,7 +54,9 @@ class DashboardDurationSerializer(serializers.Serializer):
 
 
 class DashboardFiguresSerializer(serializers.Serializer):
-    """Every count, rate and mean of the figure registry (supervise/registry.py)."""
+    """Every count, rate and mean the dashboard shows (docs/figures.md#demand-figures)."""
+
+    # Fields built from the figure registry (supervise/registry.py), so a new figure needs no change here.
 
     def get_fields(self):
         fields = super().get_fields()

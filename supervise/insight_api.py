@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from core.api import QuerySerializer
 
 from demands.models import Category
 from grids.models import Township
@@ -21,7 +22,7 @@ def _insight_viewer(request):
         raise NotFound()
 
 
-class PeriodQuery(serializers.Serializer):
+class PeriodQuery(QuerySerializer):
     start = serializers.DateField(required=False, help_text="First day (local); default 29 days before `end`.")
     end = serializers.DateField(required=False, help_text="Last day (local), included; default today.")
 
@@ -29,7 +30,7 @@ class PeriodQuery(serializers.Serializer):
         try:
             attrs["period"] = Period.checked(attrs.get("start"), attrs.get("end"))
         except InvalidInput as error:
-            raise serializers.ValidationError(error.field_errors) from None
+            raise serializers.ValidationError(error.field_errors, code="unprocessable") from None
         return attrs
 
 
@@ -40,7 +41,7 @@ class GridMapQuery(PeriodQuery):
     def validate_category(self, value):
         category = Category.objects.filter(code=value).first()
         if category is None:
-            raise serializers.ValidationError(_("No such category."))
+            raise serializers.ValidationError(_("No such category."), code="unprocessable")
         return category
 
 
@@ -54,7 +55,7 @@ class HotspotsQuery(PeriodQuery):
             townships = townships.filter(pk=viewer.township_id)  # another township reads as unknown
         township = townships.filter(code=value).first()
         if township is None:
-            raise serializers.ValidationError(_("No such township."))
+            raise serializers.ValidationError(_("No such township."), code="unprocessable")
         return township
 
 

@@ -144,7 +144,10 @@ def _demand_actions(on_page):
     (action, which demand, form data, allowed, who sees that demand). Page forms prefix fields with the action."""
 
     def fields(action, values):
-        return {(f"{action}-{k}" if on_page else k): v for k, v in values.items()}
+        # A page posts form text; the API takes typed JSON (ids as numbers, true/false as booleans).
+        if on_page:
+            return {f"{action}-{k}": v for k, v in values.items()}
+        return {k: True if v == "on" else int(v) if k in ("category", "grid") else v for k, v in values.items()}
 
     return [
         ("note", "demand", lambda w: fields("note", {"text": "已联系环卫所，明天上午清运。", "public": "on"}),
@@ -172,7 +175,6 @@ def _cohandling_actions(fields):
     ]
 
 
-COHANDLING_ACTIONS = ("add_cohandler", "cohandler_opinion", "remove_cohandler")
 
 
 def _data(d):
@@ -185,13 +187,11 @@ def _page_action_cases():
             for a, o, d, allow, sees in _demand_actions(True)]
 
 
-def _api_action_cases(only=None):
-    """The generic action endpoint's cases, or (`only`) the one action a typed endpoint of its own serves."""
-    wanted = (lambda a: a == only) if only else (lambda a: a not in COHANDLING_ACTIONS)
+def _api_action_cases():
+    """Every demand action on its own typed route (core.workflow_api.action_routes), one case each."""
     return [api_post(lambda w, a=a, o=o: f"/api/v1/demands/{getattr(w, o).pk}/{a}/", allow,
                      api_scoped((frozenset(sees) | {INT}) - frozenset(allow)), data=d, label=a)
-            for a, o, d, allow, sees in _demand_actions(False)
-            if wanted(a)]
+            for a, o, d, allow, sees in _demand_actions(False)]
 
 
 SUGGESTION_PAGE_ACTIONS = [
@@ -314,7 +314,6 @@ ROWS = [
              deny=api_scoped(SEES_DEMAND - {H} | {INT}), data="photos", label="upload")),
     row("api/v1/demands/<int:pk>/cohandlers/",
         api_get(lambda w: f"/api/v1/demands/{w.cohandled.pk}/cohandlers/", SEES_COHANDLED | {INT}, api(404))),
-    *[row(f"api/v1/demands/<int:pk>/{action}/", *_api_action_cases(action)) for action in COHANDLING_ACTIONS],
     row("api/v1/demands/<int:pk>/<action:action>/", *_api_action_cases()),
     row("api/v1/track/<code:code>/", api_get(lambda w: f"/api/v1/track/{w.demand.tracking_code}/", ALL)),
     row("api/v1/classify/", api_post(lambda w: "/api/v1/classify/", ALL, data=_data({"content": "垃圾没人清运"}))),

@@ -170,20 +170,22 @@ def test_locate_finds_the_grid_of_a_point_and_nothing_outside(db):
 
 
 def test_a_post_with_only_coordinates_is_placed_in_the_grid_the_point_lies_in(hotline, world):
-    """As an Open311 post is: the point's grid (and so its community and township) unless a place is given."""
+    """As an Open311 post is: the point's grid (and so its community and township) unless a place is given.
+    Coordinates are JSON numbers; text is refused as any wrongly typed field is."""
     from grids.locate import locate
 
     grid, _how = locate(31.87, 106.75)
     assert grid is not None
     _integration, token = hotline
-    placed = intake(token, lat="31.870000", lng="106.750000", external_id="pt-1")
+    assert intake(token, lat="31.870000", lng="106.750000", external_id="pt-0").status_code == 400
+    placed = intake(token, lat=31.87, lng=106.75, external_id="pt-1")
     assert placed.status_code == 201, placed.json()
     demand = Demand.objects.get(external_id="pt-1")
     assert (demand.grid_id, demand.township_id) == (grid.pk, grid.township_id)
     # A place given wins over the point; a point outside the district keeps its coordinates, unplaced.
-    intake(token, lat="31.870000", lng="106.750000", township=world.township.code, external_id="pt-2")
+    intake(token, lat=31.87, lng=106.75, township=world.township.code, external_id="pt-2")
     assert Demand.objects.get(external_id="pt-2").grid_id is None
-    intake(token, lat="39.900000", lng="116.400000", external_id="pt-3")
+    intake(token, lat=39.9, lng=116.4, external_id="pt-3")
     far = Demand.objects.get(external_id="pt-3")
     assert far.grid_id is None and str(far.lat) == "39.900000"
 
@@ -239,7 +241,7 @@ def test_unit_adds_result_photos_and_outsiders_cannot(walk, staff):
     assert [a["original_name"] for a in listed] == ["done.png"]
     fake = handler.post(f"/api/v1/demands/{demand.pk}/attachments/",
                         {"photos": [photo("evil.jpg", b"<svg onload=alert(1)>", "image/jpeg")]}, format="multipart")
-    assert fake.status_code == 400 and "evil.jpg" in fake.json()["fields"]["photos"][0]
+    assert fake.status_code == 422 and "evil.jpg" in fake.json()["fields"]["photos"][0]
     supervisor = client_for(personal_token(staff.supervisor))
     assert supervisor.post(f"/api/v1/demands/{demand.pk}/attachments/", {"photos": [photo()]},
                            format="multipart").status_code == 403

@@ -436,7 +436,7 @@ def test_api_ballot_codes(world, staff, voting):
     assert client.post(url, {"candidates": [c["A"].pk]}, content_type="application/json").status_code == 403
     client.login(username="deputy", password=PASSWORD)
     too_many = client.post(url, {"candidates": [c["A"].pk, c["B"].pk, c["C"].pk]}, content_type="application/json")
-    assert too_many.status_code == 400
+    assert too_many.status_code == 422  # well-formed, but more choices than seats
     first = client.post(url, {"candidates": [c["A"].pk]}, content_type="application/json")
     assert first.status_code == 201 and first.json() == {"voted": True, "year": round_.year}
     second = client.post(url, {"candidates": [c["B"].pk]}, content_type="application/json")

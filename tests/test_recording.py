@@ -219,7 +219,7 @@ def test_a_grid_worker_posts_a_patrol_report_through_the_api(grid_worker, world)
     # Another account's channel is refused, with the field named, and nothing is stored.
     refused = client.post("/api/v1/demands/", {"type": "help", "content": CALL, "channel": "phone",
                                                "township": world.township.code}, format="json")
-    assert refused.status_code == 400 and "channel" in refused.json()["fields"]
+    assert refused.status_code == 422 and "channel" in refused.json()["fields"]
     assert Demand.objects.count() == 2
 
 

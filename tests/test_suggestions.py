@@ -311,23 +311,23 @@ def test_a_reply_without_class_or_text_is_400_with_messages_and_changes_nothing(
     assert snapshot(s) == before
 
 
-def test_a_reply_date_in_the_past_is_400(staff, world):
+def test_a_reply_date_in_the_past_is_refused(staff, world):
     s = walk(staff, world, Status.SUBMITTED)
     before = snapshot(s)
     response = api(staff.supervisor).post(f"/api/v1/suggestions/{s.pk}/assign/", {
         "lead_department": world.department.pk, "reply_due": "2020-01-01"}, format="json")
-    assert response.status_code == 400 and "reply_due" in response.json()["fields"]
+    assert response.status_code == 422 and "reply_due" in response.json()["fields"]
     response = api(staff.supervisor).post(f"/api/v1/suggestions/{s.pk}/assign/", {
         "lead_department": 10**30, "reply_due": 12}, format="json")
     assert response.status_code == 400
     assert snapshot(s) == before
 
 
-def test_submitting_without_the_proposal_is_400(staff, world):
+def test_submitting_without_the_proposal_is_refused(staff, world):
     s = draft(staff, content="")
     before = snapshot(s)
     response = api(staff.deputy).post(f"/api/v1/suggestions/{s.pk}/submit/", {}, format="json")
-    assert response.status_code == 400 and "content" in response.json()["fields"]
+    assert response.status_code == 422 and "content" in response.json()["fields"]
     assert snapshot(s) == before
 
 
@@ -424,12 +424,13 @@ def test_a_deputy_may_not_cite_a_demand_of_another_township(staff, world):
     # A number that names no demand reads the same: nothing tells which numbers exist.
     missing = act(login(staff.deputy), s, "link", {"public_no": unknown_number(elsewhere)})
     assert missing.status_code == 400 and errors_on(missing) == errors_on(response) != []
+    # Through the API a well-formed body naming no demand, or one not to cite, is 422 (a malformed one is 400).
     response = api(staff.deputy).post(f"/api/v1/suggestions/{s.pk}/link/", {"public_no": "NOT-A-NUMBER"},
                                       format="json")
-    assert response.status_code == 400 and "public_no" in response.json()["fields"]
+    assert response.status_code == 422 and "public_no" in response.json()["fields"]
     response = api(staff.deputy).post(f"/api/v1/suggestions/{s.pk}/link/", {"public_no": elsewhere.public_no},
                                       format="json")
-    assert response.status_code == 400 and elsewhere.public_no not in response.content.decode()
+    assert response.status_code == 422 and elsewhere.public_no not in response.content.decode()
     assert snapshot(s) == before
 
 

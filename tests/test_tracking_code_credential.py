@@ -264,7 +264,7 @@ def test_citing_demands_outside_the_deputys_scope_names_none_of_them(world, staf
         assert demand.tracking_code not in body and demand.public_no not in body
     api = api_as(staff.deputy).post("/api/v1/suggestions/", {
         "title": "关于垃圾清运的建议", "demands": [d.public_no for d in elsewhere]}, format="json")
-    assert api.status_code == 400
+    assert api.status_code == 422  # well-formed numbers, refused as input
     for demand in elsewhere:
         assert demand.tracking_code not in api.content.decode() and demand.public_no not in api.content.decode()
 
@@ -275,7 +275,7 @@ def test_a_missing_and_a_not_citable_number_get_the_same_answer(world, staff):
     client = api_as(staff.deputy)
     answers = [client.post("/api/v1/suggestions/", {"title": "关于垃圾清运的建议", "demands": [number]},
                            format="json") for number in (other.public_no, missing)]
-    assert [a.status_code for a in answers] == [400, 400]
+    assert [a.status_code for a in answers] == [422, 422]
     assert answers[0].json()["fields"] == answers[1].json()["fields"]
 
 

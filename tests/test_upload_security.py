@@ -192,7 +192,8 @@ def test_the_api_refuses_a_polyglot_with_a_json_error(walk, staff):
                            {"photos": [photo("x.jpg", jpeg_bytes(comment=b"<script>x</script>"), "image/jpeg")]},
                            format="multipart")
 
-    assert response.status_code == 400 and "x.jpg" in response.json()["fields"]["photos"][0]
+    # A well-formed upload whose content is refused: 422 with the file named (docs/workflow.md#errors).
+    assert response.status_code == 422 and "x.jpg" in response.json()["fields"]["photos"][0]
     assert demand.attachments.count() == 0
 
 
