@@ -1,4 +1,4 @@
-"""Forms of the SMS sign-in (accounts.phone_signin)."""
+"""Forms of the SMS sign-in (demands.phone_signin)."""
 
 import re
 

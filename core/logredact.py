@@ -13,7 +13,7 @@ import re
 # with or without the dashes; a public number (BZ-2026-000123) grants nothing and is left alone.
 _SYMBOL = "[2-9A-HJ-NP-TV-Z]"
 _TRACKING_CODE = re.compile(rf"(?<![0-9A-Z]){_SYMBOL}{{3}}(?:[-‐－—]?{_SYMBOL}{{3}}){{5}}(?![0-9A-Z])", re.I)
-# The SMS sign-in code (accounts.phone_signin), in the words its text uses in either language.
+# The SMS sign-in code (demands.phone_signin), in the words its text uses in either language.
 _SIGN_IN_CODE = re.compile(r"(验证码是|code is )\d{4,8}", re.I)
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 _API_TOKEN = re.compile(r"msk_[\w-]+")

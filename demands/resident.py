@@ -35,7 +35,7 @@ def submit_initial(user) -> dict:
 
 def owned_by_resident_q(viewer) -> Q:
     """What is a registered resident's own: what they submitted signed in, and, once they proved they hold their
-    phone by an SMS code (accounts.phone_signin), every demand given with that number."""
+    phone by an SMS code (demands.phone_signin), every demand given with that number."""
     mine = Q(submitted_by=viewer)
     if viewer.phone_verified_at and viewer.phone:
         mine |= Q(contact_phone=viewer.phone)

@@ -2,12 +2,20 @@
 
 from functools import wraps
 
+from django.conf import settings
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.forms import CodeForm, PhoneForm
+from accounts.models import Role
+from core.pages import submit_form
+from core.ratelimit import over_limit, too_many
+
+from .phone_signin import phone_code_request, phone_code_verify
 from .resident import is_resident, latest_public_step, next_step, resident_demands
 from .states import Status
 from .views import submit_page
@@ -60,3 +68,49 @@ def not_for_residents(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+# ---- 短信验证码登录: a resident who gave a phone with their demands sees them all (demands.phone_signin) ----
+
+SESSION_PHONE = "phone_signin"
+
+
+def _masked(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+@require_http_methods(["GET", "POST"])
+def phone_signin(request):
+    if getattr(request.user, "is_authenticated", False):
+        return redirect("demands:my" if request.user.role == Role.RESIDENT else "demands:workbench")
+    form = PhoneForm(request.POST or None)
+    if request.method == "POST":
+        if over_limit(request, "phone_code", settings.PHONE_CODE_IP_LIMIT, 3600):
+            return too_many(request)
+        outcome = submit_form(form, lambda c: phone_code_request(phone=c["phone"]))
+        if outcome.ok:
+            request.session[SESSION_PHONE] = form.cleaned_data["phone"]
+            return redirect("accounts:phone_code")
+        return render(request, "registration/phone_signin.html", {"form": form}, status=outcome.status)
+    return render(request, "registration/phone_signin.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def phone_code(request):
+    phone = request.session.get(SESSION_PHONE)
+    if not phone:
+        return redirect("accounts:phone_signin")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST":
+        if over_limit(request, "phone_verify", settings.PHONE_CODE_IP_LIMIT * 3, 3600):
+            return too_many(request)
+        outcome = submit_form(form, lambda c: phone_code_verify(phone=phone, code=c["code"]))
+        if outcome.ok:
+            # login() starts a new session: the pending phone goes with the old one.
+            login(request, outcome.value, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("demands:my")
+        status = outcome.status
+    else:
+        status = 200
+    return render(request, "registration/phone_code.html", {"form": form, "masked": _masked(phone)}, status=status)
+

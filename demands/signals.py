@@ -10,3 +10,7 @@ demands_escalated = Signal()
 demand_accept_overdue = Signal()
 # kwargs: demand, number (1 at +24 h, 2 at +72 h)
 demand_rating_reminder_due = Signal()
+
+# A one-time SMS sign-in code for `phone` (demands.phone_signin), sent inside the transaction that stores it; the
+# notifications app texts it. Receivers: phone, code.
+sign_in_code_issued = Signal()

@@ -176,3 +176,19 @@ def on_rating_reminder(*, demand, number, **_kwargs):
     if demand.rating_token:
         services.notify_resident(demand=demand, kind=Kind.RATING_REMINDER, link=rating_link(demand),
                                  deadline=demand.verified_at + RATING_WINDOW)
+
+
+@receiver(signals.sign_in_code_issued, dispatch_uid="notifications.sign_in_code")
+def on_sign_in_code(sender, *, phone, code, **_kwargs):
+    """The SMS sign-in code (demands.phone_signin), queued in the transaction that stores it. Not guarded: a code
+    that cannot be queued must fail the request, not leave the resident waiting for a text that never comes."""
+    from django.utils.translation import gettext as _
+    from django.utils import translation
+
+    from .models import OutboundMessage
+
+    with translation.override(settings.LANGUAGE_CODE):
+        services.outbound_queue(
+            channel=OutboundMessage.Channel.SMS, to=phone, subject=_("Sign-in code"),
+            body=_("Your sign-in code is %(code)s, valid for 10 minutes. Do not tell it to anyone, staff included.")
+            % {"code": code})

@@ -310,7 +310,7 @@ PAGE_TRACK_LIMIT = int(os.environ.get("PAGE_TRACK_LIMIT", "120"))
 # than a flood of demands typed with someone else's number would send.
 RESIDENT_SMS_PER_DAY = int(os.environ.get("RESIDENT_SMS_PER_DAY", "20"))
 # SMS sign-in codes asked for from one address an hour (and three times as many tries at typing them); each phone has
-# its own, tighter limits (accounts.phone_signin).
+# its own, tighter limits (demands.phone_signin).
 PHONE_CODE_IP_LIMIT = int(os.environ.get("PHONE_CODE_IP_LIMIT", "10"))
 CACHES = {
     # Shared by every process: rate limits, login lockouts and the version stamps of per-process caches

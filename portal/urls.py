@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerView
 
 from accounts import views as accounts_views
+from demands import resident_views
 from core.schema import SchemaView
 
 from . import views
@@ -13,8 +14,8 @@ accounts_patterns = (
     [
         path("login/", accounts_views.LoginView.as_view(), name="login"),
         path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-        path("phone/", accounts_views.phone_signin, name="phone_signin"),
-        path("phone/code/", accounts_views.phone_code, name="phone_code"),
+        path("phone/", resident_views.phone_signin, name="phone_signin"),
+        path("phone/code/", resident_views.phone_code, name="phone_code"),
     ],
     "accounts",
 )

@@ -18,11 +18,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import PhoneCode, Role, User
 from core.errors import InvalidInput
 from core.ratelimit import over_phone_limit
-from demands.models import Demand
 
-from .models import PhoneCode, Role, User
+from . import signals
+from .models import Demand
 
 CODE_LIFETIME = dt.timedelta(minutes=10)
 MAX_ATTEMPTS = 5
@@ -47,9 +48,6 @@ def phone_code_request(*, phone: str) -> bool:
         raise InvalidInput(field_errors={"phone": [_("Too many codes for this number today; try again tomorrow.")]})
     if not has_demands(phone):
         return False
-    from notifications.models import OutboundMessage
-    from notifications.services import outbound_queue
-
     code = f"{secrets.randbelow(10**6):06d}"
     now = timezone.now()
     with transaction.atomic():
@@ -57,9 +55,8 @@ def phone_code_request(*, phone: str) -> bool:
         PhoneCode.objects.filter(phone=phone, used_at__isnull=True).update(used_at=now)
         PhoneCode.objects.create(phone=phone, digest=_digest(phone, code), created_at=now,
                                  expires_at=now + CODE_LIFETIME)
-        outbound_queue(channel=OutboundMessage.Channel.SMS, to=phone, subject=_("Sign-in code"),
-                       body=_("Your sign-in code is %(code)s, valid for 10 minutes. Do not tell it to anyone, "
-                              "staff included.") % {"code": code})
+        # In this transaction: notifications queues the text as a pending row, sent once the code is stored.
+        signals.sign_in_code_issued.send(sender=PhoneCode, phone=phone, code=code)
     return True
 
 
