@@ -102,6 +102,8 @@ def topic_new(request):
         "title": request.GET.get("title", "")[:100],
         "source": request.GET.get("source") if request.GET.get("source") in Topic.Source.values else None,
         "source_note": request.GET.get("note", "")[:200],
+        "township": int(request.GET["township"]) if str(request.GET.get("township", "")).isdigit()
+        and len(request.GET["township"]) < 12 else None,
     }
     form = TopicForm(request.POST or None, initial=initial)
     status = 200

@@ -446,3 +446,27 @@ def test_a_topic_gets_one_inquiry_and_only_once_accepted(world, staff):
     plan(staff, world, topic=topic)
     with pytest.raises(InvalidInput):
         plan(staff, world, topic=topic)
+
+
+def test_a_hotspot_row_offers_supervisors_to_take_it_up_as_a_topic(world, staff):
+    from .test_hotspots import PREVIOUS, receive
+
+    receive(1, category=world.category, township=world.township, grid=world.grid, days_ago=PREVIOUS)
+    receive(6, category=world.category, township=world.township, grid=world.grid)
+    client = login(staff.supervisor)
+    response = client.get(reverse("insight:hotspots"))
+    link = next(a["href"] for a in _links(response.content.decode()) if a["href"].startswith(
+        reverse("inquiries:topic_new")))
+    form = client.get(link).context["form"]
+    assert form.initial["source"] == "hotspot" and form.initial["township"] == world.township.pk
+    assert world.category.parent.name in form.initial["title"] and "6" in form.initial["source_note"]
+    # Those who may not add topics are not offered the link.
+    assert reverse("inquiries:topic_new") not in login(staff.dispatcher).get(
+        reverse("insight:hotspots")).content.decode()
+
+
+def _links(html):
+    import html as html_lib
+    import re
+
+    return [{"href": html_lib.unescape(m)} for m in re.findall(r'href="([^"]+)"', html)]
