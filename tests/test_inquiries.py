@@ -470,3 +470,33 @@ def _links(html):
     import re
 
     return [{"href": html_lib.unescape(m)} for m in re.findall(r'href="([^"]+)"', html)]
+
+
+# ---------------------------------------------------------------- the demo
+
+
+def test_the_demo_holds_a_year_of_inquiries_through_the_services_and_runs_once(db):
+    import io
+
+    from django.core.management import call_command
+
+    from inquiries import demo
+
+    call_command("seed_bazhou", password="pw-demo", stdout=io.StringIO())
+    assert demo.seed_demo() == len(demo.INQUIRIES)
+    states = sorted(Inquiry.objects.values_list("status", flat=True))
+    assert states == sorted([Status.CLOSED, Status.CLOSED, Status.FOLLOWING_UP, Status.HELD, Status.PLANNED])
+    # Every inquiry has its history from the plan on, all within the last year or so.
+    year_ago = timezone.now() - dt.timedelta(days=400)
+    assert not InquiryEvent.objects.filter(created_at__lt=year_ago).exists()
+    assert all(i.events.first().action == Action.PLAN for i in Inquiry.objects.all())
+    # Public proposals were moderated both ways, one still waits; topics from the figures keep their source.
+    assert set(Topic.objects.values_list("status", flat=True)) == set(TopicStatus.values)
+    assert Topic.objects.filter(source=Topic.Source.HOTSPOT).exclude(source_note="").exists()
+    following = Inquiry.objects.get(status=Status.FOLLOWING_UP)
+    assert any(c.overdue for c in following.commitments.all())
+    closed = Inquiry.objects.filter(status=Status.CLOSED)
+    assert not Commitment.objects.filter(inquiry__in=closed, status=CommitmentStatus.OPEN).exists()
+    public = Client().get(reverse("inquiries_public:list")).content.decode()
+    assert all(i.title in public for i in closed)
+    assert demo.seed_demo() == 0 and Inquiry.objects.count() == len(demo.INQUIRIES)
