@@ -1,7 +1,16 @@
 """The inquiry actions offered by the staff pages: each a form that validates input and the service it calls."""
 
 from . import services
-from .forms import AnswerForm, AskForm, CloseForm, CommitForm, DropForm, EmptyForm, HoldForm, ProgressForm
+from .forms import (
+    AnswerForm,
+    AskForm,
+    CloseForm,
+    CommitForm,
+    DropForm,
+    EmptyForm,
+    HoldForm,
+    ProgressForm,
+)
 from .states import Action
 
 ACTIONS = {

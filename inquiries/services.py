@@ -19,12 +19,34 @@ from deputies.models import Deputy
 from grids.models import Township
 
 from .models import (
-    TEXT_LENGTH, TITLE_LENGTH, Commitment, CommitmentUpdate, Inquiry, InquiryEvent, Question, Topic, TopicEvent,
+    TEXT_LENGTH,
+    TITLE_LENGTH,
+    Commitment,
+    CommitmentUpdate,
+    Inquiry,
+    InquiryEvent,
+    Question,
+    Topic,
+    TopicEvent,
 )
 from .permissions import (
-    CAN, TOPIC_CAN, can_create_topic, can_plan, can_view, can_view_topic, is_participant, is_supervisor_for,
+    CAN,
+    TOPIC_CAN,
+    can_create_topic,
+    can_plan,
+    can_view,
+    can_view_topic,
+    is_participant,
 )
-from .states import TOPIC_TRANSITIONS, TRANSITIONS, Action, CommitmentStatus, Status, TopicAction, TopicStatus
+from .states import (
+    TOPIC_TRANSITIONS,
+    TRANSITIONS,
+    Action,
+    CommitmentStatus,
+    Status,
+    TopicAction,
+    TopicStatus,
+)
 
 MAX_MEMBERS = 60  # departments or deputies on one inquiry
 

@@ -139,10 +139,10 @@ def topic_decide(request, pk, action):
     topic = _found(selectors.topic_get_for, viewer=request.user, pk=pk)
     if action == TopicAction.ACCEPT:
         form = NoteForm(request.POST, prefix=action)
-        call = lambda c: services.topic_accept(topic_id=topic.pk, actor=request.user, note=c["note"])  # noqa: E731
+        call = lambda c: services.topic_accept(topic_id=topic.pk, actor=request.user, note=c["note"])
     else:
         form = ReasonForm(request.POST, prefix=action)
-        call = lambda c: services.topic_decline(topic_id=topic.pk, actor=request.user, reason=c["reason"])  # noqa: E731
+        call = lambda c: services.topic_decline(topic_id=topic.pk, actor=request.user, reason=c["reason"])
     outcome = submit_form(form, call)
     if outcome.ok:
         messages.success(request, _("Done: %(action)s.") % {"action": TopicAction(action).label})

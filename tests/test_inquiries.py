@@ -13,9 +13,22 @@ from django.utils.html import escape
 from accounts.models import Role
 from core.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
 from inquiries import services
-from inquiries.models import Commitment, Inquiry, InquiryEvent, Question, Topic, TopicEvent
+from inquiries.models import (
+    Commitment,
+    Inquiry,
+    InquiryEvent,
+    Question,
+    Topic,
+    TopicEvent,
+)
 from inquiries.states import (
-    TOPIC_TRANSITIONS, TRANSITIONS, Action, CommitmentStatus, Status, TopicAction, TopicStatus,
+    TOPIC_TRANSITIONS,
+    TRANSITIONS,
+    Action,
+    CommitmentStatus,
+    Status,
+    TopicAction,
+    TopicStatus,
 )
 
 from .browser import zh
