@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import NotFound
 from core.pages import submit_form
 from core.ratelimit import over_limit, too_many
+from core.validators import valid_pk
 
 from . import permissions, selectors, services
 from .actions import ACTIONS
@@ -102,8 +103,7 @@ def topic_new(request):
         "title": request.GET.get("title", "")[:100],
         "source": request.GET.get("source") if request.GET.get("source") in Topic.Source.values else None,
         "source_note": request.GET.get("note", "")[:200],
-        "township": int(request.GET["township"]) if str(request.GET.get("township", "")).isdigit()
-        and len(request.GET["township"]) < 12 else None,
+        "township": int(request.GET["township"]) if valid_pk(request.GET.get("township")) else None,
     }
     form = TopicForm(request.POST or None, initial=initial)
     status = 200
@@ -160,8 +160,7 @@ def inquiry_new(request):
     if not permissions.can_plan(request.user):
         raise Http404
     topics = selectors.topics_to_plan(viewer=request.user)
-    chosen = topics.filter(pk=request.GET.get("topic")).first() if str(request.GET.get("topic", "")).isdigit() \
-        else None
+    chosen = topics.filter(pk=request.GET["topic"]).first() if valid_pk(request.GET.get("topic")) else None
     initial = {"topic": chosen, "title": _("Special inquiry on %(topic)s") % {"topic": chosen.title} if chosen else "",
                "township": chosen.township_id if chosen else None}
     form = PlanForm(request.POST or None, topics=topics, user=request.user, initial=initial)

@@ -513,3 +513,17 @@ def test_the_demo_holds_a_year_of_inquiries_through_the_services_and_runs_once(d
     public = Client().get(reverse("inquiries_public:list")).content.decode()
     assert all(i.title in public for i in closed)
     assert demo.seed_demo() == 0 and Inquiry.objects.count() == len(demo.INQUIRIES)
+
+
+@pytest.mark.parametrize("query", ["?topic=99999999999999999999999", "?topic=-1", "?topic=1.5"])
+def test_odd_query_values_on_the_planning_page_are_ignored(world, staff, query):
+    assert login(staff.supervisor).get(reverse("inquiries:new") + query).status_code == 200
+
+
+@pytest.mark.parametrize("query", ["?township=99999999999999999999999&source=x", "?township=a&note=" + "长" * 5000])
+def test_odd_query_values_on_the_topic_page_are_ignored(world, staff, query):
+    assert login(staff.supervisor).get(reverse("inquiries:topic_new") + query).status_code == 200
+
+
+def test_a_nul_in_the_address_is_refused_before_the_page(world, staff):
+    assert login(staff.supervisor).get(reverse("inquiries:topic_new") + "?note=%00").status_code == 400
