@@ -57,8 +57,9 @@ def propose(request):
     if request.method == "POST":
         if over_limit(request, "inquiry_propose", settings.PAGE_SUBMIT_LIMIT, 3600):
             return too_many(request)
+        # The public form is anonymous whoever is signed in: a proposal from it is the public's, and is moderated.
         outcome = submit_form(form, lambda c: services.topic_propose(
-            actor=request.user, title=c["title"], description=c["description"], township=c["township"],
+            actor=None, title=c["title"], description=c["description"], township=c["township"],
             contact_phone=c["contact_phone"]))
         if outcome.ok:
             messages.success(request, _("Thank you. Your topic was received; supervisors review every proposal "

@@ -527,3 +527,9 @@ def test_odd_query_values_on_the_topic_page_are_ignored(world, staff, query):
 
 def test_a_nul_in_the_address_is_refused_before_the_page(world, staff):
     assert login(staff.supervisor).get(reverse("inquiries:topic_new") + "?note=%00").status_code == 400
+
+
+def test_a_supervisor_using_the_public_form_proposes_like_anyone_and_waits_for_moderation(world, staff):
+    assert propose_page({"title": TOPIC_TITLE}, client=login(staff.supervisor)).status_code == 302
+    topic = Topic.objects.get()
+    assert (topic.status, topic.source, topic.created_by) == (TopicStatus.PROPOSED, Topic.Source.PUBLIC, None)
