@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "integrations",
     "open311",
     "revisits",
+    "inquiries",
     "portal",
     "axes",
 ]

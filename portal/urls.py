@@ -37,6 +37,8 @@ urlpatterns = [
     path("staff/dashboard/", include(("supervise.urls", "supervise"))),
     path("staff/insight/", include(("supervise.insight_urls", "insight"))),
     path("staff/revisits/", include("revisits.urls")),
+    path("staff/inquiries/", include(("inquiries.urls", "inquiries"))),
+    path("inquiries/", include(("inquiries.public_urls", "inquiries_public"))),
     path("stats/", include(("supervise.public_urls", "stats"))),
     path("", include(("deputies.public_urls", "deputies_public"))),
     path("", include(("livelihood.urls", "livelihood"))),

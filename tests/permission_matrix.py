@@ -194,6 +194,25 @@ def _api_action_cases():
             for a, o, d, allow, sees in _demand_actions(False)]
 
 
+# Inquiries of township A questioning D1, the owner deputy taking part: the district supervisor, the deputy and
+# D1's handlers see them.
+SEES_INQUIRY = frozenset({SUP, ODEP, H})
+INQUIRY_ACTIONS = [
+    # (action, which inquiry, form data, allowed)
+    ("ask", "i_planned", lambda w: {"ask-department": str(w.d1.pk), "ask-text": "何时完成整改？"}, frozenset({ODEP, SUP})),
+    ("hold", "i_planned", lambda w: {"hold-summary": "如期举行"}, frozenset({SUP})),
+    ("answer", "i_held", lambda w: {"answer-question": str(w.question.pk), "answer-answer": "本月完成。"},
+     frozenset({H})),
+    ("commit", "i_held", lambda w: {"commit-department": str(w.d1.pk), "commit-text": "整改到位",
+                                    "commit-due_on": TODAY_PLUS_7}, frozenset({SUP})),
+    ("follow", "i_held", lambda w: {}, frozenset({SUP})),
+    ("progress", "i_following", lambda w: {"progress-commitment": str(w.commitment.pk), "progress-note": "已完成。",
+                                           "progress-done": "on"}, frozenset({H})),
+    ("drop", "i_following", lambda w: {"drop-commitment": str(w.commitment.pk), "drop-reason": "已纳入统一改造"},
+     frozenset({SUP})),
+    ("close", "i_following", lambda w: {"close-note": ""}, frozenset({SUP})),
+]
+
 SUGGESTION_PAGE_ACTIONS = [
     # (action, which suggestion, form data, allowed, who sees that suggestion)
     ("link", "s_draft", lambda w: {"link-public_no": w.demand.public_no}, {ODEP}, {ODEP}),
@@ -455,6 +474,39 @@ ROWS = [
         post(lambda w: f"/staff/ballot/projects/{w.project.pk}/report/", {H, SUP},
              data=_data({"report-year": "2089", "report-quarter": "1", "report-summary": "完成三成",
                          "report-spent": "100"}))),
+    # ---------------------------------------------------------------- special inquiries
+    row("inquiries/", get(lambda w: "/inquiries/", ALL)),
+    row("inquiries/propose/",
+        get(lambda w: "/inquiries/propose/", ALL),
+        post(lambda w: "/inquiries/propose/", ALL, data=_data({"title": "农贸市场周边占道经营"}))),
+    # Public once closed; an inquiry still followed up does not exist for the public page.
+    row("inquiries/<int:pk>/",
+        get(lambda w: f"/inquiries/{w.i_closed.pk}/", ALL),
+        get(lambda w: f"/inquiries/{w.i_following.pk}/", NONE, everyone(404), label="not closed")),
+    row("staff/inquiries/", get(lambda w: "/staff/inquiries/", {SUP, H, H2, DEP, ODEP})),
+    row("staff/inquiries/new/",
+        get(lambda w: "/staff/inquiries/new/", {SUP}),
+        post(lambda w: "/staff/inquiries/new/", {SUP}, data=lambda w: {
+            "title": "垃圾分类专题询问", "held_on": TODAY_PLUS_7, "township": str(w.t_a.pk),
+            "departments": [str(w.d1.pk)], "deputies": [str(w.odep.pk)]})),
+    row("staff/inquiries/topics/new/",
+        get(lambda w: "/staff/inquiries/topics/new/", {SUP}),
+        post(lambda w: "/staff/inquiries/topics/new/", {SUP},
+             data=_data({"title": "城区停车难", "source": "hotspot", "source_note": "热点词：停车"}))),
+    # Topic pages answer 404 to anonymous visitors too: a login redirect would confirm that the id exists.
+    row("staff/inquiries/topics/<int:pk>/", get(lambda w: f"/staff/inquiries/topics/{w.topic.pk}/", {SUP},
+                                                 demand_page())),
+    row("staff/inquiries/topics/<int:pk>/accept/",
+        post(lambda w: f"/staff/inquiries/topics/{w.topic.pk}/accept/", {SUP}, demand_page())),
+    row("staff/inquiries/topics/<int:pk>/decline/",
+        post(lambda w: f"/staff/inquiries/topics/{w.topic.pk}/decline/", {SUP}, demand_page(),
+             data=_data({"decline-reason": "属于个案诉求"}))),
+    row("staff/inquiries/<int:pk>/", get(lambda w: f"/staff/inquiries/{w.i_held.pk}/", SEES_INQUIRY,
+                                         demand_page())),
+    *[row(f"staff/inquiries/<int:pk>/{action}/",
+          post(lambda w, a=action, o=which: f"/staff/inquiries/{getattr(w, o).pk}/{a}/", allow,
+               demand_page(SEES_INQUIRY - allow), data=data))
+      for action, which, data, allow in INQUIRY_ACTIONS],
     # ---------------------------------------------------------------- residents' pages
     row("submit/", get(lambda w: "/submit/", ALL)),
     row("submit/similar/", post(lambda w: "/submit/similar/", ALL,

@@ -54,6 +54,8 @@ def site(world, staff, walk):
         "stats": "/stats/",
         "stats-township": f"/stats/{world.township.code}/",
         "ballot": "/ballot/",
+        "inquiries": "/inquiries/",
+        "inquiry-topic": "/inquiries/propose/",
         "login": "/accounts/login/",
     }
     return SimpleNamespace(pages=pages, demand=demand)

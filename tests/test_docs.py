@@ -1,7 +1,7 @@
 """The documentation under docs/ stays true to the code.
 
 - The action tables of docs/lifecycles.md match the lifecycle tables in the code (demands, suggestions, ballot
-  rounds, proposals): a changed table in the code needs a changed table in the docs.
+  rounds, proposals, inquiry topics, special inquiries): a changed table in the code needs a changed table in the docs.
 - Every relative link between the docs pages, and every reference to a docs page (with or without a #section) in
   the code, templates and the README, leads to a page and a heading that exist.
 """
@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from demands.states import TRANSITIONS as DEMAND_TRANSITIONS
+from inquiries.states import TOPIC_TRANSITIONS
+from inquiries.states import TRANSITIONS as INQUIRY_TRANSITIONS
 from livelihood.states import PROPOSAL_TRANSITIONS, ROUND_ALLOWS
 from revisits.states import TRANSITIONS as REVISIT_TRANSITIONS
 from suggestions.states import TRANSITIONS as SUGGESTION_TRANSITIONS
@@ -127,7 +129,9 @@ def as_strings(table: dict) -> dict:
     ("call-back-actions", REVISIT_TRANSITIONS),
     ("suggestion-actions", SUGGESTION_TRANSITIONS),
     ("proposals", PROPOSAL_TRANSITIONS),
-], ids=["demands", "call-backs", "suggestions", "proposals"])
+    ("topic-actions", TOPIC_TRANSITIONS),
+    ("inquiry-actions", INQUIRY_TRANSITIONS),
+], ids=["demands", "call-backs", "suggestions", "proposals", "topics", "inquiries"])
 def test_lifecycle_table_in_the_docs_matches_the_code(anchor, table):
     assert documented_transitions(anchor) == as_strings(table)
 

@@ -39,6 +39,9 @@ from demands.selectors import demand_list
 from demands.states import Status
 from deputies.models import Station
 from deputies.selectors import receptions_visible_to
+from inquiries.models import Inquiry, Topic
+from inquiries.selectors import inquiry_list, topic_list
+from inquiries.states import Status as InquiryStatus
 from livelihood.models import Project, Round
 from revisits.models import RevisitTask
 from revisits.selectors import revisit_list
@@ -116,6 +119,11 @@ FILL = {
     "staff/deputy/receptions/<int:pk>/": lambda w, u: [
         f"/staff/deputy/receptions/{pk}/" for pk in _receptions_for(u)],
     "staff/revisits/<int:pk>/": lambda w, u: [f"/staff/revisits/{pk}/" for pk in _revisits_for(u)],
+    "inquiries/<int:pk>/": lambda w, u: [f"/inquiries/{pk}/" for pk in Inquiry.objects.filter(
+        status=InquiryStatus.CLOSED).order_by("pk").values_list("pk", flat=True)[:1]],
+    "staff/inquiries/<int:pk>/": lambda w, u: [f"/staff/inquiries/{pk}/" for pk in _inquiries_for(u)],
+    "staff/inquiries/topics/<int:pk>/": lambda w, u: [f"/staff/inquiries/topics/{pk}/" for pk in (
+        topic_list(viewer=u) if u else Topic.objects.all()).order_by("pk").values_list("pk", flat=True)[:1]],
 }
 
 
@@ -144,6 +152,14 @@ def _revisits_for(user) -> list[int]:
     visible = revisit_list(viewer=user)
     picked = (visible.filter(status=RevisitStatus.OPEN).first(), visible.filter(status=RevisitStatus.REACHED).first())
     return [t.pk for t in picked if t is not None]
+
+
+def _inquiries_for(user) -> list[int]:
+    """One being followed up (commitments, an overdue one, the forms) and a closed one (the whole record)."""
+    visible = inquiry_list(viewer=user) if user else Inquiry.objects.all()
+    picked = (visible.filter(status=InquiryStatus.FOLLOWING_UP).first(),
+              visible.filter(status=InquiryStatus.CLOSED).first())
+    return [i.pk for i in picked if i is not None]
 
 
 def _receptions_for(user) -> list[int]:

@@ -23,6 +23,8 @@ from demands.models import CoHandling, Demand, DemandAttachment, DemandEvent, Ou
 from demands.seed import seed_sla_policy
 from demands.states import Status
 from deputies.models import DutyRecord, Reception, Station, Term
+from inquiries import services as inquiry_services
+from inquiries.models import Commitment, CommitmentUpdate, Inquiry, InquiryEvent, Question, Topic, TopicEvent
 from integrations.models import ApiToken, Integration
 from livelihood import services as ballot_services
 from livelihood.models import (
@@ -213,6 +215,45 @@ def _build(w):
                                    budget=Decimal("1200"), department=w.d1, votes=1)
     w.project = Project.objects.create(round=w.past_round, candidate=won, rank=1, title=won.title,
                                        description=won.description, budget=won.budget, department=w.d1)
+    _build_inquiries(w)
+
+
+def _build_inquiries(w):
+    """Special inquiries of township A questioning D1, with the owner deputy taking part: one planned with a question,
+    one held with a question unanswered, one followed up with an open commitment, one closed; a topic awaiting
+    moderation (its proposer's phone is for supervisors only)."""
+    u = w.users
+    w.topic = inquiry_services.topic_propose(actor=None, title="学校周边停车难", township=w.t_a,
+                                             contact_phone="13700001111")
+
+    def planned(title):
+        inquiry = inquiry_services.inquiry_plan(actor=u[m.SUP], title=title, held_on=timezone.localdate(),
+                                                township=w.t_a, departments=[w.d1], deputies=[w.odep])
+        question = inquiry_services.inquiry_ask(inquiry_id=inquiry.pk, actor=u[m.ODEP], department=w.d1,
+                                                text="垃圾清运什么时候能做到日产日清？")
+        return inquiry, question
+
+    def held(title):
+        inquiry, question = planned(title)
+        inquiry_services.inquiry_hold(inquiry_id=inquiry.pk, actor=u[m.SUP])
+        return inquiry, question
+
+    def following(title):
+        inquiry, question = held(title)
+        inquiry_services.inquiry_answer(inquiry_id=inquiry.pk, actor=u[m.H], question_id=question.pk,
+                                        answer="下月起实行日产日清。")
+        commitment = inquiry_services.inquiry_commit(inquiry_id=inquiry.pk, actor=u[m.SUP], department=w.d1,
+                                                     text="实行日产日清", due_on=timezone.localdate() + dt.timedelta(days=30))
+        inquiry_services.inquiry_follow(inquiry_id=inquiry.pk, actor=u[m.SUP])
+        return inquiry, commitment
+
+    w.i_planned, _question = planned("垃圾清运专题询问（筹备）")
+    w.i_held, w.question = held("垃圾清运专题询问（已召开）")
+    w.i_following, w.commitment = following("垃圾清运专题询问（跟踪）")
+    w.i_closed, closed_commitment = following("垃圾清运专题询问（已办结）")
+    inquiry_services.inquiry_progress(inquiry_id=w.i_closed.pk, actor=u[m.H], commitment_id=closed_commitment.pk,
+                                      note="已实行。", done=True)
+    inquiry_services.inquiry_close(inquiry_id=w.i_closed.pk, actor=u[m.SUP])
 
 
 def _sessions(w):
@@ -257,6 +298,10 @@ def fingerprint(w):
         tuple(CoHandling.objects.order_by("pk").values_list("pk", "state", "opinion")),
         Notification.objects.filter(read_at__isnull=True).count(),
         tuple(RevisitTask.objects.order_by("pk").values_list("pk", "status", "attempts")), RevisitEvent.objects.count(),
+        tuple(Topic.objects.order_by("pk").values_list("pk", "status")), TopicEvent.objects.count(),
+        tuple(Inquiry.objects.order_by("pk").values_list("pk", "status", "updated_at")), InquiryEvent.objects.count(),
+        tuple(Question.objects.order_by("pk").values_list("pk", "answer")),
+        tuple(Commitment.objects.order_by("pk").values_list("pk", "status")), CommitmentUpdate.objects.count(),
     )
 
 

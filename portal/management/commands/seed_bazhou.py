@@ -10,6 +10,7 @@ from demands.demo import generate_demands
 from demands.models import Demand
 from demands.seed import seed_categories, seed_departments, seed_sla_policy
 from deputies import demo as deputies_demo
+from inquiries import demo as inquiries_demo
 from deputies.seed import seed_deputies, seed_stations
 from grids.models import Grid, MicroGrid, Township
 from grids.seed import seed_places
@@ -55,5 +56,6 @@ class Command(BaseCommand):
                 suggestions_demo.seed_demo()
                 livelihood_demo.seed_demo()
                 revisits_demo.seed_demo()
+                inquiries_demo.seed_demo()
             self.stdout.write(f"figure ledger: {rollup.FigureLedger.objects.count()} rows")
         self.stdout.write(self.style.SUCCESS(f"seed_bazhou done in {time.monotonic() - started:.1f} s"))
