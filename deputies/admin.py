@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Deputy, DutyRecord, Reception, Station, Term
+from .models import AnnualReport, Deputy, DutyRecord, Reception, ScoreRule, Station, Term
 
 
 @admin.register(Term)
@@ -44,3 +44,20 @@ class DutyRecordAdmin(admin.ModelAdmin):
     raw_id_fields = ["deputy", "recorded_by"]
     # Entries the system wrote from a source are evidence; only hand-written ones may be edited.
     readonly_fields = ["source", "source_id"]
+
+
+@admin.register(ScoreRule)
+class ScoreRuleAdmin(admin.ModelAdmin):
+    """The 履职积分 rule: the people's congress office edits it here; it is published at /deputy-score-rule/."""
+
+    list_display = ["item", "points", "yearly_cap"]
+    list_editable = ["points", "yearly_cap"]
+
+
+@admin.register(AnnualReport)
+class AnnualReportAdmin(admin.ModelAdmin):
+    list_display = ["deputy", "year", "status", "published_at"]
+    list_filter = ["status", "year"]
+    raw_id_fields = ["deputy"]
+    # The lifecycle moves through its services (the staff pages), not through this form.
+    readonly_fields = ["status", "published_at"]

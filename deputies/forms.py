@@ -84,3 +84,23 @@ class ParticipationForm(forms.Form):
         elif cleaned["end"] - cleaned["start"] > dt.timedelta(days=366 * 6):
             self.add_error("start", _("Choose a period of at most six years."))
         return cleaned
+
+
+class ReportWriteForm(forms.Form):
+    year = forms.IntegerField(label=_("Year reported on"), min_value=2000, max_value=2100,
+                              initial=lambda: timezone.localdate().year - 1)
+    body = forms.CharField(label=_("Report"), max_length=5000, widget=forms.Textarea(attrs={"rows": 14}),
+                           help_text=_("What you did this year for your constituents, and what you will do next. "
+                                       "Residents read and rate it once published; do not name residents."))
+
+
+class ReportEditForm(forms.Form):
+    body = forms.CharField(label=_("Report"), max_length=5000, widget=forms.Textarea(attrs={"rows": 14}))
+
+
+class EmptyForm(forms.Form):
+    pass
+
+
+class ScoreYearForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)

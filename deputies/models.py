@@ -6,6 +6,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import ImmutableEvent
+
+from .states import ReportAction, ReportStatus
+
 
 class Term(models.Model):
     """A congress term (一届): the span a deputy's duty book (一任一册) covers."""
@@ -159,3 +163,89 @@ class DutyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deputy.name} · {self.get_kind_display()} · {self.title}"
+
+
+# ---------------------------------------------------------------- 履职积分 and 代表述职 (docs/figures.md, docs/lifecycles.md)
+
+
+class ScoreRule(models.Model):
+    """One line of the published 履职积分 rule: points per item, and at most `yearly_cap` points a year from it."""
+
+    class Item(models.TextChoices):
+        MEETING = "meeting", _("meeting attended")
+        INSPECTION = "inspection", _("inspection or research")
+        SUGGESTION = "suggestion", _("suggestion submitted")
+        RECEPTION = "reception", _("constituents received")
+        DEMAND = "demand", _("demand handled")
+        REPORT = "report", _("demand reported from the field")
+        REPORT_DONE = "report_done", _("field report answered")
+        ANNUAL_REPORT = "annual_report", _("yearly report published")
+
+    item = models.CharField(_("item"), max_length=20, choices=Item.choices, unique=True)
+    points = models.PositiveSmallIntegerField(_("points each"))
+    yearly_cap = models.PositiveSmallIntegerField(_("at most per year"), null=True, blank=True,
+                                                  help_text=_("Empty: no cap."))
+
+    class Meta:
+        verbose_name = _("duty score rule")
+        verbose_name_plural = _("duty score rules")
+
+    def __str__(self) -> str:
+        return f"{self.get_item_display()} · {self.points}"
+
+
+class AnnualReport(models.Model):
+    """代表述职: a deputy's yearly report to their constituents, rated by residents while it is published."""
+
+    Status = ReportStatus
+
+    deputy = models.ForeignKey(Deputy, verbose_name=_("deputy"), on_delete=models.PROTECT,
+                               related_name="annual_reports")
+    year = models.PositiveSmallIntegerField(_("year"))
+    body = models.TextField(_("report"), max_length=5000)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-year", "deputy__code"]
+        verbose_name = _("yearly report")
+        verbose_name_plural = _("yearly reports")
+        constraints = [models.UniqueConstraint(fields=["deputy", "year"], name="annual_report_once_a_year")]
+
+    def __str__(self) -> str:
+        return f"{self.deputy.name} · {self.year}"
+
+
+class AnnualReportEvent(ImmutableEvent):
+    """One step in a yearly report's history; a resident's rating writes none (no time beside a rater)."""
+
+    report = models.ForeignKey(AnnualReport, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=20, choices=ReportAction.choices)
+
+    class Meta(ImmutableEvent.Meta):
+        verbose_name = _("yearly report event")
+
+
+class ReportRating(models.Model):
+    """A resident's rating of a published report. `voter` is a digest of address and browser cookie: one each."""
+
+    class Verdict(models.TextChoices):
+        SATISFIED = "satisfied", _("satisfied")
+        BASIC = "basic", _("basically satisfied")
+        DISSATISFIED = "dissatisfied", _("dissatisfied")
+
+    report = models.ForeignKey(AnnualReport, verbose_name=_("yearly report"), on_delete=models.CASCADE,
+                               related_name="ratings")
+    verdict = models.CharField(_("rating"), max_length=12, choices=Verdict.choices)
+    # Shown to the deputy and supervisors only: a resident may write a name or a phone into it.
+    comment = models.CharField(_("comment"), max_length=300, blank=True)
+    voter = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("report rating")
+        verbose_name_plural = _("report ratings")
+        constraints = [models.UniqueConstraint(fields=["report", "voter"], name="report_rating_once_per_voter")]

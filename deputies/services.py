@@ -5,16 +5,19 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from demands import selectors as demand_selectors
 from demands import services as demand_services
 from demands.models import Channel, Demand, Outcome
 from demands.permissions import can_view
 from demands.states import Status
-from core.errors import InvalidInput, NotFound, NotPermitted
+from core.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
+from core.workflow import Lifecycle
 
 from . import permissions
-from .models import Deputy, DutyRecord, Reception, Station
+from .models import AnnualReport, AnnualReportEvent, Deputy, DutyRecord, Reception, ReportRating, Station
+from .states import REPORT_TRANSITIONS, ReportAction, ReportStatus
 
 
 def duty_record_add(
@@ -150,3 +153,97 @@ def reception_add_demand(*, reception_id, actor, type: str, content: str, contac
     )
     reception.demands.add(demand)
     return demand
+
+
+# ---------------------------------------------------------------- yearly reports (代表述职)
+
+REPORT_MIN_LENGTH, REPORT_MAX_LENGTH = 50, 5000
+COMMENT_MAX_LENGTH = 300
+
+REPORTS = Lifecycle(
+    model=AnnualReport,
+    transitions=REPORT_TRANSITIONS,
+    can=permissions.REPORT_CAN,
+    can_view=permissions.can_view_report,
+    refused=gettext_lazy("“%(action)s” is not possible while the yearly report is “%(status)s”."),
+    missing=gettext_lazy("No such yearly report."),
+    forbidden={ReportAction.RATE: gettext_lazy("Residents rate the yearly reports; staff accounts do not.")},
+    status_label=lambda status: ReportStatus(status).label,
+    action_label=lambda action: ReportAction(action).label,
+    event_model=AnnualReportEvent,
+    event_owner=lambda report: {"report": report},
+)
+
+
+def _report_body(body) -> str:
+    body = (body or "").strip() if isinstance(body, str) else ""
+    if "\x00" in body:
+        raise InvalidInput(field_errors={"body": [_("The text contains a character that cannot be stored.")]})
+    if len(body) < REPORT_MIN_LENGTH:
+        raise InvalidInput(field_errors={"body": [
+            _("Write at least %(n)s characters: what you did this year and what you will do next.")
+            % {"n": REPORT_MIN_LENGTH}]})
+    if len(body) > REPORT_MAX_LENGTH:
+        raise InvalidInput(field_errors={"body": [_("At most %(n)s characters.") % {"n": REPORT_MAX_LENGTH}]})
+    return body
+
+
+@transaction.atomic
+def report_write(*, actor, year: int, body: str) -> AnnualReport:
+    """A deputy starts their report on a year (this year or an earlier one), as a draft only they and supervisors see."""
+    if not permissions.is_deputy(actor):
+        raise NotPermitted(_("Deputies write their own yearly reports."))
+    if not isinstance(year, int) or not 2000 <= year <= timezone.localdate().year:
+        raise InvalidInput(field_errors={"year": [_("Choose this year or an earlier one.")]})
+    body = _report_body(body)
+    deputy = Deputy.objects.select_for_update().get(pk=actor.deputy_id)
+    if AnnualReport.objects.filter(deputy=deputy, year=year).exists():
+        raise TransitionNotAllowed(_("You already have a yearly report on %(year)s.") % {"year": year})
+    report = AnnualReport.objects.create(deputy=deputy, year=year, body=body)
+    REPORTS.record(report, actor=actor, action=ReportAction.WRITE, from_status="")
+    return report
+
+
+@transaction.atomic
+def report_edit(*, report_id, actor, body: str) -> AnnualReport:
+    report = REPORTS.begin(report_id, actor, ReportAction.EDIT)
+    REPORTS.apply(report, actor=actor, action=ReportAction.EDIT, changes={"body": _report_body(body)})
+    return report
+
+
+@transaction.atomic
+def report_publish(*, report_id, actor) -> AnnualReport:
+    report = REPORTS.begin(report_id, actor, ReportAction.PUBLISH)
+    REPORTS.apply(report, actor=actor, action=ReportAction.PUBLISH, changes={"published_at": timezone.now()})
+    return report
+
+
+@transaction.atomic
+def report_close(*, report_id, actor) -> AnnualReport:
+    report = REPORTS.begin(report_id, actor, ReportAction.CLOSE)
+    REPORTS.apply(report, actor=actor, action=ReportAction.CLOSE)
+    return report
+
+
+@transaction.atomic
+def report_rate(*, report_id, actor, voter: str, verdict: str, comment: str = "") -> ReportRating:
+    """A resident's rating, once per voter (a digest of address and browser cookie, made by the page). It writes no
+    event: no time and no address stand beside a rating in any history."""
+    report = REPORTS.begin(report_id, actor, ReportAction.RATE)
+    errors = {}
+    if verdict not in ReportRating.Verdict.values:
+        errors["verdict"] = [_("Choose how satisfied you are with the report.")]
+    comment = (comment or "").strip() if isinstance(comment, str) else ""
+    if "\x00" in comment:
+        errors["comment"] = [_("The text contains a character that cannot be stored.")]
+    elif len(comment) > COMMENT_MAX_LENGTH:
+        errors["comment"] = [_("At most %(n)s characters.") % {"n": COMMENT_MAX_LENGTH}]
+    if not voter:
+        errors["verdict"] = [_("Your browser must accept cookies to rate.")]
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    try:
+        with transaction.atomic():
+            return ReportRating.objects.create(report=report, verdict=verdict, comment=comment, voter=voter[:64])
+    except IntegrityError:
+        raise TransitionNotAllowed(_("You have already rated this report. Thank you.")) from None
