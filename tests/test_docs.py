@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from demands.states import TRANSITIONS as DEMAND_TRANSITIONS
+from deputies.states import REPORT_TRANSITIONS
 from livelihood.states import PROPOSAL_TRANSITIONS, ROUND_ALLOWS
 from revisits.states import TRANSITIONS as REVISIT_TRANSITIONS
 from suggestions.states import TRANSITIONS as SUGGESTION_TRANSITIONS
@@ -127,7 +128,8 @@ def as_strings(table: dict) -> dict:
     ("call-back-actions", REVISIT_TRANSITIONS),
     ("suggestion-actions", SUGGESTION_TRANSITIONS),
     ("proposals", PROPOSAL_TRANSITIONS),
-], ids=["demands", "call-backs", "suggestions", "proposals"])
+    ("yearly-reports", REPORT_TRANSITIONS),
+], ids=["demands", "call-backs", "suggestions", "proposals", "yearly-reports"])
 def test_lifecycle_table_in_the_docs_matches_the_code(anchor, table):
     assert documented_transitions(anchor) == as_strings(table)
 
