@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from .models import AnnualReport, Deputy, DutyRecord, Reception, ScoreRule, Station, Term
+from .models import (AnnualReport, ContactLink, Deputy, DeputyGroup, DutyRecord, GroupActivity, Reception, ScoreRule,
+                     Station, Term)
 
 
 @admin.register(Term)
@@ -10,7 +11,7 @@ class TermAdmin(admin.ModelAdmin):
 
 @admin.register(Deputy)
 class DeputyAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "level", "township", "constituency", "is_active"]
+    list_display = ["code", "name", "level", "township", "constituency", "is_standing_member", "is_active"]
     list_filter = ["level", "township", "is_active"]
     search_fields = ["code", "name", "constituency"]
     autocomplete_fields = ["grids"]
@@ -61,3 +62,33 @@ class AnnualReportAdmin(admin.ModelAdmin):
     raw_id_fields = ["deputy"]
     # The lifecycle moves through its services (the staff pages), not through this form.
     readonly_fields = ["status", "published_at"]
+
+
+@admin.register(ContactLink)
+class ContactLinkAdmin(admin.ModelAdmin):
+    """两个联系: which standing-committee member keeps in touch with which grassroots deputy."""
+
+    list_display = ["member", "deputy", "since"]
+    autocomplete_fields = ["member", "deputy"]
+
+
+@admin.register(DeputyGroup)
+class DeputyGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "township", "sector", "leader", "is_active"]
+    list_filter = ["kind", "township", "is_active"]
+    search_fields = ["name"]
+    autocomplete_fields = ["members", "leader"]
+
+
+@admin.register(GroupActivity)
+class GroupActivityAdmin(admin.ModelAdmin):
+    """Logged on the group's page, where members present get their duty records; here only read."""
+
+    list_display = ["group", "held_on", "kind", "title"]
+    list_filter = ["kind", "group"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -48,6 +48,8 @@ class Deputy(models.Model):
     grids = models.ManyToManyField("grids.Grid", verbose_name=_("embedded in grids"), blank=True,
                                    related_name="deputies")
     is_active = models.BooleanField(_("active"), default=True)
+    # 两个联系: members of the standing committee each keep in touch with some grassroots deputies (ContactLink).
+    is_standing_member = models.BooleanField(_("member of the standing committee"), default=False)
 
     class Meta:
         ordering = ["township__sort", "code"]
@@ -249,3 +251,97 @@ class ReportRating(models.Model):
         verbose_name = _("report rating")
         verbose_name_plural = _("report ratings")
         constraints = [models.UniqueConstraint(fields=["report", "voter"], name="report_rating_once_per_voter")]
+
+
+# ---------------------------------------------------------------- 两个联系, 代表小组, 联系群众
+
+
+class ContactLink(models.Model):
+    """常委会组成人员联系代表: a standing-committee member keeps in touch with a grassroots deputy."""
+
+    member = models.ForeignKey(Deputy, verbose_name=_("standing-committee member"), on_delete=models.CASCADE,
+                               related_name="linked_deputies", limit_choices_to={"is_standing_member": True})
+    deputy = models.ForeignKey(Deputy, verbose_name=_("grassroots deputy"), on_delete=models.CASCADE,
+                               related_name="linked_members")
+    since = models.DateField(_("since"), default=timezone.localdate)
+
+    class Meta:
+        ordering = ["member__code", "deputy__code"]
+        verbose_name = _("contact link")
+        verbose_name_plural = _("contact links")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "deputy"], name="contact_link_once"),
+            models.CheckConstraint(condition=~Q(member=models.F("deputy")), name="contact_link_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member.name} → {self.deputy.name}"
+
+
+class DeputyGroup(models.Model):
+    """代表小组 (the deputies of a township) or 行业代表小组 (of a sector), with its own activities."""
+
+    class Kind(models.TextChoices):
+        TOWNSHIP = "township", _("township deputies' group")
+        SECTOR = "sector", _("sector deputies' group")
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    township = models.ForeignKey("grids.Township", verbose_name=_("township"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="deputy_groups")
+    sector = models.CharField(_("sector"), max_length=40, blank=True)
+    leader = models.ForeignKey(Deputy, verbose_name=_("group leader"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    members = models.ManyToManyField(Deputy, verbose_name=_("members"), related_name="deputy_groups")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("deputies' group")
+        verbose_name_plural = _("deputies' groups")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupActivity(models.Model):
+    """An activity of a deputies' group; each member present gets a duty record of the matching kind, once."""
+
+    class Kind(models.TextChoices):
+        MEETING = "meeting", _("group meeting or study")
+        INSPECTION = "inspection", _("inspection or research")
+        RECEPTION = "reception", _("constituents received")
+
+    group = models.ForeignKey(DeputyGroup, verbose_name=_("group"), on_delete=models.PROTECT,
+                              related_name="activities")
+    held_on = models.DateField(_("held on"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    participants = models.ManyToManyField(Deputy, verbose_name=_("members present"), related_name="group_activities")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+        verbose_name = _("group activity")
+        verbose_name_plural = _("group activities")
+
+    def __str__(self) -> str:
+        return f"{self.group} · {self.held_on} · {self.title}"
+
+
+class ConstituentContact(models.Model):
+    """联系群众: how many households of a grid a deputy keeps in fixed contact with. A count, never names."""
+
+    deputy = models.ForeignKey(Deputy, verbose_name=_("deputy"), on_delete=models.CASCADE,
+                               related_name="constituent_contacts")
+    grid = models.ForeignKey("grids.Grid", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="+")
+    households = models.PositiveSmallIntegerField(_("households in fixed contact"))
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["deputy__code", "grid__code"]
+        verbose_name = _("constituent contact")
+        verbose_name_plural = _("constituent contacts")
+        constraints = [models.UniqueConstraint(fields=["deputy", "grid"], name="constituent_contact_per_grid")]

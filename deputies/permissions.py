@@ -66,3 +66,26 @@ REPORT_CAN = {
 
 def can_read_scores(user) -> bool:
     return is_supervisor(user)
+
+
+# ---------------------------------------------------------------- groups and constituent contacts
+
+
+def can_view_group(user, group) -> bool:
+    """A group is its members' and the supervisors' of its township (a sector group: the district's)."""
+    if is_deputy(user):
+        return group.members.filter(pk=user.deputy_id).exists()
+    if is_supervisor(user):
+        return user.is_superuser or user.township_id is None or user.township_id == group.township_id
+    return False
+
+
+def can_record_group_activity(user, group) -> bool:
+    """The group's leader, or a supervisor who sees the group."""
+    if is_deputy(user):
+        return group.leader_id == user.deputy_id
+    return is_supervisor(user) and can_view_group(user, group)
+
+
+def can_set_contacts(user) -> bool:
+    return is_deputy(user)

@@ -200,7 +200,10 @@ def deputy_profile(deputy) -> dict:
                                       timezone.localdate()).get(deputy.pk, selectors.FieldReports())
     return {"duty_kinds": kinds, "duty_years": by_year, "field_reports": reports, "score_year": year,
             "score": selectors.duty_scores([deputy.pk], year)[deputy.pk],
-            "annual_reports": selectors.public_reports(deputy)}
+            "annual_reports": selectors.public_reports(deputy),
+            "deputy_groups": selectors.group_activities_by_year(deputy),
+            "households": selectors.households_in_contact(deputy),
+            **selectors.links_of(deputy)}
 
 
 RATER_COOKIE = "rater"

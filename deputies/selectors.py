@@ -3,7 +3,8 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from demands.models import Channel, Demand
@@ -13,7 +14,8 @@ from core.errors import NotFound
 from core.rates import Rate
 
 from . import permissions
-from .models import AnnualReport, Deputy, DutyRecord, Reception, ReportRating, ScoreRule, Station, Term
+from .models import (AnnualReport, ConstituentContact, ContactLink, Deputy, DeputyGroup, DutyRecord, GroupActivity,
+                     Reception, ReportRating, ScoreRule, Station, Term)
 from .states import ReportStatus
 
 
@@ -301,3 +303,73 @@ def reports_visible_to(user) -> QuerySet:
     if permissions.is_supervisor(user):
         return qs if user.is_superuser or user.township_id is None else qs.filter(deputy__township_id=user.township_id)
     return qs.none()
+
+
+# ---------------------------------------------------------------- groups, 两个联系, 联系群众
+
+
+def groups_visible_to(user) -> QuerySet:
+    qs = DeputyGroup.objects.filter(is_active=True).select_related("township", "leader")
+    if permissions.is_deputy(user):
+        return qs.filter(members=user.deputy_id)
+    if permissions.is_supervisor(user):
+        return qs if user.is_superuser or user.township_id is None else qs.filter(township_id=user.township_id)
+    return qs.none()
+
+
+def group_get_for(*, viewer, pk) -> DeputyGroup:
+    group = groups_visible_to(viewer).filter(pk=pk).first() if valid_pk(pk) else None
+    if group is None:
+        raise NotFound()
+    return group
+
+
+def links_of(deputy: Deputy) -> dict:
+    """两个联系 seen from one deputy: the members who keep in touch with them, and those they keep in touch with."""
+    return {"linked_members": [link.member for link in ContactLink.objects.filter(deputy=deputy, member__is_active=True)
+                               .select_related("member")],
+            "linked_deputies": [link.deputy for link in ContactLink.objects.filter(member=deputy, deputy__is_active=True)
+                                .select_related("deputy")]}
+
+
+def households_in_contact(deputy: Deputy) -> int:
+    return deputy.constituent_contacts.aggregate(n=Sum("households"))["n"] or 0
+
+
+@dataclass
+class ContactCoverage:
+    """联系群众覆盖率 = active deputies with at least `minimum` households in fixed contact / active deputies."""
+
+    minimum: int
+    deputies: int
+    covered: int
+    households: int
+
+    @property
+    def rate(self) -> Rate:
+        return Rate(self.covered, self.deputies)
+
+
+def contact_coverage(*, viewer, minimum: int | None = None) -> tuple[ContactCoverage, list]:
+    """The coverage in the viewer's scope, and each active deputy with their households in fixed contact."""
+    minimum = settings.DEPUTY_FIXED_CONTACTS_MIN if minimum is None else minimum
+    deputies = Deputy.objects.filter(is_active=True).select_related("township")
+    if not viewer.is_superuser and viewer.township_id is not None:
+        deputies = deputies.filter(township_id=viewer.township_id)
+    rows = list(deputies.annotate(households=Sum("constituent_contacts__households")).order_by("township__sort", "code"))
+    for d in rows:
+        d.households = d.households or 0
+    coverage = ContactCoverage(minimum, len(rows), sum(1 for d in rows if d.households >= minimum),
+                               sum(d.households for d in rows))
+    return coverage, rows
+
+
+def group_activities_by_year(deputy: Deputy) -> list:
+    """[(group, {year: activities})] of the deputy's active groups: counts only, for the public profile."""
+    groups = list(deputy.deputy_groups.filter(is_active=True).order_by("kind", "name"))
+    rows = (GroupActivity.objects.filter(group__in=groups).order_by().values("group_id", "held_on__year")
+            .annotate(n=Count("id")))
+    counts: dict[int, dict] = {}
+    for r in rows:
+        counts.setdefault(r["group_id"], {})[r["held_on__year"]] = r["n"]
+    return [(g, sorted(counts.get(g.pk, {}).items(), reverse=True)) for g in groups]

@@ -16,7 +16,8 @@ from core.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllow
 from core.workflow import Lifecycle
 
 from . import permissions
-from .models import AnnualReport, AnnualReportEvent, Deputy, DutyRecord, Reception, ReportRating, Station
+from .models import (AnnualReport, AnnualReportEvent, ConstituentContact, Deputy, DeputyGroup, DutyRecord, GroupActivity,
+                     Reception, ReportRating, Station)
 from .states import REPORT_TRANSITIONS, ReportAction, ReportStatus
 
 
@@ -247,3 +248,67 @@ def report_rate(*, report_id, actor, voter: str, verdict: str, comment: str = ""
             return ReportRating.objects.create(report=report, verdict=verdict, comment=comment, voter=voter[:64])
     except IntegrityError:
         raise TransitionNotAllowed(_("You have already rated this report. Thank you.")) from None
+
+
+# ---------------------------------------------------------------- deputies' groups (代表小组) and 联系群众
+
+MAX_HOUSEHOLDS = 2000
+
+
+@transaction.atomic
+def group_activity_record(*, actor, group_id, held_on: dt.date | None, kind: str, title: str,
+                          participants) -> GroupActivity:
+    """Log a group's activity; every member present gets a duty record of the same kind, written once."""
+    group = DeputyGroup.objects.select_for_update().filter(pk=group_id, is_active=True).first()
+    if group is None or not permissions.can_view_group(actor, group):
+        raise NotFound(_("No such deputies' group."))
+    if not permissions.can_record_group_activity(actor, group):
+        raise NotPermitted(_("The group's leader or the people's congress office records its activities."))
+    errors = {}
+    if held_on is None or held_on > timezone.localdate():
+        errors["held_on"] = [_("An activity cannot be logged before it takes place.")]
+    if kind not in GroupActivity.Kind.values:
+        errors["kind"] = [_("Choose a kind of activity.")]
+    title = (title or "").strip() if isinstance(title, str) else ""
+    if not title or "\x00" in title or len(title) > 200:
+        errors["title"] = [_("Give the activity a title of at most 200 characters.")]
+    members = set(group.members.values_list("pk", flat=True))
+    chosen = list(participants or [])
+    if not chosen:
+        errors["participants"] = [_("Choose the members who took part.")]
+    elif any(d.pk not in members for d in chosen):
+        errors["participants"] = [_("Only members of this group can be recorded as present.")]
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    activity = GroupActivity.objects.create(group=group, held_on=held_on, kind=kind, title=title, recorded_by=actor)
+    activity.participants.set(chosen)
+    for deputy in chosen:
+        duty_record_add(deputy=deputy, kind=kind, occurred_on=held_on,
+                        title=_("%(group)s: %(title)s") % {"group": group.name, "title": title},
+                        source="group_activity", source_id=activity.pk, recorded_by=actor)
+    return activity
+
+
+@transaction.atomic
+def contacts_set(*, actor, households: dict) -> list[ConstituentContact]:
+    """A deputy states how many households of each of their grids they keep in fixed contact with (0 removes)."""
+    if not permissions.can_set_contacts(actor):
+        raise NotPermitted()
+    deputy = Deputy.objects.select_for_update().get(pk=actor.deputy_id)
+    grids = {g.pk: g for g in deputy.grids.all()}
+    errors = {}
+    for grid_id, n in households.items():
+        if grid_id not in grids:
+            raise NotFound()
+        if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= MAX_HOUSEHOLDS:
+            errors[f"grid_{grid_id}"] = [_("Enter a number of households from 0 to %(n)s.") % {"n": MAX_HOUSEHOLDS}]
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    now = timezone.now()
+    for grid_id, n in households.items():
+        if n == 0:
+            ConstituentContact.objects.filter(deputy=deputy, grid_id=grid_id).delete()
+        else:
+            ConstituentContact.objects.update_or_create(deputy=deputy, grid_id=grid_id,
+                                                        defaults={"households": n, "updated_at": now})
+    return list(deputy.constituent_contacts.select_related("grid"))

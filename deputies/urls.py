@@ -18,4 +18,7 @@ urlpatterns = [
     path("reports/<int:pk>/publish/", views.report_publish, name="report_publish"),
     path("reports/<int:pk>/close/", views.report_close, name="report_close"),
     path("scores/", views.scores, name="scores"),
+    path("groups/", views.groups, name="groups"),
+    path("groups/<int:pk>/", views.group_detail, name="group"),
+    path("contacts/", views.contacts, name="contacts"),
 ]

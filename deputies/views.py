@@ -1,5 +1,6 @@
 """The deputy's phone workbench, receptions and duty archive (staff pages). Thin: forms in, services called."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,8 +17,9 @@ from core.errors import ApplicationError, NotFound
 from core.pages import submit_form
 
 from . import hooks, permissions, selectors, services
-from .forms import (AnswerForm, DutyRecordForm, EmptyForm, ForwardForm, ParticipationForm, ReceptionDemandForm,
-                    ReceptionForm, ReportEditForm, ReportWriteForm, ScoreYearForm)
+from .forms import (AnswerForm, ContactsForm, DutyRecordForm, EmptyForm, ForwardForm, GroupActivityForm,
+                    ParticipationForm, ReceptionDemandForm, ReceptionForm, ReportEditForm, ReportWriteForm,
+                    ScoreYearForm)
 from .models import DutyRecord, Term
 from .services import REPORTS
 from .schedule import next_reception_dates
@@ -309,3 +311,61 @@ def scores(request):
     return render(request, "deputies/scores.html", {"form": form, "year": year, "rows": rows,
                                                     "rule": selectors.score_rule()},
                   status=200 if form.is_valid() else 400)
+
+
+# ---------------------------------------------------------------- deputies' groups and 联系群众
+
+
+@login_required
+def groups(request):
+    if not (permissions.is_deputy(request.user) or permissions.is_supervisor(request.user)):
+        raise Http404
+    rows = selectors.groups_visible_to(request.user).prefetch_related("members")
+    return render(request, "deputies/groups.html", {"rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_detail(request, pk):
+    try:
+        group = selectors.group_get_for(viewer=request.user, pk=pk)
+    except NotFound:
+        raise Http404 from None
+    can_record = permissions.can_record_group_activity(request.user, group)
+    form = GroupActivityForm(request.POST if request.method == "POST" else None, group=group)
+    status = 200
+    if request.method == "POST":
+        outcome = submit_form(form, lambda c: services.group_activity_record(
+            actor=request.user, group_id=group.pk, held_on=c["held_on"], kind=c["kind"], title=c["title"],
+            participants=c["participants"]))
+        if outcome.ok:
+            messages.success(request, _("The activity was logged; members present have it in their archive."))
+            return redirect("deputies:group", pk=group.pk)
+        status = outcome.status
+    activities = Paginator(group.activities.prefetch_related("participants"), 30).get_page(request.GET.get("page"))
+    return render(request, "deputies/group.html", {
+        "group": group, "members": group.members.order_by("code"), "page": activities,
+        "form": form if can_record else None}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contacts(request):
+    """A deputy's households in fixed contact per grid; a supervisor's coverage figure and table."""
+    if permissions.is_supervisor(request.user):
+        coverage, rows = selectors.contact_coverage(viewer=request.user)
+        if request.method == "POST":
+            raise Http404
+        return render(request, "deputies/contacts_coverage.html", {"coverage": coverage, "rows": rows})
+    deputy = _deputy_or_404(request)
+    form = ContactsForm(request.POST if request.method == "POST" else None, deputy=deputy)
+    status = 200
+    if request.method == "POST":
+        outcome = submit_form(form, lambda c: services.contacts_set(actor=request.user, households=form.households()))
+        if outcome.ok:
+            messages.success(request, _("Your fixed contacts were saved."))
+            return redirect("deputies:contacts")
+        status = outcome.status
+    return render(request, "deputies/contacts.html", {
+        "form": form, "total": selectors.households_in_contact(deputy),
+        "minimum": settings.DEPUTY_FIXED_CONTACTS_MIN}, status=status)

@@ -389,6 +389,15 @@ ROWS = [
     row("staff/deputy/reports/<int:pk>/close/",
         post(lambda w: f"/staff/deputy/reports/{w.report_published.pk}/close/", {SUP}, page_scoped({ODEP}))),
     row("staff/deputy/scores/", get(lambda w: "/staff/deputy/scores/", {SUP})),
+    # 代表小组: members and the office see a group; its leader and the office log its activities.
+    row("staff/deputy/groups/", get(lambda w: "/staff/deputy/groups/", DEPUTIES | {SUP})),
+    row("staff/deputy/groups/<int:pk>/",
+        get(lambda w: f"/staff/deputy/groups/{w.group.pk}/", {ODEP, SUP}),
+        post(lambda w: f"/staff/deputy/groups/{w.group.pk}/", {ODEP, SUP}, data=lambda w: {
+            "held_on": "2025-06-18", "kind": "meeting", "title": "学习新修订的代表法", "participants": [w.odep.pk]})),
+    # 联系群众: a deputy states their own counts; the office reads the coverage.
+    row("staff/deputy/contacts/", get(lambda w: "/staff/deputy/contacts/", DEPUTIES | {SUP}),
+        post(lambda w: "/staff/deputy/contacts/", DEPUTIES, data=lambda w: {f"grid_{w.grid_a1.pk}": 12})),
     # ---------------------------------------------------------------- suggestions
     row("staff/suggestions/", get(lambda w: "/staff/suggestions/", LOGGED_IN, reveals=(
         (lambda w: w.s_assigned.title, SEES_ASSIGNED), (lambda w: w.s_draft.title, {ODEP})))),

@@ -272,3 +272,93 @@ def test_the_public_rating_form_is_throttled(deputy, settings):
     statuses = [rate(Client(), report).status_code for _n in range(3)]  # a new browser each time, one address
     assert statuses == [302, 302, 429]
     assert ReportRating.objects.count() == 2
+
+
+# ---------------------------------------------------------------- 两个联系, 代表小组, 联系群众
+
+
+def make_group(world, *members, leader=None):
+    from deputies.models import DeputyGroup
+
+    group = DeputyGroup.objects.create(name="东城街道代表小组", kind="township", township=world.township,
+                                       leader=leader)
+    group.members.set(members)
+    return group
+
+
+def test_a_group_activity_counts_once_in_the_archive_of_each_member_present(deputy, supervisor, world):
+    from .factories import DeputyFactory
+    absent = DeputyFactory(township=world.township)
+    group = make_group(world, world.deputy_record, absent, leader=world.deputy_record)
+    page = signed_in(deputy)
+    response = page.post(reverse("deputies:group", args=[group.pk]), {
+        "held_on": "2025-06-18", "kind": "inspection", "title": "视察莲花社区老旧小区改造",
+        "participants": [world.deputy_record.pk]})
+    assert response.status_code == 302
+    activity = group.activities.get()
+    records = DutyRecord.objects.filter(source="group_activity", source_id=activity.pk)
+    assert [(r.deputy_id, r.kind) for r in records] == [(world.deputy_record.pk, "inspection")]
+    services.duty_record_add(deputy=world.deputy_record, kind="inspection", title="重放", source="group_activity",
+                             source_id=activity.pk)
+    assert DutyRecord.objects.filter(source="group_activity").count() == 1  # written once
+    profile = Client().get(f"/d/{world.deputy_record.code}/").content.decode()
+    assert "东城街道代表小组" in profile and "2025 年 1 次活动" in profile
+
+
+def test_only_the_leader_or_a_supervisor_logs_a_group_activity_and_outsiders_see_nothing(deputy, supervisor, world):
+    from accounts.models import Role
+
+    from .factories import DeputyFactory, UserFactory
+    member = UserFactory(username="member_deputy", role=Role.DEPUTY, deputy=DeputyFactory(township=world.township))
+    outsider = UserFactory(username="outsider_deputy", role=Role.DEPUTY, deputy=DeputyFactory(township=world.township))
+    group = make_group(world, world.deputy_record, member.deputy, leader=world.deputy_record)
+    data = {"held_on": "2025-06-18", "kind": "meeting", "title": "学习代表法", "participants": [member.deputy.pk]}
+    assert signed_in(member).post(reverse("deputies:group", args=[group.pk]), data).status_code == 403
+    assert signed_in(outsider).get(reverse("deputies:group", args=[group.pk])).status_code == 404
+    assert signed_in(supervisor).post(reverse("deputies:group", args=[group.pk]), data).status_code == 302
+    bad = signed_in(deputy).post(reverse("deputies:group", args=[group.pk]), {**data, "title": "学习\x00"})
+    assert bad.status_code == 400
+    assert group.activities.count() == 1
+
+
+def test_contact_links_show_on_both_profiles(world):
+    from deputies.models import ContactLink
+
+    from .factories import DeputyFactory
+    member = DeputyFactory(township=world.township, name="王常委", is_standing_member=True)
+    ContactLink.objects.create(member=member, deputy=world.deputy_record)
+    assert "王常委" in Client().get(f"/d/{world.deputy_record.code}/").content.decode()
+    assert world.deputy_record.name in Client().get(f"/d/{member.code}/").content.decode()
+
+
+def test_contact_coverage_on_a_hand_computed_fixture(deputy, supervisor, world, settings):
+    from deputies.models import ConstituentContact, Deputy
+
+    from .factories import DeputyFactory
+    settings.DEPUTY_FIXED_CONTACTS_MIN = 10
+    world.deputy_record.grids.set([world.grid, world.sibling_grid])
+    page = signed_in(deputy)
+    response = page.post(reverse("deputies:contacts"), {f"grid_{world.grid.pk}": 6,
+                                                        f"grid_{world.sibling_grid.pk}": 4})
+    assert response.status_code == 302
+    short = DeputyFactory(township=world.township)
+    ConstituentContact.objects.create(deputy=short, grid=world.grid, households=9)
+    DeputyFactory(township=world.township, is_active=False)
+    active = Deputy.objects.filter(is_active=True).count()  # the world's deputies, short one, none inactive
+
+    coverage, _rows = selectors.contact_coverage(viewer=supervisor)
+
+    assert (coverage.covered, coverage.deputies, coverage.households) == (1, active, 19)
+    html = signed_in(supervisor).get(reverse("deputies:contacts")).content.decode()
+    assert f"1 / {active}" in html
+    assert "联系群众" in Client().get(f"/d/{world.deputy_record.code}/").content.decode()
+
+
+def test_contacts_refuse_bad_numbers_and_other_grids(deputy, world):
+    world.deputy_record.grids.set([world.grid])
+    page = signed_in(deputy)
+    response = page.post(reverse("deputies:contacts"), {f"grid_{world.grid.pk}": 5000})
+    assert response.status_code == 400 and "2000" in response.content.decode()
+    with pytest.raises(NotFound):
+        services.contacts_set(actor=deputy, households={world.other_grid.pk: 3})
+    assert not world.deputy_record.constituent_contacts.exists()

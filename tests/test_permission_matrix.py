@@ -23,7 +23,8 @@ from demands.models import CoHandling, Demand, DemandAttachment, DemandEvent, Ou
 from demands.seed import seed_sla_policy
 from demands.states import Status
 from deputies import services as deputy_services
-from deputies.models import AnnualReport, DutyRecord, Reception, ReportRating, ScoreRule, Station, Term
+from deputies.models import (AnnualReport, ConstituentContact, DeputyGroup, DutyRecord, GroupActivity, Reception,
+                             ReportRating, ScoreRule, Station, Term)
 from integrations.models import ApiToken, Integration
 from livelihood import services as ballot_services
 from livelihood.models import (
@@ -183,6 +184,10 @@ def _build(w):
     w.report_published = deputy_services.report_write(actor=u[m.ODEP], year=today.year - 1, body=body)
     deputy_services.report_publish(report_id=w.report_published.pk, actor=u[m.ODEP])
     w.report_draft = deputy_services.report_write(actor=u[m.ODEP], year=today.year - 2, body=body)
+    # A township deputies' group led by the owner deputy (the other deputy is not a member).
+    w.group = DeputyGroup.objects.create(name="东城街道代表小组", kind=DeputyGroup.Kind.TOWNSHIP, township=w.t_a,
+                                         leader=w.odep)
+    w.group.members.add(w.odep)
 
     # Suggestions led by the owner deputy: a draft citing their demand, one assigned to D1, one replied (class B).
     def draft(title):
@@ -260,6 +265,7 @@ def fingerprint(w):
         DutyRecord.objects.count(), Reception.objects.count(),
         tuple(AnnualReport.objects.order_by("pk").values_list("pk", "status", "body")), ReportRating.objects.count(),
         tuple(ScoreRule.objects.order_by("pk").values_list("pk", "points", "yearly_cap")),
+        GroupActivity.objects.count(), tuple(ConstituentContact.objects.order_by("pk").values_list("pk", "households")),
         tuple(CoHandling.objects.order_by("pk").values_list("pk", "state", "opinion")),
         Notification.objects.filter(read_at__isnull=True).count(),
         tuple(RevisitTask.objects.order_by("pk").values_list("pk", "status", "attempts")), RevisitEvent.objects.count(),
