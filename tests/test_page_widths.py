@@ -38,7 +38,8 @@ from demands.models import Category, CoHandling, Demand, Urgency
 from demands.selectors import demand_list
 from demands.states import Status
 from deputies.models import Station
-from deputies.selectors import receptions_visible_to
+from deputies.models import AnnualReport
+from deputies.selectors import groups_visible_to, receptions_visible_to, reports_visible_to
 from livelihood.models import Project, Round
 from revisits.models import RevisitTask
 from revisits.selectors import revisit_list
@@ -116,6 +117,13 @@ FILL = {
     "staff/deputy/receptions/<int:pk>/": lambda w, u: [
         f"/staff/deputy/receptions/{pk}/" for pk in _receptions_for(u)],
     "staff/revisits/<int:pk>/": lambda w, u: [f"/staff/revisits/{pk}/" for pk in _revisits_for(u)],
+    "d/<code:code>/report/<year:year>/": lambda w, u: [
+        f"/d/{r.deputy.code}/report/{r.year}/" for r in AnnualReport.objects.exclude(status="draft")
+        .select_related("deputy").order_by("-pk")[:1]],
+    "staff/deputy/reports/<int:pk>/": lambda w, u: [
+        f"/staff/deputy/reports/{pk}/" for pk in (reports_visible_to(u).values_list("pk", flat=True)[:1] if u else [])],
+    "staff/deputy/groups/<int:pk>/": lambda w, u: [
+        f"/staff/deputy/groups/{pk}/" for pk in (groups_visible_to(u).values_list("pk", flat=True)[:1] if u else [])],
 }
 
 
