@@ -185,7 +185,8 @@ def test_a_report_is_written_published_rated_and_closed(deputy, supervisor, worl
     assert report.status == ReportStatus.CLOSED
     assert [e.action for e in report.events.all()] == ["write", "publish", "close"]
     closed = rate(Client(), report)
-    assert closed.status_code == 409 and ReportRating.objects.count() == 1
+    assert closed.status_code == 409 and "评议已结束" in closed.content.decode()
+    assert ReportRating.objects.count() == 1
 
 
 def test_only_the_deputy_publishes_and_only_a_supervisor_closes(deputy, supervisor, world):
