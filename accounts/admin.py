@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from .models import PhoneCode, User
 
 
 @admin.register(User)
@@ -17,3 +17,19 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
         (_("Role and scope"), {"fields": ["role", "display_name", "township", "grid", "department", "deputy"]}),
     )
+
+
+@admin.register(PhoneCode)
+class PhoneCodeAdmin(admin.ModelAdmin):
+    """SMS sign-in codes, to see whether a resident's code was sent, tried or spent. Only the digest is kept, and
+    nobody edits one: a code is issued and spent by demands.phone_signin alone."""
+
+    list_display = ["__str__", "expires_at", "attempts", "used_at"]
+    fields = list_display[1:] + ["created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -103,6 +103,16 @@ class DemandEventAdmin(PublicNumberSearch, LogAdmin):
     list_select_related = ["demand"]
 
 
+@admin.register(CoHandling)
+class CoHandlingAdmin(PublicNumberSearch, LogAdmin):
+    """Joint handling requests across demands (协办), e.g. the departments whose opinions are late; changed only by
+    the demand services."""
+
+    list_display = ["demand", "department", "state", "due_at", "answered_at"]
+    list_filter = ["state", "department"]
+    list_select_related = ["demand", "department"]
+
+
 @admin.register(SupervisionOrder)
 class SupervisionOrderAdmin(admin.ModelAdmin):
     list_display = ["demand", "source", "due_date", "answered_at", "created_at"]

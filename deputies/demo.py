@@ -1,18 +1,21 @@
-"""Demo duty archive: terms, congress sessions, inspections, reception days, and the records demand events imply."""
+"""Demo duty archive: terms, congress sessions, inspections, reception days, and the records demand events imply;
+then last year's groups, links, constituent contacts and yearly reports with their ratings."""
 
 import datetime as dt
 import random
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
 from demands.demo_content import SURNAMES
 from demands.models import DemandEvent
 
-from .models import Deputy, DutyRecord, Reception, Station, Term
+from .models import (AnnualReport, AnnualReportEvent, ConstituentContact, ContactLink, Deputy, DeputyGroup, DutyRecord,
+                     GroupActivity, Reception, ReportRating, Station, Term)
 from .receivers import TITLES, demand_detail, kind_of
 from .schedule import next_reception_dates
+from .states import ReportAction, ReportStatus
 
 TERMS = [
     ("巴州区第十八届人民代表大会", dt.date(2017, 1, 1), dt.date(2021, 12, 31)),
@@ -148,3 +151,133 @@ def seed_demo(*, seed: int = 2026) -> dict:
     if not Reception.objects.exists():
         written["receptions"] = _receptions(rng, today)
     return written
+
+
+# ---------------------------------------------------------------- accountability: groups, links, contacts, 述职
+
+SECTORS = [
+    ("农业农村行业代表小组", "农业农村", ("种植", "养殖", "合作社", "家庭农场", "农技", "茶叶", "村")),
+    ("教育卫生行业代表小组", "教育卫生", ("教师", "校长", "医生", "医师", "幼儿园")),
+    ("工商企业行业代表小组", "工商企业", ("企业", "个体", "电商", "餐饮", "快递", "物业", "律师")),
+]
+GROUP_ACTIVITIES = [
+    (GroupActivity.Kind.MEETING, "集中学习新修订的《代表法》和代表履职规范"),
+    (GroupActivity.Kind.INSPECTION, "视察辖区民生实事项目推进情况"),
+    (GroupActivity.Kind.RECEPTION, "进站开展集中接待选民活动"),
+    (GroupActivity.Kind.INSPECTION, "调研农村饮水安全和道路养护情况"),
+    (GroupActivity.Kind.MEETING, "围绕群众反映集中的问题讨论形成代表建议"),
+    (GroupActivity.Kind.INSPECTION, "开展食品安全专题调研"),
+]
+COMMENTS = ["希望继续关注小区加装电梯", "村道修好了，谢谢代表", "接待日能不能多安排在周末", "希望多来村里走走",
+            "建议的落实情况希望再公开一些", ""]
+
+
+def _report_body(deputy, year: int, counts: dict) -> str:
+    """A report consistent with the archive: the figures are the deputy's own counts for the year."""
+    c = {k: counts.get(k, 0) for k in DutyRecord.Kind.values}
+    return (f"{year}年，我认真履行{deputy.get_level_display()}人大代表职责。全年参加会议{c['meeting']}次，"
+            f"参加视察调研{c['inspection']}次，进站接待选民{c['reception']}次，提出代表建议{c['suggestion']}件，"
+            f"办理和跟踪群众诉求{c['demand']}件，走访中发现并上报问题{c['report']}件。"
+            "下一步，我将继续深入联系网格，定期进站接待，把群众反映集中的问题转化为代表建议，"
+            "跟踪有关部门办理落实，接受选民监督。")
+
+
+def _groups(rng: random.Random, year: int) -> int:
+    deputies = list(Deputy.objects.filter(is_active=True).select_related("township"))
+    by_township: dict = {}
+    for d in deputies:
+        by_township.setdefault(d.township, []).append(d)
+    groups = []
+    for township, members in by_township.items():
+        leader = next((d for d in members if d.level == Deputy.Level.COUNTY), members[0])
+        group, _ = DeputyGroup.objects.get_or_create(name=f"{township.name}代表小组", defaults={
+            "kind": DeputyGroup.Kind.TOWNSHIP, "township": township, "leader": leader})
+        group.members.set(members)
+        groups.append(group)
+    for name, sector, words in SECTORS:
+        members = [d for d in deputies if d.level != Deputy.Level.TOWNSHIP and any(w in d.occupation for w in words)]
+        if not members:
+            continue
+        group, _ = DeputyGroup.objects.get_or_create(name=name, defaults={
+            "kind": DeputyGroup.Kind.SECTOR, "sector": sector, "leader": members[0]})
+        group.members.set(members)
+        groups.append(group)
+    written = 0
+    for group in groups:
+        members = list(group.members.all())
+        for kind, title in rng.sample(GROUP_ACTIVITIES, k=rng.randint(3, 5)):
+            day = dt.date(year, rng.randint(2, 12), rng.randint(1, 28))
+            present = rng.sample(members, k=max(1, int(len(members) * rng.uniform(0.6, 1.0))))
+            activity = GroupActivity.objects.create(group=group, held_on=day, kind=kind, title=title)
+            activity.participants.set(present)
+            DutyRecord.objects.bulk_create([
+                DutyRecord(deputy=d, kind=kind, occurred_on=day, title=f"{group.name}：{title}",
+                           source="group_activity", source_id=activity.pk) for d in present], ignore_conflicts=True)
+            written += 1
+    return written
+
+
+def _links_and_contacts(rng: random.Random) -> None:
+    deputies = list(Deputy.objects.filter(is_active=True).prefetch_related("grids"))
+    county = [d for d in deputies if d.level == Deputy.Level.COUNTY]
+    grassroots = [d for d in deputies if d.level == Deputy.Level.TOWNSHIP]
+    members = county[::6]  # about one county deputy in six sits on the standing committee
+    Deputy.objects.filter(pk__in=[d.pk for d in members]).update(is_standing_member=True)
+    if members:
+        ContactLink.objects.bulk_create([ContactLink(member=members[i % len(members)], deputy=d)
+                                         for i, d in enumerate(grassroots)], ignore_conflicts=True)
+    rows = []
+    for d in deputies:
+        for grid in d.grids.all():
+            if rng.random() < 0.9:
+                rows.append(ConstituentContact(deputy=d, grid=grid, households=rng.randint(3, 18)))
+    ConstituentContact.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _annual_reports(rng: random.Random, year: int) -> int:
+    deputies = list(Deputy.objects.filter(is_active=True).select_related("township"))
+    counts: dict = {}
+    for r in (DutyRecord.objects.filter(occurred_on__year=year).order_by().values("deputy_id", "kind")
+              .annotate(n=models.Count("id"))):
+        counts.setdefault(r["deputy_id"], {})[r["kind"]] = r["n"]
+    published_at = timezone.make_aware(dt.datetime(year + 1, 1, 20, 10))
+    written = 0
+    for d in deputies:
+        if rng.random() < 0.12:  # a few have not reported yet
+            continue
+        closed = rng.random() < 0.5
+        report = AnnualReport.objects.create(
+            deputy=d, year=year, body=_report_body(d, year, counts.get(d.pk, {})),
+            status=ReportStatus.CLOSED if closed else ReportStatus.PUBLISHED, published_at=published_at,
+            created_at=published_at - dt.timedelta(days=5), updated_at=published_at)
+        steps = [(ReportAction.WRITE, "", ReportStatus.DRAFT, published_at - dt.timedelta(days=5)),
+                 (ReportAction.PUBLISH, ReportStatus.DRAFT, ReportStatus.PUBLISHED, published_at)]
+        if closed:
+            steps.append((ReportAction.CLOSE, ReportStatus.PUBLISHED, ReportStatus.CLOSED,
+                          published_at + dt.timedelta(days=30)))
+        AnnualReportEvent.objects.bulk_create([
+            AnnualReportEvent(report=report, actor_label=d.name if a != ReportAction.CLOSE else "区人大常委会代表工委",
+                              action=a, from_status=f, to_status=t, created_at=at) for a, f, t, at in steps])
+        n = rng.randint(6, 40)
+        weights = rng.choice([(80, 15, 5), (65, 25, 10), (50, 30, 20)])
+        ReportRating.objects.bulk_create([
+            ReportRating(report=report, voter=f"demo-{report.pk}-{i}",
+                         verdict=rng.choices(ReportRating.Verdict.values, weights=weights)[0],
+                         comment=rng.choice(COMMENTS) if rng.random() < 0.2 else "",
+                         created_at=published_at + dt.timedelta(days=rng.randint(0, 25)))
+            for i in range(n)])
+        written += 1
+    return written
+
+
+@transaction.atomic
+def seed_accountability(*, seed: int = 2026) -> dict:
+    """Last year's groups and their activities, links, contacts and yearly reports with ratings. Runs after the
+    suggestions, so each report's figures are the archive's; idempotent (skipped once reports exist)."""
+    if AnnualReport.objects.exists():
+        return {}
+    rng = random.Random(seed)
+    year = timezone.localdate().year - 1
+    activities = _groups(rng, year)
+    _links_and_contacts(rng)
+    return {"group_activities": activities, "yearly_reports": _annual_reports(rng, year)}

@@ -9,7 +9,7 @@ from core.fields import DateInput, SafeDateField
 from demands.models import DemandType, Outcome
 from grids.models import Township
 
-from .models import Deputy, DutyRecord, Station
+from .models import Deputy, DutyRecord, GroupActivity, Station
 from .services import MANUAL_KINDS
 
 
@@ -84,3 +84,50 @@ class ParticipationForm(forms.Form):
         elif cleaned["end"] - cleaned["start"] > dt.timedelta(days=366 * 6):
             self.add_error("start", _("Choose a period of at most six years."))
         return cleaned
+
+
+class ReportWriteForm(forms.Form):
+    year = forms.IntegerField(label=_("Year reported on"), min_value=2000, max_value=2100,
+                              initial=lambda: timezone.localdate().year - 1)
+    body = forms.CharField(label=_("Report"), max_length=5000, widget=forms.Textarea(attrs={"rows": 14}),
+                           help_text=_("What you did this year for your constituents, and what you will do next. "
+                                       "Residents read and rate it once published; do not name residents."))
+
+
+class ReportEditForm(forms.Form):
+    body = forms.CharField(label=_("Report"), max_length=5000, widget=forms.Textarea(attrs={"rows": 14}))
+
+
+class EmptyForm(forms.Form):
+    pass
+
+
+class ScoreYearForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)
+
+
+class GroupActivityForm(forms.Form):
+    held_on = SafeDateField(label=_("Date"), widget=DateInput(), initial=timezone.localdate)
+    kind = forms.ChoiceField(label=_("Kind"), choices=GroupActivity.Kind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    participants = forms.ModelMultipleChoiceField(label=_("Members present"), queryset=Deputy.objects.none(),
+                                                  widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["participants"].queryset = group.members.filter(is_active=True).order_by("code")
+
+
+class ContactsForm(forms.Form):
+    """One number per grid the deputy is embedded in: households they keep in fixed contact with there."""
+
+    def __init__(self, *args, deputy, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = dict(deputy.constituent_contacts.values_list("grid_id", "households"))
+        self.grids = list(deputy.grids.order_by("code"))
+        for grid in self.grids:
+            self.fields[f"grid_{grid.pk}"] = forms.IntegerField(
+                label=grid.name, min_value=0, max_value=2000, initial=current.get(grid.pk, 0))
+
+    def households(self) -> dict:
+        return {g.pk: self.cleaned_data[f"grid_{g.pk}"] or 0 for g in self.grids}

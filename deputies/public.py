@@ -1,18 +1,28 @@
 """Public pages opened by QR codes (代表码上见): a deputy's, a station's and a grid's landing page with the
 submit form, their codes as images, printable posters, and the list of liaison stations. No personal data."""
 
+import hashlib
+import secrets
+
 from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.pages import submit_form
+from core.ratelimit import client_ip, over_limit, too_many
 from demands.views import submit_page
 from grids.models import Grid, Township
 
-from . import qr
-from .models import Deputy, Station
+from . import qr, selectors, services
+from .models import AnnualReport, Deputy, ReportRating, Station
+from .states import ReportStatus
 from .schedule import next_reception_dates, schedule_text
 
 LEVEL_RANK = {level: rank for rank, level in enumerate(Deputy.Level.values)}  # national first
@@ -82,6 +92,7 @@ def deputy_landing(request, code):
         "deputy": deputy,
         "stations": [station_facts(s) for s in deputy.stations.all()],
         "grids": deputy.grids.select_related("community").order_by("code"),
+        **deputy_profile(deputy),
     }
     return submit_page(request, template="deputies/public/deputy.html", context=context, channel="qr",
                        initial={"township": deputy.township_id}, addressed={"deputy": deputy})
@@ -175,3 +186,79 @@ def station_list(request):
     rows = [station_facts(s, count=2) for s in stations]
     return render(request, "deputies/public/stations.html", {"form": form, "rows": rows},
                   status=400 if form.is_bound and form.errors else 200)
+
+
+# ---------------------------------------------------------------- the public profile and 代表述职
+
+
+def deputy_profile(deputy) -> dict:
+    """What a deputy shows their constituents: counts of duties by kind and year, this year's field reports and
+    score, and published yearly reports with their ratings. Counts only: no title, no detail, no comment."""
+    year = timezone.localdate().year
+    kinds, by_year = selectors.duty_counts_by_year(deputy)
+    reports = selectors.field_reports([deputy.pk], timezone.localdate().replace(month=1, day=1),
+                                      timezone.localdate()).get(deputy.pk, selectors.FieldReports())
+    return {"duty_kinds": kinds, "duty_years": by_year, "field_reports": reports, "score_year": year,
+            "score": selectors.duty_scores([deputy.pk], year)[deputy.pk],
+            "annual_reports": selectors.public_reports(deputy),
+            "deputy_groups": selectors.group_activities_by_year(deputy),
+            "households": selectors.households_in_contact(deputy),
+            **selectors.links_of(deputy)}
+
+
+RATER_COOKIE = "rater"
+
+
+class RatingForm(forms.Form):
+    verdict = forms.ChoiceField(label=_("How satisfied are you with this report?"), choices=ReportRating.Verdict.choices,
+                                widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("A word to the deputy (optional)"), required=False,
+                              max_length=services.COMMENT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}),
+                              help_text=_("Seen only by the deputy and the people's congress office, never published. "
+                                          "Do not write your name or phone number."))
+
+
+def _voter(request) -> str:
+    """One rating per address and browser: a digest, so neither the address nor the cookie is stored."""
+    cookie = request.COOKIES.get(RATER_COOKIE, "")
+    if not cookie or len(cookie) > 64:
+        return ""
+    return hashlib.sha256(f"{client_ip(request)}|{cookie}".encode()).hexdigest()
+
+
+def _with_rater_cookie(request, response):
+    if not request.COOKIES.get(RATER_COOKIE):
+        response.set_cookie(RATER_COOKIE, secrets.token_urlsafe(24), max_age=400 * 86400, httponly=True,
+                            samesite="Lax", secure=request.is_secure())
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def annual_report(request, code, year):
+    deputy = deputy_get_public(code)
+    report = (AnnualReport.objects.filter(deputy=deputy, year=year)
+              .exclude(status=ReportStatus.DRAFT).first())
+    if report is None:
+        raise Http404
+    form = RatingForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if over_limit(request, "report_rate", settings.PAGE_SUBMIT_LIMIT, 3600):
+            return too_many(request)
+        outcome = submit_form(form, lambda c: services.report_rate(
+            report_id=report.pk, actor=request.user, voter=_voter(request), verdict=c["verdict"],
+            comment=c["comment"]))
+        if outcome.ok:
+            messages.success(request, gettext("Thank you: your rating was counted."))
+            return redirect("deputies_public:annual_report", code=deputy.code, year=report.year)
+        status = outcome.status
+    results = selectors.rating_results([report.pk])[report.pk]
+    response = render(request, "deputies/public/annual_report.html", {
+        "deputy": deputy, "report": report, "results": results, "form": form,
+        "open": report.status == ReportStatus.PUBLISHED}, status=status)
+    return _with_rater_cookie(request, response)
+
+
+@require_GET
+def score_rule(request):
+    return render(request, "deputies/public/score_rule.html", {"rule": selectors.score_rule()})

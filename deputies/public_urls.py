@@ -21,6 +21,8 @@ register_converter(ImageFormat, "qrfmt")
 urlpatterns = [
     path("d/<code:code>/", public.deputy_landing, name="deputy"),
     path("d/<code:code>/qr.<qrfmt:fmt>", public.deputy_qr, name="deputy_qr"),
+    path("d/<code:code>/report/<year:year>/", public.annual_report, name="annual_report"),
+    path("deputy-score-rule/", public.score_rule, name="score_rule"),
     path("s/<code:code>/", public.station_landing, name="station"),
     path("s/<code:code>/qr.<qrfmt:fmt>", public.station_qr, name="station_qr"),
     path("s/<code:code>/print/", public.station_poster, name="station_print"),

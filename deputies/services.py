@@ -5,16 +5,20 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from demands import selectors as demand_selectors
 from demands import services as demand_services
 from demands.models import Channel, Demand, Outcome
 from demands.permissions import can_view
 from demands.states import Status
-from core.errors import InvalidInput, NotFound, NotPermitted
+from core.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
+from core.workflow import Lifecycle
 
 from . import permissions
-from .models import Deputy, DutyRecord, Reception, Station
+from .models import (AnnualReport, AnnualReportEvent, ConstituentContact, Deputy, DeputyGroup, DutyRecord, GroupActivity,
+                     Reception, ReportRating, Station)
+from .states import REPORT_TRANSITIONS, ReportAction, ReportStatus
 
 
 def duty_record_add(
@@ -150,3 +154,161 @@ def reception_add_demand(*, reception_id, actor, type: str, content: str, contac
     )
     reception.demands.add(demand)
     return demand
+
+
+# ---------------------------------------------------------------- yearly reports (代表述职)
+
+REPORT_MIN_LENGTH, REPORT_MAX_LENGTH = 50, 5000
+COMMENT_MAX_LENGTH = 300
+
+REPORTS = Lifecycle(
+    model=AnnualReport,
+    transitions=REPORT_TRANSITIONS,
+    can=permissions.REPORT_CAN,
+    can_view=permissions.can_view_report,
+    refused=gettext_lazy("“%(action)s” is not possible while the yearly report is “%(status)s”."),
+    missing=gettext_lazy("No such yearly report."),
+    forbidden={ReportAction.RATE: gettext_lazy("Residents rate the yearly reports; staff accounts do not.")},
+    status_label=lambda status: ReportStatus(status).label,
+    action_label=lambda action: ReportAction(action).label,
+    event_model=AnnualReportEvent,
+    event_owner=lambda report: {"report": report},
+)
+
+
+def _report_body(body) -> str:
+    body = (body or "").strip() if isinstance(body, str) else ""
+    if "\x00" in body:
+        raise InvalidInput(field_errors={"body": [_("The text contains a character that cannot be stored.")]})
+    if len(body) < REPORT_MIN_LENGTH:
+        raise InvalidInput(field_errors={"body": [
+            _("Write at least %(n)s characters: what you did this year and what you will do next.")
+            % {"n": REPORT_MIN_LENGTH}]})
+    if len(body) > REPORT_MAX_LENGTH:
+        raise InvalidInput(field_errors={"body": [_("At most %(n)s characters.") % {"n": REPORT_MAX_LENGTH}]})
+    return body
+
+
+@transaction.atomic
+def report_write(*, actor, year: int, body: str) -> AnnualReport:
+    """A deputy starts their report on a year (this year or an earlier one), as a draft only they and supervisors see."""
+    if not permissions.is_deputy(actor):
+        raise NotPermitted(_("Deputies write their own yearly reports."))
+    if not isinstance(year, int) or not 2000 <= year <= timezone.localdate().year:
+        raise InvalidInput(field_errors={"year": [_("Choose this year or an earlier one.")]})
+    body = _report_body(body)
+    deputy = Deputy.objects.select_for_update().get(pk=actor.deputy_id)
+    if AnnualReport.objects.filter(deputy=deputy, year=year).exists():
+        raise TransitionNotAllowed(_("You already have a yearly report on %(year)s.") % {"year": year})
+    report = AnnualReport.objects.create(deputy=deputy, year=year, body=body)
+    REPORTS.record(report, actor=actor, action=ReportAction.WRITE, from_status="")
+    return report
+
+
+@transaction.atomic
+def report_edit(*, report_id, actor, body: str) -> AnnualReport:
+    report = REPORTS.begin(report_id, actor, ReportAction.EDIT)
+    REPORTS.apply(report, actor=actor, action=ReportAction.EDIT, changes={"body": _report_body(body)})
+    return report
+
+
+@transaction.atomic
+def report_publish(*, report_id, actor) -> AnnualReport:
+    report = REPORTS.begin(report_id, actor, ReportAction.PUBLISH)
+    REPORTS.apply(report, actor=actor, action=ReportAction.PUBLISH, changes={"published_at": timezone.now()})
+    return report
+
+
+@transaction.atomic
+def report_close(*, report_id, actor) -> AnnualReport:
+    report = REPORTS.begin(report_id, actor, ReportAction.CLOSE)
+    REPORTS.apply(report, actor=actor, action=ReportAction.CLOSE)
+    return report
+
+
+@transaction.atomic
+def report_rate(*, report_id, actor, voter: str, verdict: str, comment: str = "") -> ReportRating:
+    """A resident's rating, once per voter (a digest of address and browser cookie, made by the page). It writes no
+    event: no time and no address stand beside a rating in any history."""
+    report = REPORTS.begin(report_id, actor, ReportAction.RATE)
+    errors = {}
+    if verdict not in ReportRating.Verdict.values:
+        errors["verdict"] = [_("Choose how satisfied you are with the report.")]
+    comment = (comment or "").strip() if isinstance(comment, str) else ""
+    if "\x00" in comment:
+        errors["comment"] = [_("The text contains a character that cannot be stored.")]
+    elif len(comment) > COMMENT_MAX_LENGTH:
+        errors["comment"] = [_("At most %(n)s characters.") % {"n": COMMENT_MAX_LENGTH}]
+    if not voter:
+        errors["verdict"] = [_("Your browser must accept cookies to rate.")]
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    try:
+        with transaction.atomic():
+            return ReportRating.objects.create(report=report, verdict=verdict, comment=comment, voter=voter[:64])
+    except IntegrityError:
+        raise TransitionNotAllowed(_("You have already rated this report. Thank you.")) from None
+
+
+# ---------------------------------------------------------------- deputies' groups (代表小组) and 联系群众
+
+MAX_HOUSEHOLDS = 2000
+
+
+@transaction.atomic
+def group_activity_record(*, actor, group_id, held_on: dt.date | None, kind: str, title: str,
+                          participants) -> GroupActivity:
+    """Log a group's activity; every member present gets a duty record of the same kind, written once."""
+    group = DeputyGroup.objects.select_for_update().filter(pk=group_id, is_active=True).first()
+    if group is None or not permissions.can_view_group(actor, group):
+        raise NotFound(_("No such deputies' group."))
+    if not permissions.can_record_group_activity(actor, group):
+        raise NotPermitted(_("The group's leader or the people's congress office records its activities."))
+    errors = {}
+    if held_on is None or held_on > timezone.localdate():
+        errors["held_on"] = [_("An activity cannot be logged before it takes place.")]
+    if kind not in GroupActivity.Kind.values:
+        errors["kind"] = [_("Choose a kind of activity.")]
+    title = (title or "").strip() if isinstance(title, str) else ""
+    if not title or "\x00" in title or len(title) > 200:
+        errors["title"] = [_("Give the activity a title of at most 200 characters.")]
+    members = set(group.members.values_list("pk", flat=True))
+    chosen = list(participants or [])
+    if not chosen:
+        errors["participants"] = [_("Choose the members who took part.")]
+    elif any(d.pk not in members for d in chosen):
+        errors["participants"] = [_("Only members of this group can be recorded as present.")]
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    activity = GroupActivity.objects.create(group=group, held_on=held_on, kind=kind, title=title, recorded_by=actor)
+    activity.participants.set(chosen)
+    for deputy in chosen:
+        duty_record_add(deputy=deputy, kind=kind, occurred_on=held_on,
+                        title=_("%(group)s: %(title)s") % {"group": group.name, "title": title},
+                        source="group_activity", source_id=activity.pk, recorded_by=actor)
+    return activity
+
+
+@transaction.atomic
+def contacts_set(*, actor, households: dict) -> list[ConstituentContact]:
+    """A deputy states how many households of each of their grids they keep in fixed contact with (0 removes)."""
+    if not permissions.can_set_contacts(actor):
+        raise NotPermitted()
+    deputy = Deputy.objects.select_for_update().get(pk=actor.deputy_id)
+    grids = {g.pk: g for g in deputy.grids.all()}
+    errors = {}
+    for grid_id, n in households.items():
+        if grid_id not in grids:
+            raise NotFound()
+        if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= MAX_HOUSEHOLDS:
+            errors[f"grid_{grid_id}"] = [_("Enter a number of households from 0 to %(n)s.") % {"n": MAX_HOUSEHOLDS}]
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    now = timezone.now()
+    for grid_id, n in households.items():
+        if n == 0:
+            ConstituentContact.objects.filter(deputy=deputy, grid_id=grid_id).delete()
+        else:
+            ConstituentContact.objects.update_or_create(deputy=deputy, grid_id=grid_id,
+                                                        defaults={"households": n, "updated_at": now})
+    return list(deputy.constituent_contacts.select_related("grid"))

@@ -13,4 +13,12 @@ urlpatterns = [
     path("receptions/", views.receptions, name="receptions"),
     path("receptions/new/", views.reception_new, name="reception_new"),
     path("receptions/<int:pk>/", views.reception_detail, name="reception"),
+    path("reports/", views.reports, name="reports"),
+    path("reports/<int:pk>/", views.report_detail, name="report"),
+    path("reports/<int:pk>/publish/", views.report_publish, name="report_publish"),
+    path("reports/<int:pk>/close/", views.report_close, name="report_close"),
+    path("scores/", views.scores, name="scores"),
+    path("groups/", views.groups, name="groups"),
+    path("groups/<int:pk>/", views.group_detail, name="group"),
+    path("contacts/", views.contacts, name="contacts"),
 ]

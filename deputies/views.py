@@ -1,5 +1,6 @@
 """The deputy's phone workbench, receptions and duty archive (staff pages). Thin: forms in, services called."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -13,10 +14,14 @@ from demands import services as demand_services
 from demands.selectors import demand_get_for
 from core.errors import ApplicationError, NotFound
 from core.pages import submit_form
+from core.validators import valid_pk
 
 from . import hooks, permissions, selectors, services
-from .forms import AnswerForm, DutyRecordForm, ForwardForm, ParticipationForm, ReceptionDemandForm, ReceptionForm
+from .forms import (AnswerForm, ContactsForm, DutyRecordForm, EmptyForm, ForwardForm, GroupActivityForm,
+                    ParticipationForm, ReceptionDemandForm, ReceptionForm, ReportEditForm, ReportWriteForm,
+                    ScoreYearForm)
 from .models import DutyRecord, Term
+from .services import REPORTS
 from .schedule import next_reception_dates
 
 
@@ -204,3 +209,163 @@ def reception_detail(request, pk):
             return redirect("deputies:reception", pk=reception.pk)
         status = outcome.status
     return render(request, "deputies/reception_detail.html", {"reception": reception, "form": form}, status=status)
+
+
+# ---------------------------------------------------------------- yearly reports (代表述职) and scores
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reports(request):
+    """A deputy's reports and the form to start one; a supervisor's list of their township's reports."""
+    is_deputy = permissions.is_deputy(request.user)
+    if not (is_deputy or permissions.is_supervisor(request.user)):
+        raise Http404
+    form = ReportWriteForm(request.POST if request.method == "POST" else None) if is_deputy else None
+    status = 200
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        outcome = submit_form(form, lambda c: services.report_write(actor=request.user, year=c["year"],
+                                                                    body=c["body"]))
+        if outcome.ok:
+            messages.success(request, _("Your yearly report was saved as a draft."))
+            return redirect("deputies:report", pk=outcome.value.pk)
+        status = outcome.status
+    rows = list(selectors.reports_visible_to(request.user)[:200])
+    results = selectors.rating_results([r.pk for r in rows])
+    for r in rows:
+        r.results = results[r.pk]
+    return render(request, "deputies/reports.html", {"rows": rows, "form": form}, status=status)
+
+
+def _report_or_404(request, pk):
+    report = selectors.reports_visible_to(request.user).filter(pk=pk).first() if valid_pk(pk) else None
+    if report is None:
+        raise Http404
+    return report
+
+
+def _report_page(request, report, *, edit_form=None, status=200):
+    ratings = report.ratings.all()[:500]
+    return render(request, "deputies/report.html", {
+        "report": report, "edit_form": edit_form or ReportEditForm(initial={"body": report.body}),
+        "actions": REPORTS.available_actions(request.user, report, ["edit", "publish", "close"]),
+        "results": selectors.rating_results([report.pk])[report.pk], "ratings": ratings,
+        "events": report.events.all(),
+    }, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_detail(request, pk):
+    report = _report_or_404(request, pk)
+    if request.method == "POST":
+        form = ReportEditForm(request.POST)
+        outcome = submit_form(form, lambda c: services.report_edit(report_id=report.pk, actor=request.user,
+                                                                   body=c["body"]))
+        if outcome.ok:
+            messages.success(request, _("The draft was saved."))
+            return redirect("deputies:report", pk=report.pk)
+        return _report_page(request, report, edit_form=form, status=outcome.status)
+    return _report_page(request, report)
+
+
+def _report_step(request, pk, call, done):
+    """Publish or close from the report's page; a refusal is shown once, above the page, with its status."""
+    report = _report_or_404(request, pk)
+    form = EmptyForm(request.POST)
+    outcome = submit_form(form, lambda c: call(report.pk))
+    if outcome.ok:
+        messages.success(request, done)
+        return redirect("deputies:report", pk=report.pk)
+    for message in form.non_field_errors():
+        messages.error(request, message)
+    return _report_page(request, report, status=outcome.status)
+
+
+@login_required
+@require_POST
+def report_publish(request, pk):
+    return _report_step(request, pk, lambda report_id: services.report_publish(report_id=report_id, actor=request.user),
+                        _("The report is published; residents can read and rate it."))
+
+
+@login_required
+@require_POST
+def report_close(request, pk):
+    return _report_step(request, pk, lambda report_id: services.report_close(report_id=report_id, actor=request.user),
+                        _("Rating of the report is closed."))
+
+
+@login_required
+def scores(request):
+    """履职积分 of every deputy in the supervisor's scope for a year, highest first."""
+    if not permissions.can_read_scores(request.user):
+        raise Http404
+    form = ScoreYearForm(request.GET)
+    year = timezone.localdate().year
+    if form.is_valid() and form.cleaned_data["year"]:
+        year = form.cleaned_data["year"]
+    rows = selectors.score_ranking(viewer=request.user, year=year)
+    return render(request, "deputies/scores.html", {"form": form, "year": year, "rows": rows,
+                                                    "rule": selectors.score_rule()},
+                  status=200 if form.is_valid() else 400)
+
+
+# ---------------------------------------------------------------- deputies' groups and 联系群众
+
+
+@login_required
+def groups(request):
+    if not (permissions.is_deputy(request.user) or permissions.is_supervisor(request.user)):
+        raise Http404
+    rows = selectors.groups_visible_to(request.user).prefetch_related("members")
+    return render(request, "deputies/groups.html", {"rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_detail(request, pk):
+    try:
+        group = selectors.group_get_for(viewer=request.user, pk=pk)
+    except NotFound:
+        raise Http404 from None
+    can_record = permissions.can_record_group_activity(request.user, group)
+    form = GroupActivityForm(request.POST if request.method == "POST" else None, group=group)
+    status = 200
+    if request.method == "POST":
+        outcome = submit_form(form, lambda c: services.group_activity_record(
+            actor=request.user, group_id=group.pk, held_on=c["held_on"], kind=c["kind"], title=c["title"],
+            participants=c["participants"]))
+        if outcome.ok:
+            messages.success(request, _("The activity was logged; members present have it in their archive."))
+            return redirect("deputies:group", pk=group.pk)
+        status = outcome.status
+    activities = Paginator(group.activities.prefetch_related("participants"), 30).get_page(request.GET.get("page"))
+    return render(request, "deputies/group.html", {
+        "group": group, "members": group.members.order_by("code"), "page": activities,
+        "form": form if can_record else None}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contacts(request):
+    """A deputy's households in fixed contact per grid; a supervisor's coverage figure and table."""
+    if permissions.is_supervisor(request.user):
+        coverage, rows = selectors.contact_coverage(viewer=request.user)
+        if request.method == "POST":
+            raise Http404
+        return render(request, "deputies/contacts_coverage.html", {"coverage": coverage, "rows": rows})
+    deputy = _deputy_or_404(request)
+    form = ContactsForm(request.POST if request.method == "POST" else None, deputy=deputy)
+    status = 200
+    if request.method == "POST":
+        outcome = submit_form(form, lambda c: services.contacts_set(actor=request.user, households=form.households()))
+        if outcome.ok:
+            messages.success(request, _("Your fixed contacts were saved."))
+            return redirect("deputies:contacts")
+        status = outcome.status
+    return render(request, "deputies/contacts.html", {
+        "form": form, "total": selectors.households_in_contact(deputy),
+        "minimum": settings.DEPUTY_FIXED_CONTACTS_MIN}, status=status)

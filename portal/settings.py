@@ -224,6 +224,8 @@ PAGE_ACTION_IP_LIMIT = int(os.environ.get("PAGE_ACTION_IP_LIMIT", "6000"))
 REVISIT_REVEAL_LIMIT = int(os.environ.get("REVISIT_REVEAL_LIMIT", "60"))
 CSRF_FAILURE_VIEW = "core.csrf.csrf_failure"
 # ---- end abuse limits ----
+# 联系群众 coverage: a deputy counts as covered with at least this many households in fixed contact (docs/figures.md).
+DEPUTY_FIXED_CONTACTS_MIN = int(os.environ.get("DEPUTY_FIXED_CONTACTS_MIN", "10"))
 
 # ---- Security headers, CSP, cookies, production hardening ----
 # Production is DEBUG off outside the test suite: HTTPS only, secure cookies, HSTS. `make run` (DEBUG=1) and

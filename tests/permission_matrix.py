@@ -393,6 +393,29 @@ ROWS = [
     row("staff/deputy/receptions/new/", get(lambda w: "/staff/deputy/receptions/new/", {ODEP, SUP})),
     row("staff/deputy/receptions/<int:pk>/", get(lambda w: f"/staff/deputy/receptions/{w.reception.pk}/",
                                                  {ODEP, SUP})),
+    # 代表述职: deputies write their own (each the year before last: a 409 for the owner, who has one), the
+    # office reads them all; a draft is its deputy's and the office's; the deputy publishes, the office closes.
+    row("staff/deputy/reports/", get(lambda w: "/staff/deputy/reports/", DEPUTIES | {SUP}),
+        post(lambda w: "/staff/deputy/reports/", DEPUTIES, data=lambda w: {
+            "year": w.report_draft.year, "body": w.report_draft.body})),
+    row("staff/deputy/reports/<int:pk>/",
+        get(lambda w: f"/staff/deputy/reports/{w.report_draft.pk}/", {ODEP, SUP}),
+        post(lambda w: f"/staff/deputy/reports/{w.report_draft.pk}/", {ODEP}, page_scoped({SUP}),
+             data=lambda w: {"body": w.report_draft.body + "补充。"})),
+    row("staff/deputy/reports/<int:pk>/publish/",
+        post(lambda w: f"/staff/deputy/reports/{w.report_draft.pk}/publish/", {ODEP}, page_scoped({SUP}))),
+    row("staff/deputy/reports/<int:pk>/close/",
+        post(lambda w: f"/staff/deputy/reports/{w.report_published.pk}/close/", {SUP}, page_scoped({ODEP}))),
+    row("staff/deputy/scores/", get(lambda w: "/staff/deputy/scores/", {SUP})),
+    # 代表小组: members and the office see a group; its leader and the office log its activities.
+    row("staff/deputy/groups/", get(lambda w: "/staff/deputy/groups/", DEPUTIES | {SUP})),
+    row("staff/deputy/groups/<int:pk>/",
+        get(lambda w: f"/staff/deputy/groups/{w.group.pk}/", {ODEP, SUP}),
+        post(lambda w: f"/staff/deputy/groups/{w.group.pk}/", {ODEP, SUP}, data=lambda w: {
+            "held_on": "2025-06-18", "kind": "meeting", "title": "学习新修订的代表法", "participants": [w.odep.pk]})),
+    # 联系群众: a deputy states their own counts; the office reads the coverage.
+    row("staff/deputy/contacts/", get(lambda w: "/staff/deputy/contacts/", DEPUTIES | {SUP}),
+        post(lambda w: "/staff/deputy/contacts/", DEPUTIES, data=lambda w: {f"grid_{w.grid_a1.pk}": 12})),
     # ---------------------------------------------------------------- suggestions
     row("staff/suggestions/", get(lambda w: "/staff/suggestions/", LOGGED_IN, reveals=(
         (lambda w: w.s_assigned.title, SEES_ASSIGNED), (lambda w: w.s_draft.title, {ODEP})))),
@@ -430,6 +453,12 @@ ROWS = [
     # ---------------------------------------------------------------- public QR pages
     row("d/<code:code>/", get(lambda w: f"/d/{w.odep.code}/", ALL)),
     row("d/<code:code>/qr.<qrfmt:fmt>", get(lambda w: f"/d/{w.odep.code}/qr.svg", ALL)),
+    # A published yearly report: everyone reads it; residents rate it (without the page's cookie: 400), staff do not.
+    row("d/<code:code>/report/<year:year>/",
+        get(lambda w: f"/d/{w.odep.code}/report/{w.report_published.year}/", ALL),
+        post(lambda w: f"/d/{w.odep.code}/report/{w.report_published.year}/", ANON_LIKE | {RES},
+             everyone(403), data=_data({"verdict": "satisfied"}))),
+    row("deputy-score-rule/", get(lambda w: "/deputy-score-rule/", ALL)),
     row("s/<code:code>/", get(lambda w: f"/s/{w.station.code}/", ALL)),
     row("s/<code:code>/qr.<qrfmt:fmt>", get(lambda w: f"/s/{w.station.code}/qr.png", ALL)),
     row("s/<code:code>/print/", get(lambda w: f"/s/{w.station.code}/print/", ALL)),

@@ -4,10 +4,12 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from demands.models import Channel, Demand
-from deputies.models import DutyRecord, Reception
+from deputies import selectors
+from deputies.models import AnnualReport, DutyRecord, GroupActivity, Reception, ScoreRule
 
 pytestmark = pytest.mark.django_db
 
@@ -25,3 +27,15 @@ def test_the_full_demo_fills_the_deputies_side_and_counts_its_demands_exactly():
     page = client.get(reverse("suggestions:similar")).content.decode()
     # Each township has fresh reports of two common problems: they show as groups to draft a suggestion from.
     assert page.count('class="group-actions"') >= 2
+
+    # A year of accountability: groups with activities, and yearly reports that quote the deputy's own archive.
+    year = timezone.localdate().year - 1
+    assert GroupActivity.objects.filter(held_on__year=year).exists()
+    report = AnnualReport.objects.filter(year=year, ratings__isnull=False).select_related("deputy").first()
+    suggestions = report.deputy.duty_records.filter(occurred_on__year=year, kind="suggestion").count()
+    assert f"提出代表建议{suggestions}件" in report.body
+    assert ScoreRule.objects.count() == len(ScoreRule.Item.values)
+    coverage, _rows = selectors.contact_coverage(viewer=User.objects.get(username="supervisor"))
+    assert 0 < coverage.covered < coverage.deputies
+    profile = Client().get(f"/d/{report.deputy.code}/").content.decode()
+    assert "人评价" in profile and "代表小组" in profile

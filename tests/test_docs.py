@@ -15,6 +15,7 @@ import pytest
 from demands.states import TRANSITIONS as DEMAND_TRANSITIONS
 from inquiries.states import TOPIC_TRANSITIONS
 from inquiries.states import TRANSITIONS as INQUIRY_TRANSITIONS
+from deputies.states import REPORT_TRANSITIONS
 from livelihood.states import PROPOSAL_TRANSITIONS, ROUND_ALLOWS
 from revisits.states import TRANSITIONS as REVISIT_TRANSITIONS
 from suggestions.states import TRANSITIONS as SUGGESTION_TRANSITIONS
@@ -131,7 +132,8 @@ def as_strings(table: dict) -> dict:
     ("proposals", PROPOSAL_TRANSITIONS),
     ("topic-actions", TOPIC_TRANSITIONS),
     ("inquiry-actions", INQUIRY_TRANSITIONS),
-], ids=["demands", "call-backs", "suggestions", "proposals", "topics", "inquiries"])
+    ("yearly-reports", REPORT_TRANSITIONS),
+], ids=["demands", "call-backs", "suggestions", "proposals", "topics", "inquiries", "yearly-reports"])
 def test_lifecycle_table_in_the_docs_matches_the_code(anchor, table):
     assert documented_transitions(anchor) == as_strings(table)
 

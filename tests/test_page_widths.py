@@ -38,10 +38,11 @@ from demands.models import Category, CoHandling, Demand, Urgency
 from demands.selectors import demand_list
 from demands.states import Status
 from deputies.models import Station
-from deputies.selectors import receptions_visible_to
 from inquiries.models import Inquiry, Topic
 from inquiries.selectors import inquiry_list, topic_list
 from inquiries.states import Status as InquiryStatus
+from deputies.models import AnnualReport
+from deputies.selectors import groups_visible_to, receptions_visible_to, reports_visible_to
 from livelihood.models import Project, Round
 from revisits.models import RevisitTask
 from revisits.selectors import revisit_list
@@ -124,6 +125,13 @@ FILL = {
     "staff/inquiries/<int:pk>/": lambda w, u: [f"/staff/inquiries/{pk}/" for pk in _inquiries_for(u)],
     "staff/inquiries/topics/<int:pk>/": lambda w, u: [f"/staff/inquiries/topics/{pk}/" for pk in (
         topic_list(viewer=u) if u else Topic.objects.all()).order_by("pk").values_list("pk", flat=True)[:1]],
+    "d/<code:code>/report/<year:year>/": lambda w, u: [
+        f"/d/{r.deputy.code}/report/{r.year}/" for r in AnnualReport.objects.exclude(status="draft")
+        .select_related("deputy").order_by("-pk")[:1]],
+    "staff/deputy/reports/<int:pk>/": lambda w, u: [
+        f"/staff/deputy/reports/{pk}/" for pk in (reports_visible_to(u).values_list("pk", flat=True)[:1] if u else [])],
+    "staff/deputy/groups/<int:pk>/": lambda w, u: [
+        f"/staff/deputy/groups/{pk}/" for pk in (groups_visible_to(u).values_list("pk", flat=True)[:1] if u else [])],
 }
 
 

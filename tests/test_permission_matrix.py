@@ -22,9 +22,11 @@ from demands import services
 from demands.models import CoHandling, Demand, DemandAttachment, DemandEvent, Outcome, SupervisionOrder, Urgency
 from demands.seed import seed_sla_policy
 from demands.states import Status
-from deputies.models import DutyRecord, Reception, Station, Term
 from inquiries import services as inquiry_services
 from inquiries.models import Commitment, CommitmentUpdate, Inquiry, InquiryEvent, Question, Topic, TopicEvent
+from deputies import services as deputy_services
+from deputies.models import (AnnualReport, ConstituentContact, DeputyGroup, DutyRecord, GroupActivity, Reception,
+                             ReportRating, ScoreRule, Station, Term)
 from integrations.models import ApiToken, Integration
 from livelihood import services as ballot_services
 from livelihood.models import (
@@ -181,6 +183,15 @@ def _build(w):
     w.reception = Reception.objects.create(station=w.station, held_on=today, topics="路灯、垃圾清运",
                                            visitor_count=2, recorded_by=u[m.ODEP])
     w.reception.deputies.add(w.odep)
+    # Yearly reports (代表述职) of the owner deputy: last year's published, the year before's a draft.
+    body = "一年来参加视察调研五次，在代表之家接待选民十二次，提出建议两件均已答复。明年继续关注老旧小区电梯加装和农贸市场管理工作。"
+    w.report_published = deputy_services.report_write(actor=u[m.ODEP], year=today.year - 1, body=body)
+    deputy_services.report_publish(report_id=w.report_published.pk, actor=u[m.ODEP])
+    w.report_draft = deputy_services.report_write(actor=u[m.ODEP], year=today.year - 2, body=body)
+    # A township deputies' group led by the owner deputy (the other deputy is not a member).
+    w.group = DeputyGroup.objects.create(name="东城街道代表小组", kind=DeputyGroup.Kind.TOWNSHIP, township=w.t_a,
+                                         leader=w.odep)
+    w.group.members.add(w.odep)
 
     # Suggestions led by the owner deputy: a draft citing their demand, one assigned to D1, one replied (class B).
     def draft(title):
@@ -295,6 +306,9 @@ def fingerprint(w):
         Candidate.objects.count(), Project.objects.count(), VoterRecord.objects.count(),
         ProjectProgress.objects.count(), ProjectReport.objects.count(), Evaluation.objects.count(),
         DutyRecord.objects.count(), Reception.objects.count(),
+        tuple(AnnualReport.objects.order_by("pk").values_list("pk", "status", "body")), ReportRating.objects.count(),
+        tuple(ScoreRule.objects.order_by("pk").values_list("pk", "points", "yearly_cap")),
+        GroupActivity.objects.count(), tuple(ConstituentContact.objects.order_by("pk").values_list("pk", "households")),
         tuple(CoHandling.objects.order_by("pk").values_list("pk", "state", "opinion")),
         Notification.objects.filter(read_at__isnull=True).count(),
         tuple(RevisitTask.objects.order_by("pk").values_list("pk", "status", "attempts")), RevisitEvent.objects.count(),

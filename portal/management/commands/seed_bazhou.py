@@ -57,5 +57,7 @@ class Command(BaseCommand):
                 livelihood_demo.seed_demo()
                 revisits_demo.seed_demo()
                 inquiries_demo.seed_demo()
+                # 述职 reports quote last year's archive, so they come after everything that writes to it.
+                self.stdout.write(f"accountability: {deputies_demo.seed_accountability()}")
             self.stdout.write(f"figure ledger: {rollup.FigureLedger.objects.count()} rows")
         self.stdout.write(self.style.SUCCESS(f"seed_bazhou done in {time.monotonic() - started:.1f} s"))
