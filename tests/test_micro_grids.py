@@ -132,7 +132,7 @@ def test_a_micro_grid_leader_cannot_classify_or_dispatch(leader, world, micro, d
     demand = receive(world, grid=world.grid, micro_grid=micro.one)
     page = signed_in(leader)
     detail = page.get(f"/staff/demands/{demand.pk}/").content.decode()
-    assert 'action="/staff/demands/%d/classify/"' % demand.pk not in detail
+    assert f'action="/staff/demands/{demand.pk}/classify/"' not in detail
     response = page.post(f"/staff/demands/{demand.pk}/classify/", {
         "classify-type": "help", "classify-category": world.category.pk, "classify-urgency": "normal",
         "classify-grid": world.grid.pk})
