@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 class Role(models.TextChoices):
     DISPATCHER = "dispatcher", _("dispatcher")
     GRID_WORKER = "grid_worker", _("grid worker")
+    MICRO_GRID_LEADER = "micro_grid_leader", _("micro-grid leader")
     HANDLER = "handler", _("department handler")
     SUPERVISOR = "supervisor", _("supervisor")
     DEPUTY = "deputy", _("deputy")
@@ -31,6 +32,11 @@ class User(AbstractUser):
     grid = models.ForeignKey(
         "grids.Grid", verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="workers",
+    )
+    # A micro-grid leader's one micro-grid; their `grid` is the micro-grid's grid (clean() holds the two together).
+    micro_grid = models.ForeignKey(
+        "grids.MicroGrid", verbose_name=_("micro-grid"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="leaders",
     )
     department = models.ForeignKey(
         "core.Department", verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT,
@@ -59,6 +65,12 @@ class User(AbstractUser):
             field, message = needs[self.role]
             if getattr(self, f"{field}_id") is None:
                 raise ValidationError({field: message})
+        if self.role == Role.MICRO_GRID_LEADER:
+            if self.micro_grid_id is None:
+                raise ValidationError({"micro_grid": _("A micro-grid leader must be assigned to a micro-grid.")})
+            if self.grid_id is not None and self.grid_id != self.micro_grid.grid_id:
+                raise ValidationError({"grid": _("The micro-grid lies in another grid.")})
+            self.grid_id = self.micro_grid.grid_id  # their grid is the micro-grid's: the scope reads both
 
     @property
     def is_district_level(self) -> bool:

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role
-from grids.models import Community, Grid, Township
+from grids.models import Community, Grid, MicroGrid, Township
 from core.api import (
     NOT_BLANK, PHONE, CachedSlugRelatedField, CoordinateField, IntegerFilter, SafeSlugRelatedField, ShallowFieldsMixin,
     StrictBooleanField, StrictCharField, StrictChoiceField, SubmitThrottle, TrackThrottle,
@@ -98,6 +98,7 @@ class DemandListSerializer(serializers.ListSerializer):
             "township": _code(lookups.townships, demand.township_id),
             "community": _code(lookups.communities, demand.community_id),
             "grid": lookups.grids[demand.grid_id].code if demand.grid_id is not None else None,
+            "micro_grid": _code(lookups.micro_grids, demand.micro_grid_id),
             "contact_name": demand.contact_name if personal else mask_name(demand.contact_name),
             "contact_phone": demand.contact_phone if personal else mask_phone(demand.contact_phone),
             "is_public": demand.is_public,
@@ -124,6 +125,7 @@ class DemandSerializer(serializers.ModelSerializer):
     township = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     community = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     grid = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    micro_grid = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     unit = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
     contact_name = serializers.SerializerMethodField()
@@ -139,7 +141,8 @@ class DemandSerializer(serializers.ModelSerializer):
         model = Demand
         fields = [
             "id", "public_no", "external_id", "channel", "type", "category", "urgency", "content", "address", "lat",
-            "lng", "township", "community", "grid", "contact_name", "contact_phone", "is_public", "status", "unit",
+            "lng", "township", "community", "grid", "micro_grid", "contact_name", "contact_phone", "is_public",
+            "status", "unit",
             "escalation_level", "overdue", "accept_deadline", "resolve_deadline", "outcome", "reply", "rating",
             "return_count", "rework_count", "flagged", "reply_flags", "created_at", "updated_at",
         ]
@@ -197,6 +200,8 @@ class DemandCreateSerializer(ShallowFieldsMixin, serializers.Serializer):
     community = SafeSlugRelatedField(slug_field="code", queryset=Community.objects.all(), required=False,
                                      allow_null=True)
     grid = SafeSlugRelatedField(slug_field="code", queryset=Grid.objects.all(), required=False, allow_null=True)
+    micro_grid = SafeSlugRelatedField(slug_field="code", queryset=MicroGrid.objects.all(), required=False,
+                                      allow_null=True, help_text="code of a micro-grid of `grid` (which it implies)")
     address = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
     lat = CoordinateField(required=False, allow_null=True, min_value=-90, max_value=90)
     lng = CoordinateField(required=False, allow_null=True, min_value=-180, max_value=180)
@@ -252,6 +257,7 @@ class DemandFilter(DemandFilterMethods, django_filters.FilterSet):
     category = django_filters.CharFilter(method="by_category")
     township = django_filters.CharFilter(field_name="township__code")
     grid = django_filters.CharFilter(method="by_grid")
+    micro_grid = django_filters.CharFilter(method="by_micro_grid", help_text="code of the micro-grid it is located in")
     unit = django_filters.CharFilter(method="by_unit", help_text="department:<id>, grid:<id> or deputy:<id>")
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     escalation_level = IntegerFilter(method="by_escalation", min_value=0, max_value=3)

@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from grids.models import Grid
+from grids.models import Grid, MicroGrid
 from core.bulk import insert_objects
 
 from . import routing, sla
@@ -187,6 +187,9 @@ class _Context:
     def __init__(self):
         self.grids = list(Grid.objects.select_related("community", "township").order_by("code"))
         self.setting = {g.pk: setting_of(g) for g in self.grids}
+        self.micro_grids = {}
+        for micro_grid_id, grid_id in MicroGrid.objects.order_by("code").values_list("pk", "grid_id"):
+            self.micro_grids.setdefault(grid_id, []).append(micro_grid_id)
         self.categories = {c.code: c for c in Category.objects.filter(parent__isnull=False).select_related("parent")}
         self.sub_codes = [c for c in PROBLEMS if c in self.categories]
         departments = {d.pk: d for d in Department.objects.filter(is_active=True)}
@@ -623,6 +626,8 @@ class _Stop(Exception):
 
 PIN_SALT = 0x5EED_9140
 PINNED_SHARE = {Channel.WEB: 0.45, Channel.QR: 0.3, Channel.PATROL: 0.8}
+MICRO_SALT = 0x3EC0_0617
+MICRO_SHARE = 0.6  # of the demands placed in a grid, those that name the micro-grid too (a patrol always does)
 
 
 def _point_in(grid, rng) -> tuple[Decimal, Decimal]:
@@ -667,6 +672,10 @@ class _Walk:
         pin = random.Random(plan.seed ^ PIN_SALT)
         if pin.random() < PINNED_SHARE.get(plan.channel, 0):
             self.d.lat, self.d.lng = _point_in(plan.grid, pin)
+        micro = random.Random(plan.seed ^ MICRO_SALT)
+        choices = ctx.micro_grids.get(plan.grid.pk)
+        if self.d.grid is not None and choices and (plan.channel == Channel.PATROL or micro.random() < MICRO_SHARE):
+            self.d.micro_grid_id = micro.choice(choices)
         self.category = category
         self.township_kind = plan.grid.township.kind
 

@@ -1,4 +1,4 @@
-"""Workbench filters (django-filter): status, type, category, township, grid, unit and text search."""
+"""Workbench filters (django-filter): status, type, category, township, grid, micro-grid, unit and text search."""
 
 import django_filters
 from django.db.models import F, Q
@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
-from grids.models import Grid, Township
+from grids.models import Grid, MicroGrid, Township
 from core.fields import DateInput
 
 from .forms import category_choices
@@ -28,6 +28,7 @@ def _unit_choices(township_id=None):
 # their department). A link that sets one still narrows the list, and then shows it.
 HIDDEN_FOR_ROLE = {
     Role.GRID_WORKER: {"township", "grid", "unit"},
+    Role.MICRO_GRID_LEADER: {"township", "grid", "micro_grid", "unit"},
     Role.DEPUTY: {"township", "grid", "unit"},
     Role.HANDLER: {"unit"},
 }
@@ -69,6 +70,13 @@ class DemandFilterMethods:
             return queryset
         grids = list(Grid.objects.filter(code=value).values_list("pk", flat=True))
         return queryset.filter(Q(grid_id__in=grids) | Q(unit_grid_id__in=grids))
+
+    def by_micro_grid(self, queryset, name, value):
+        # Located in the micro-grid: a micro-grid holds no demands, so there is no unit to match as for a grid.
+        value = (value or "").strip().upper()
+        if not value:
+            return queryset
+        return queryset.filter(micro_grid_id__in=list(MicroGrid.objects.filter(code=value).values_list("pk", flat=True)))
 
     def by_unit(self, queryset, name, value):
         kind, _sep, pk = (value or "").partition(":")
@@ -131,6 +139,7 @@ class WorkbenchFilter(DemandFilterMethods, django_filters.FilterSet):
     township = django_filters.ModelChoiceFilter(label=_("Township"), queryset=Township.objects.all(),
                                                 empty_label=_("All townships"))
     grid = django_filters.CharFilter(label=_("Grid code"), method="by_grid")
+    micro_grid = django_filters.CharFilter(label=_("Micro-grid code"), method="by_micro_grid")
     unit = django_filters.ChoiceFilter(label=_("Unit"), method="by_unit", choices=[], empty_label=_("All units"))
     escalation = django_filters.ChoiceFilter(
         label=_("Escalation"), method="by_escalation", empty_label=_("Any"),
@@ -169,7 +178,7 @@ class WorkbenchFilter(DemandFilterMethods, django_filters.FilterSet):
 
     class Meta:
         model = Demand
-        fields = ["q", "status", "type", "category", "township", "grid", "unit", "escalation", "open",
+        fields = ["q", "status", "type", "category", "township", "grid", "micro_grid", "unit", "escalation", "open",
                   "created_from", "created_to", *LINK_ONLY]
 
     def __init__(self, *args, viewer=None, **kwargs):

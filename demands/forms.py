@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from grids.locate import OUTSIDE_MESSAGE, in_district, parse_coordinate
-from grids.models import Community, Grid, Township
+from grids.models import Community, Grid, MicroGrid, Township
 from core.validators import PHONE_RE, PhoneField  # noqa: F401 (forms below use them)
 from core.validators import valid_pk
 from core.fields import DateInput, SafeDateField
@@ -111,7 +111,7 @@ class CoordinateField(forms.Field):
 
 
 class PlaceFieldsMixin:
-    """Township → community → grid: each select lists only the children of the choice above it.
+    """Township → community → grid → micro-grid: each select lists only the children of the choice above it.
 
     Without JavaScript the resident presses “update” and the page returns with the narrowed lists. With it, a pin
     on the map (or the device's position) fills lat/lng and the selects; a point alone is enough, the intake
@@ -128,6 +128,10 @@ class PlaceFieldsMixin:
         self.fields["grid"].queryset = (
             Grid.objects.filter(community_id=community_id) if str(community_id or "").isdigit() else Grid.objects.none()
         )
+        if "micro_grid" in self.fields:
+            grid_id = data.get(self.add_prefix("grid")) or self.initial.get("grid")
+            self.fields["micro_grid"].queryset = (
+                MicroGrid.objects.filter(grid_id=grid_id) if str(grid_id or "").isdigit() else MicroGrid.objects.none())
 
     def clean_places(self, cleaned):
         township, community, grid = cleaned.get("township"), cleaned.get("community"), cleaned.get("grid")
@@ -147,6 +151,9 @@ class PlaceFieldsMixin:
             self.add_error("community", _("The village or community does not belong to the chosen township."))
         if grid and community and grid.community_id != community.pk:
             self.add_error("grid", _("The grid does not belong to the chosen village or community."))
+        micro_grid = cleaned.get("micro_grid")
+        if micro_grid and grid and micro_grid.grid_id != grid.pk:
+            self.add_error("micro_grid", _("The micro-grid does not belong to the chosen grid."))
 
 
 class SubmitForm(KeptPhotosMixin, PlaceFieldsMixin, forms.Form):
@@ -163,6 +170,10 @@ class SubmitForm(KeptPhotosMixin, PlaceFieldsMixin, forms.Form):
                                        required=False, empty_label=_("Choose (optional)"))
     grid = forms.ModelChoiceField(label=_("Grid"), queryset=Grid.objects.none(), required=False,
                                   empty_label=_("Choose (optional)"))
+    # Lists the chosen grid's micro-grids only, so any other is refused as not of that grid.
+    micro_grid = forms.ModelChoiceField(label=_("Micro-grid"), queryset=MicroGrid.objects.none(), required=False,
+                                        empty_label=_("Choose (optional)"), error_messages={
+                                            "invalid_choice": _("The micro-grid does not belong to the chosen grid.")})
     address = forms.CharField(label=_("Address or landmark"), max_length=200, required=False)
     lat = CoordinateField(label=_("Point on the map"), limit=90)
     lng = CoordinateField(label=_("Point on the map"), limit=180)
@@ -370,6 +381,10 @@ class RecordForm(PlaceFieldsMixin, forms.Form):
                                        required=False, empty_label=_("Choose (optional)"))
     grid = forms.ModelChoiceField(label=_("Grid"), queryset=Grid.objects.none(), required=False,
                                   empty_label=_("Choose (optional)"))
+    # Lists the chosen grid's micro-grids only, so any other is refused as not of that grid.
+    micro_grid = forms.ModelChoiceField(label=_("Micro-grid"), queryset=MicroGrid.objects.none(), required=False,
+                                        empty_label=_("Choose (optional)"), error_messages={
+                                            "invalid_choice": _("The micro-grid does not belong to the chosen grid.")})
     address = forms.CharField(label=_("Address or landmark"), max_length=200, required=False)
     # Filled by the browser's geolocation on a patrol report, or by the map's pin; checked like any number a client
     # sends.
@@ -398,10 +413,17 @@ class RecordForm(PlaceFieldsMixin, forms.Form):
         self.fields["channel"].initial = channels[0]
         if len(channels) == 1:
             self.fields["channel"].widget = forms.HiddenInput()
-        if self.role == Role.GRID_WORKER:
+        if self.role in (Role.GRID_WORKER, Role.MICRO_GRID_LEADER):
             for name in ("township", "community", "grid", "dispatch_now", "unit"):
                 del self.fields[name]
             self.fields["content"].label = _("What you found on patrol")
+            if self.role == Role.GRID_WORKER:
+                # The patrol is in their own grid; the micro-grid within it is theirs to say.
+                self.fields["micro_grid"].queryset = MicroGrid.objects.filter(grid_id=user.grid_id)
+            else:
+                # 微网格员: always their own micro-grid; they hand everything up (no 就地办结, docs/lifecycles.md#intake-and-routing).
+                for name in ("micro_grid", "on_the_spot", "reply", "category", "urgency"):
+                    del self.fields[name]
         else:
             for name in ("on_the_spot", "reply"):
                 del self.fields[name]

@@ -118,6 +118,11 @@ class Demand(models.Model):
     grid = models.ForeignKey(
         "grids.Grid", verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Always inside `grid` (demands.services checks it); a micro-grid leader (微网格员) follows the demands in theirs.
+    micro_grid = models.ForeignKey(
+        "grids.MicroGrid", verbose_name=_("micro-grid"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
     contact_name = models.CharField(_("contact name"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
     is_public = models.BooleanField(_("may be shown publicly"), default=False)

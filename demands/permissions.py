@@ -88,8 +88,10 @@ def can_view(user, demand) -> bool:
         return _township_matches(user, demand)
     if user.role == Role.SUPERVISOR:
         return _township_matches(user, demand)
-    if user.role in (Role.GRID_WORKER, Role.DEPUTY) and demand.submitted_by_id == user.pk:
+    if user.role in (Role.GRID_WORKER, Role.MICRO_GRID_LEADER, Role.DEPUTY) and demand.submitted_by_id == user.pk:
         return True  # their own report (巡查上报, 代表网格通), followed wherever it went
+    if user.role == Role.MICRO_GRID_LEADER:
+        return user.micro_grid_id is not None and demand.micro_grid_id == user.micro_grid_id
     if user.role == Role.GRID_WORKER:
         return is_unit_member(user, demand) or (user.grid_id is not None and demand.grid_id == user.grid_id)
     if user.role == Role.HANDLER:

@@ -16,7 +16,7 @@ from . import services
 from .forms import RecordForm
 
 # The roles with a recording page; integrations record through the API.
-RECORDERS = (Role.DISPATCHER, Role.GRID_WORKER, Role.DEPUTY)
+RECORDERS = (Role.DISPATCHER, Role.GRID_WORKER, Role.MICRO_GRID_LEADER, Role.DEPUTY)
 
 
 def may_record(user) -> bool:
@@ -24,7 +24,8 @@ def may_record(user) -> bool:
 
 
 def _record(user, form, cleaned) -> object:
-    fields = {key: cleaned.get(key) for key in ("type", "content", "township", "community", "grid", "address",
+    fields = {key: cleaned.get(key) for key in ("type", "content", "township", "community", "grid", "micro_grid",
+                                               "address",
                                                "contact_name", "contact_phone", "photos", "lat", "lng")
               if key in form.fields}
     fields["photos"] = fields.get("photos") or ()

@@ -220,6 +220,7 @@ def demand_receive(
     township=None,
     community=None,
     grid=None,
+    micro_grid=None,
     address: str = "",
     contact_name: str = "",
     contact_phone: str = "",
@@ -242,6 +243,8 @@ def demand_receive(
     A demand addressed to a deputy, or to a station (whose convener takes it), goes straight to that deputy.
     """
     errors = {}
+    if micro_grid is not None and grid is None:
+        grid = micro_grid.grid  # a micro-grid names its grid, as a grid names its community
     if township is None and community is None and grid is None:
         # A point and no place (the API, the map's pin on the pages): placed in the grid the point lies in.
         grid = _grid_of_point(lat, lng)
@@ -263,6 +266,8 @@ def demand_receive(
         township = township or grid.township
         if grid.community_id != community.pk:
             errors["grid"] = [_("The grid does not belong to the chosen village or community.")]
+    if micro_grid is not None and micro_grid.grid_id != grid.pk:
+        errors["micro_grid"] = [_("The micro-grid does not belong to the chosen grid.")]
     if community is not None:
         township = township or community.township
         if community.township_id != township.pk:
@@ -294,6 +299,7 @@ def demand_receive(
                     township=township,
                     community=community,
                     grid=grid,
+                    micro_grid=micro_grid,
                     contact_name=(contact_name or "").strip(),
                     contact_phone=(contact_phone or "").strip(),
                     is_public=is_public,
@@ -349,6 +355,7 @@ def _route_to_deputy(demand, deputy, *, actor=SYSTEM) -> None:
 RECORDING_CHANNELS = {
     Role.DISPATCHER: (Channel.PHONE, Channel.WALK_IN),
     Role.GRID_WORKER: (Channel.PATROL,),
+    Role.MICRO_GRID_LEADER: (Channel.PATROL,),
     Role.DEPUTY: (Channel.DEPUTY,),
     Role.INTEGRATION: (Channel.API, Channel.HOTLINE),
 }
@@ -381,6 +388,7 @@ def demand_intake(*, actor, external_id: str = "", channel: str | None = None, *
     if client is None:
         external_id, channel = "", Channel.API
     channel = _checked_channel(actor, channel)
+    _own_micro_grid(actor, fields)
     try:
         # No look-up first: the unique constraint decides, so a new demand costs no extra query.
         return demand_receive(actor=actor, external_id=external_id, channel=channel, **fields), True
@@ -389,6 +397,20 @@ def demand_intake(*, actor, external_id: str = "", channel: str | None = None, *
         if existing is None:
             raise
         return existing, False
+
+
+def _own_micro_grid(actor, fields: dict) -> None:
+    """A micro-grid leader reports only in their own micro-grid (and so their own grid): by default there, and a
+    place elsewhere is refused rather than quietly moved."""
+    if not is_staff_user(actor) or actor.role != Role.MICRO_GRID_LEADER:
+        return
+    if actor.micro_grid_id is None:
+        raise NotPermitted(_("Your account has no micro-grid to report in."))
+    micro_grid = fields.get("micro_grid") or actor.micro_grid
+    grid = fields.get("grid") or micro_grid.grid
+    if micro_grid.pk != actor.micro_grid_id or grid.pk != actor.micro_grid.grid_id:
+        raise InvalidInput(field_errors={"micro_grid": [_("You report only in your own micro-grid.")]})
+    fields["micro_grid"], fields["grid"] = micro_grid, grid
 
 
 def _grid_of_point(lat, lng) -> Grid | None:
@@ -420,6 +442,7 @@ def demand_record(*, actor, channel: str | None = None, route: dict | None = Non
         raise NotPermitted(_("Only a dispatcher dispatches a demand."))
     if actor.role == Role.GRID_WORKER:
         fields.setdefault("grid", actor.grid)  # a patrol report is in the reporter's own grid
+    _own_micro_grid(actor, fields)
     demand = demand_receive(actor=actor, channel=channel, **fields)
     if route is not None:
         demand = demand_classify_and_dispatch(demand_id=demand.pk, actor=actor, **route)
@@ -457,6 +480,8 @@ def demand_classify(*, demand_id, actor, type: str, category: Category, urgency:
         raise InvalidInput(field_errors=errors)
     changes = {"type": type, "category": category, "urgency": urgency, "grid": grid,
                "community": grid.community, "township": grid.township}
+    if demand.micro_grid_id is not None and demand.micro_grid.grid_id != grid.pk:
+        changes["micro_grid"] = None  # placed in another grid: the micro-grid of the old one no longer holds
     DEMANDS.apply(demand, actor=actor, action=Action.CLASSIFY, changes=changes, note=note,
                 data={"type": type, "category": category.code, "urgency": urgency, "grid": grid.code})
     return demand

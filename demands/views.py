@@ -83,7 +83,8 @@ def submit_page(request, *, template="demands/submit.html", context=None, initia
             try:
                 demand = services.demand_receive(
                     actor=request.user, type=c["type"], category=c["category"], content=c["content"],
-                    township=c["township"], community=c["community"], grid=c["grid"], address=c["address"],
+                    township=c["township"], community=c["community"], grid=c["grid"], micro_grid=c["micro_grid"],
+                    address=c["address"],
                     lat=c["lat"], lng=c["lng"],
                     contact_name=c["contact_name"], contact_phone=c["contact_phone"], is_public=c["is_public"],
                     photos=c["photos"], channel=channel, **(addressed or {}),

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from .locate import OUTSIDE_MESSAGE, in_district, locate, parse_coordinate
-from .models import Community, Grid
+from .models import Community, Grid, MicroGrid
 
 OUTLINES_MAX_AGE = 3600  # places change when an administrator edits them: rarely
 
@@ -27,6 +27,12 @@ def grid_options(request):
     community_id = _digits(request.GET.get("community"))
     grids = Grid.objects.filter(community_id=community_id) if community_id else Grid.objects.none()
     return render(request, "grids/options.html", {"items": grids, "empty": "grid"})
+
+
+def micro_grid_options(request):
+    grid_id = _digits(request.GET.get("grid"))
+    micro_grids = MicroGrid.objects.filter(grid_id=grid_id) if grid_id else MicroGrid.objects.none()
+    return render(request, "grids/options.html", {"items": micro_grids, "empty": "micro_grid"})
 
 
 @require_GET

@@ -1,4 +1,5 @@
-"""Demo users: the named logins of docs/threat-model.md#actors-and-scopes and one account per township, grid, department and deputy."""
+"""Demo users: the named logins of docs/threat-model.md#actors-and-scopes and one account per township, grid, department
+and deputy, and a micro-grid leader for the first micro-grid of each grid of the first township."""
 
 from django.contrib.auth.hashers import make_password
 
@@ -6,7 +7,7 @@ from accounts.models import Role, User
 from core.models import Department
 from core.names import person_name
 from deputies.models import Deputy
-from grids.models import Grid, Township
+from grids.models import Grid, MicroGrid, Township
 
 DEFAULT_PASSWORD = "minsheng2026"
 HANDLER_DEPARTMENT = "housing"  # the department the named `handler` login works in
@@ -17,6 +18,10 @@ def demo_user_rows() -> list[dict]:
     townships = list(Township.objects.order_by("sort"))
     first_township = townships[0]
     first_grid = Grid.objects.filter(township=first_township).order_by("code").first()
+    # One 微网格员 for the first micro-grid of each grid of the first township: the demo shows the role without
+    # three thousand logins.
+    led = list(MicroGrid.objects.filter(grid__township=first_township, code__endswith="-01").select_related("grid")
+               .order_by("code"))
     departments = list(Department.objects.order_by("code"))
     handler_department = next((d for d in departments if d.code == HANDLER_DEPARTMENT), departments[0])
     deputies = list(Deputy.objects.filter(township=first_township).order_by("code")) or list(Deputy.objects.all()[:1])
@@ -34,6 +39,8 @@ def demo_user_rows() -> list[dict]:
         row("dispatcher", Role.DISPATCHER),
         row("township_dispatcher", Role.DISPATCHER, township=first_township),
         row("gridworker", Role.GRID_WORKER, grid=first_grid, township=first_township),
+        *([row("microgridleader", Role.MICRO_GRID_LEADER, micro_grid=led[0], grid=led[0].grid,
+               township=first_township)] if led else []),
         row("handler", Role.HANDLER, department=handler_department),
         row("supervisor", Role.SUPERVISOR),
         deputy_row("deputy", deputies[0]),
@@ -43,6 +50,8 @@ def demo_user_rows() -> list[dict]:
     rows += [row(f"handler_{d.code}", Role.HANDLER, department=d) for d in departments]
     rows += [row(f"gw_{g.code.lower()}", Role.GRID_WORKER, grid=g, township_id=g.township_id)
              for g in Grid.objects.order_by("code")]
+    rows += [row(f"mgl_{m.code.lower()}", Role.MICRO_GRID_LEADER, micro_grid=m, grid=m.grid,
+                 township_id=m.grid.township_id) for m in led]
     rows += [deputy_row(f"deputy_{d.code.lower()}", d)
              for d in Deputy.objects.order_by("code") if d.pk != deputies[0].pk]
     return rows

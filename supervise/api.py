@@ -21,6 +21,8 @@ class DashboardQuerySerializer(QuerySerializer):
     date_to = serializers.DateField(required=False, help_text="last day received (default: today)")
     township = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PK, help_text="township id")
     grid = serializers.CharField(required=False, max_length=20, help_text="code of the grid the demand is located in")
+    micro_grid = serializers.CharField(required=False, max_length=24,
+                                       help_text="code of the micro-grid the demand is located in")
     department = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PK,
                                           help_text="id of the department holding the demand")
     category = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PK,

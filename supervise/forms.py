@@ -1,4 +1,5 @@
-"""The dashboard's filter form: period, place, department, category, channel and type, within the viewer's scope."""
+"""The dashboard's filter form: period, place (down to a micro-grid), department, category, channel and type, within the
+viewer's scope."""
 
 
 from django import forms
@@ -8,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import Department
 
 from demands.models import Category, Channel, DemandType
-from grids.models import Grid, Township
+from grids.models import Grid, MicroGrid, Township
 from core.fields import SafeDateField
 
 from .figures import BREAKDOWN_KEYS, GRANULARITIES
@@ -36,6 +37,8 @@ class DashboardForm(forms.Form):
                                       empty_label=_("All townships"))
     grid = forms.ModelChoiceField(label=_("Grid"), queryset=Grid.objects.all(), to_field_name="code",
                                   required=False, empty_label=_("All grids"))
+    # A code, not a list: the district has thousands of micro-grids.
+    micro_grid = forms.CharField(label=_("Micro-grid code"), required=False, max_length=24)
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.all(), required=False,
                                         empty_label=_("All departments"))
     category = forms.ChoiceField(label=_("Category"), required=False)
@@ -56,6 +59,18 @@ class DashboardForm(forms.Form):
             self.fields["township"].queryset = Township.objects.filter(pk=viewer.township_id)
             self.fields["grid"].queryset = Grid.objects.filter(township_id=viewer.township_id)
         self.fields["grid"].label_from_instance = lambda g: f"{g.name} ({g.code})"
+
+    def clean_micro_grid(self):
+        code = (self.cleaned_data.get("micro_grid") or "").strip().upper()
+        if not code:
+            return None
+        micro_grids = MicroGrid.objects.select_related("grid")
+        if getattr(self.viewer, "township_id", None):
+            micro_grids = micro_grids.filter(grid__township_id=self.viewer.township_id)
+        found = micro_grids.filter(code=code).first() if "\x00" not in code else None
+        if found is None:
+            raise forms.ValidationError(_("No micro-grid in your area has this code."))
+        return found
 
     def clean_category(self):
         value = self.cleaned_data.get("category")
@@ -81,6 +96,7 @@ class DashboardForm(forms.Form):
             date_from=c.get("date_from") or default.date_from, date_to=c.get("date_to") or default.date_to,
             township=c.get("township"), grid=c.get("grid"), department=c.get("department"),
             category=c.get("category"), channel=c.get("channel") or "", type=c.get("type") or "",
+            micro_grid=c.get("micro_grid"),
         )
 
     def trend_granularity(self, filters: DashboardFilters) -> str:

@@ -17,7 +17,7 @@ from core.rates import Rate
 from demands.models import Category, Channel, Demand
 from core.actors import is_staff_user
 from demands.selectors import scope_q
-from grids.models import Grid, Township
+from grids.models import Grid, MicroGrid, Township
 
 from . import figures, registry, rollup
 from .figures import local_day_start  # noqa: F401  (where hotspots and the bench have always imported it from)
@@ -43,6 +43,7 @@ class DashboardFilters:
     category: Category | None = None
     channel: str = ""
     type: str = ""  # demand type: the 24-hour promise is read with type=consultation
+    micro_grid: MicroGrid | None = None  # located in it (微网格)
 
     @classmethod
     def default(cls) -> "DashboardFilters":
@@ -64,6 +65,8 @@ class DashboardFilters:
             q &= Q(channel=self.channel)
         if self.type:
             q &= Q(type=self.type)
+        if self.micro_grid is not None:
+            q &= Q(micro_grid_id=self.micro_grid.pk)
         return q
 
     @cached_property
@@ -93,6 +96,8 @@ class DashboardFilters:
             params["channel"] = self.channel
         if self.type:
             params["type"] = self.type
+        if self.micro_grid is not None:
+            params["micro_grid"] = self.micro_grid.code
         return params
 
 
@@ -315,8 +320,8 @@ def ledger_query(viewer, filters: DashboardFilters) -> LedgerQuery | None:
             return None
     if filters.channel:
         keys.append(("channel", filters.channel))
-    if filters.type:
-        return None  # the ledger is not keyed by type: the demands themselves are counted
+    if filters.type or filters.micro_grid is not None:
+        return None  # the ledger is keyed by neither type nor micro-grid: the demands themselves are counted
     if len(keys) > 1:
         return None
     return LedgerQuery(township_id=township_id, key=keys[0] if keys else None)

@@ -257,6 +257,7 @@ ROWS = [
     row("i18n/setlang/", post(lambda w: "/i18n/setlang/", ALL, data=_data({"language": "zh-hans", "next": "/"}))),
     row("places/communities/", get(lambda w: f"/places/communities/?township={w.t_a.pk}", ALL)),
     row("places/grids/", get(lambda w: f"/places/grids/?community={w.grid_a1.community_id}", ALL)),
+    row("places/micro-grids/", get(lambda w: f"/places/micro-grids/?grid={w.grid_a1.pk}", ALL)),
     row("places/outlines/", get(lambda w: "/places/outlines/", ALL)),
     row("places/locate/", get(lambda w: "/places/locate/?lat=31.87&lng=106.75", ALL)),
     row("admin/", get(lambda w: "/admin/", NONE, everyone(LOGIN), label="index"),

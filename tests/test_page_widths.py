@@ -62,7 +62,7 @@ WIDTHS = {"phone": {**PHONE, "device_scale_factor": 1}, "desk": DESK}
 ROLES = {
     "anonymous": None, "resident": "resident", "grid_worker": "gridworker", "handler": "handler",
     "dispatcher": "dispatcher", "township_dispatcher": "township_dispatcher", "supervisor": "supervisor",
-    "deputy": "deputy",
+    "deputy": "deputy", "micro_grid_leader": "microgridleader",
 }
 LONG_CONTENT = ("巴州区东城街道莲花社区菜市场东门口的三个垃圾桶已经满了三天，没人来清运，苍蝇很多，路过的老人孩子都捂着鼻子，"
                 "希望环卫部门尽快安排清运并增加清运频次。补充：门口的排水沟也堵了，下雨天污水漫到人行道上，"

@@ -2,9 +2,9 @@
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count
+from django.db.models import Count, F
 
-from accounts.models import User
+from accounts.models import Role, User
 from core.models import Department
 from demands.models import Category, Demand, DemandEvent, SlaPolicy
 from demands.states import TRANSITIONS, Status
@@ -33,9 +33,16 @@ def test_seed_twice_gives_exact_counts_and_changes_nothing():
     assert Grid.objects.count() == 372
     assert MicroGrid.objects.count() == 3124
     assert not User.objects.values("username").annotate(n=Count("id")).filter(n__gt=1).exists()
-    for username in ["admin", "dispatcher", "township_dispatcher", "gridworker", "handler", "supervisor", "deputy",
-                     "resident"]:
+    for username in ["admin", "dispatcher", "township_dispatcher", "gridworker", "microgridleader", "handler",
+                     "supervisor", "deputy", "resident"]:
         assert User.objects.get(username=username).check_password("demo-pass-1")
+    # A micro-grid leader for the first micro-grid of each grid of the first township, inside their grid.
+    leaders = User.objects.filter(role=Role.MICRO_GRID_LEADER).select_related("micro_grid")
+    first = Township.objects.order_by("sort").first()
+    assert leaders.filter(username__startswith="mgl_").count() == Grid.objects.filter(township=first).count()
+    for leader in leaders:
+        leader.full_clean(exclude=["password"])
+        assert leader.micro_grid.grid_id == leader.grid_id and leader.township_id == first.pk
 
 
 def test_no_two_communities_of_the_district_share_a_name():
@@ -88,6 +95,10 @@ def test_demo_demands_cover_every_state_with_histories_the_table_allows():
         last[demand_id] = to_status
     final = dict(Demand.objects.values_list("pk", "status"))
     assert last == final
+    # Many name their micro-grid too, always one of their own grid.
+    located = Demand.objects.filter(micro_grid__isnull=False)
+    assert located.count() > 100
+    assert not located.exclude(micro_grid__grid_id=F("grid_id")).exists()
 
 
 def test_if_empty_adds_demands_only_once():

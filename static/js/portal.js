@@ -25,14 +25,16 @@
     }, {enableHighAccuracy: true, timeout: 10000, maximumAge: 60000});
   });
 
-  // <select data-clear-after-request="id" data-clear-label="…">: once htmx has reloaded the next list,
-  // the list after it no longer matches and goes back to its empty choice.
+  // <select data-clear-after-request="id id…" data-clear-label="…">: once htmx has reloaded the next list,
+  // the lists after it no longer match and go back to their empty choice.
   document.addEventListener("htmx:afterRequest", function (event) {
     var source = event.detail && event.detail.elt;
-    var targetId = source && source.getAttribute && source.getAttribute("data-clear-after-request");
-    var target = targetId && document.getElementById(targetId);
-    if (target) {
-      target.replaceChildren(new Option(source.getAttribute("data-clear-label") || "", ""));
-    }
+    var targetIds = source && source.getAttribute && source.getAttribute("data-clear-after-request");
+    (targetIds || "").split(/\s+/).forEach(function (targetId) {
+      var target = targetId && document.getElementById(targetId);
+      if (target) {
+        target.replaceChildren(new Option(source.getAttribute("data-clear-label") || "", ""));
+      }
+    });
   });
 })();
