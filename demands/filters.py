@@ -169,7 +169,7 @@ class WorkbenchFilter(DemandFilterMethods, django_filters.FilterSet):
         choices=[("1", _("within 24 hours of receipt"))])
     callback = django_filters.ChoiceFilter(
         label=_("Call-back"), method="by_callback", empty_label=_("Any"),
-        choices=[("due", _("a call-back due")), ("reached", _("a call-back reached the resident")),
+        choices=[("due", _("has a call-back due")), ("reached", _("a call-back reached the resident")),
                  ("compared", _("rated, with a call-back in the same round")),
                  ("agrees", _("call-back agrees with the rating"))])
     level = django_filters.ChoiceFilter(

@@ -191,11 +191,11 @@ class Demand(models.Model):
     # reading the tasks on every dashboard read. Kept by revisits.services.refresh_callback_flags alone, whenever a
     # task or the demand's rating or round changes; not state changes, so outside the demand's lifecycle.
     # due: a call-back task that can be called (not closed as not callable, and the demand left a phone number).
-    callback_due = models.BooleanField(_("call-back due"), default=False)
+    callback_due = models.BooleanField(_("has a call-back due"), default=False)
     # reached: at least one of its call-backs reached the resident.
-    callback_reached = models.BooleanField(_("call-back reached the resident"), default=False)
+    callback_reached = models.BooleanField(_("a call-back reached the resident"), default=False)
     # compared: rated now, with a reached call-back in the current handling round (its rework count).
-    callback_compared = models.BooleanField(_("call-back to compare with the rating"), default=False)
+    callback_compared = models.BooleanField(_("rated, with a call-back in the same round"), default=False)
     # agrees: compared, and the latest such call-back's view is on the rating's side (satisfied or basically
     # satisfied, or dissatisfied).
     callback_agrees = models.BooleanField(_("call-back agrees with the rating"), default=False)

@@ -18,16 +18,16 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='demand',
             name='callback_compared',
-            field=models.BooleanField(default=False, verbose_name='call-back to compare with the rating'),
+            field=models.BooleanField(default=False, verbose_name='rated, with a call-back in the same round'),
         ),
         migrations.AddField(
             model_name='demand',
             name='callback_due',
-            field=models.BooleanField(default=False, verbose_name='call-back due'),
+            field=models.BooleanField(default=False, verbose_name='has a call-back due'),
         ),
         migrations.AddField(
             model_name='demand',
             name='callback_reached',
-            field=models.BooleanField(default=False, verbose_name='call-back reached the resident'),
+            field=models.BooleanField(default=False, verbose_name='a call-back reached the resident'),
         ),
     ]
