@@ -122,12 +122,19 @@ class DemandFilterMethods:
     def by_answered_in_24h(self, queryset, name, value):
         return queryset.filter(answered_in_24h=True) if value else queryset
 
+    def by_callback(self, queryset, name, value):
+        return queryset.filter(**{f"callback_{value}": True}) if value in CALLBACK_FLAGS else queryset
+
     def by_level(self, queryset, name, value):
         return queryset.filter(escalation_level=int(value), status__in=list(HANDLING_STATES)) if value else queryset
 
 
-LINK_ONLY = ["channel", "outcome", "rating", "resolved", "reworked", "solved_locally", "answered_in_24h", "level",
-             "located_in", "overdue"]
+# The call-back flags the revisits app keeps on the demand (Demand.callback_*), as the dashboard's call-back figures
+# count them.
+CALLBACK_FLAGS = ("due", "reached", "compared", "agrees")
+
+LINK_ONLY = ["channel", "outcome", "rating", "resolved", "reworked", "solved_locally", "answered_in_24h", "callback",
+             "level", "located_in", "overdue"]
 
 
 class WorkbenchFilter(DemandFilterMethods, django_filters.FilterSet):
@@ -169,6 +176,11 @@ class WorkbenchFilter(DemandFilterMethods, django_filters.FilterSet):
     answered_in_24h = django_filters.ChoiceFilter(
         label=_("Answered"), method="by_answered_in_24h", empty_label=_("Any"),
         choices=[("1", _("within 24 hours of receipt"))])
+    callback = django_filters.ChoiceFilter(
+        label=_("Call-back"), method="by_callback", empty_label=_("Any"),
+        choices=[("due", _("has a call-back due")), ("reached", _("a call-back reached the resident")),
+                 ("compared", _("rated, with a call-back in the same round")),
+                 ("agrees", _("call-back agrees with the rating"))])
     level = django_filters.ChoiceFilter(
         label=_("Escalation level"), method="by_level", empty_label=_("Any"),
         choices=[("1", _("warning")), ("2", _("overdue")), ("3", _("supervised"))])

@@ -191,6 +191,19 @@ class Demand(models.Model):
     # time and never cleared, so a reopened demand keeps the answer it got; a row flag, so the figure ledger counts
     # it with an equality like every other figure (supervise/registry.py).
     answered_in_24h = models.BooleanField(_("answered within 24 hours of receipt"), default=False)
+    # The call-backs (回访, the revisits app) as row flags, so the figure ledger counts 回访率 and the agreement of
+    # call-backs with ratings per demand with equalities like every other figure (supervise/registry.py) instead of
+    # reading the tasks on every dashboard read. Kept by revisits.services.refresh_callback_flags alone, whenever a
+    # task or the demand's rating or round changes; not state changes, so outside the demand's lifecycle.
+    # due: a call-back task that can be called (not closed as not callable, and the demand left a phone number).
+    callback_due = models.BooleanField(_("has a call-back due"), default=False)
+    # reached: at least one of its call-backs reached the resident.
+    callback_reached = models.BooleanField(_("a call-back reached the resident"), default=False)
+    # compared: rated now, with a reached call-back in the current handling round (its rework count).
+    callback_compared = models.BooleanField(_("rated, with a call-back in the same round"), default=False)
+    # agrees: compared, and the latest such call-back's view is on the rating's side (satisfied or basically
+    # satisfied, or dissatisfied).
+    callback_agrees = models.BooleanField(_("call-back agrees with the rating"), default=False)
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
     reply = models.TextField(_("reply to the resident"), blank=True)
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)

@@ -8,6 +8,4 @@ class RevisitsConfig(AppConfig):
     verbose_name = _("Call-backs")
 
     def ready(self):
-        from . import figures, receivers  # noqa: F401  (the signal receiver)
-
-        figures.register()
+        from . import receivers  # noqa: F401  (the signal receiver)

@@ -110,4 +110,6 @@ def seed_demo(*, seed: int = 2026) -> int:
         RevisitTask.objects.bulk_update(changed, ["status", "attempts", "view", "said", "closed_at", "updated_at"],
                                         batch_size=1000)
         RevisitEvent.objects.bulk_create(events, batch_size=1000)
+        # The demands' call-back flags (the dashboard's call-back figures), in one set-based UPDATE.
+        services.refresh_callback_flags(RevisitTask.objects.values("demand_id"))
     return RevisitTask.objects.count()

@@ -9,6 +9,8 @@ import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models.lookups import Exact, In
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,7 +19,7 @@ from core.actors import SYSTEM
 from core.errors import InvalidInput, NotPermitted
 from core.workflow import Lifecycle
 from demands import services as demand_services
-from demands.models import DemandEvent, Rating
+from demands.models import Demand, DemandEvent, Rating
 from demands.permissions import can_see_personal_data
 from demands.states import Action as DemandAction
 
@@ -82,6 +84,51 @@ def _clean_text(value, field: str, *, required: bool, message=None, limit: int =
     return value
 
 
+# ---------------------------------------------------------------- the demand's call-back flags
+
+SATISFIED_SIDE = (Rating.SATISFIED, Rating.BASICALLY_SATISFIED)
+
+
+def _flag_expressions() -> dict:
+    """The four call-back flags of a demand (docs/figures.md#call-back-figures) as expressions on its row, from its
+    tasks and its rating and round now."""
+    tasks = RevisitTask.objects.filter(demand_id=OuterRef("pk"))
+    reached = tasks.filter(status=Status.REACHED)
+    this_round = reached.filter(round=OuterRef("rework_count"))
+    latest_view = Subquery(this_round.order_by("-closed_at", "-id").values("view")[:1])
+    compared = ~Q(rating="") & Exists(this_round)
+    agrees = compared & (
+        (Q(rating__in=SATISFIED_SIDE) & In(latest_view, list(SATISFIED_SIDE)))
+        | (Q(rating=Rating.DISSATISFIED) & Exact(latest_view, Rating.DISSATISFIED)))
+
+    def flag(condition):
+        return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+    return {
+        "callback_due": flag(~Q(contact_phone="") & Exists(tasks.exclude(status=Status.UNCALLABLE))),
+        "callback_reached": flag(Exists(reached)),
+        "callback_compared": flag(compared),
+        "callback_agrees": flag(agrees),
+    }
+
+
+def refresh_callback_flags(demand_ids) -> int:
+    """Recompute the call-back flags of these demands (ids, or a queryset of them) in one UPDATE that writes only
+    the rows whose flags change: the figure ledger's trigger then moves their counts, and nothing else is touched
+    (not a state change of the demand, so not its lifecycle, its history or its `updated_at`). Called whenever a
+    task falls due or closes and whenever the rating or the round of a demand changes; returns the rows changed."""
+    flags = _flag_expressions()
+    changed = Demand.objects.filter(pk__in=demand_ids).exclude(**flags)
+    return changed.update(**flags)
+
+
+def callback_flags_for_event(*, event_id) -> None:
+    """After a demand event that sets or clears the rating or starts a new round (rate, reopen, expired rating)."""
+    demand_id = DemandEvent.objects.filter(pk=event_id).values_list("demand_id", flat=True).first()
+    if demand_id is not None:
+        refresh_callback_flags([demand_id])
+
+
 # ---------------------------------------------------------------- falling due
 
 
@@ -110,6 +157,7 @@ def revisit_tasks_for_event(*, event_id) -> RevisitTask | None:
                                               source_event_id=event.pk, created_at=event.created_at,
                                               updated_at=event.created_at)
             REVISITS.record(task, actor=SYSTEM, action=Action.CREATE, from_status="", at=event.created_at)
+            refresh_callback_flags([event.demand_id])
     except IntegrityError:
         # Already due: the signal came twice, or a second worker got there first (the unique constraint decides).
         return RevisitTask.objects.get(demand_id=event.demand_id, reason=reason, round=round_)
@@ -136,6 +184,8 @@ def revisit_tasks_backfill() -> int:
         missing = RevisitTask.objects.filter(events__isnull=True)
         REVISITS.record_many([(REVISITS.build_event(t, actor=SYSTEM, action=Action.CREATE, from_status="",
                                                     at=t.created_at), t) for t in missing])
+        # Every demand with a call-back, set-based: also mends flags a failed receiver left behind.
+        refresh_callback_flags(RevisitTask.objects.values("demand_id"))
     return len(tasks)
 
 
@@ -177,6 +227,7 @@ def revisit_reach(*, task_id, actor, said: str, view: str, reopen: bool = False,
                    changes={"attempts": task.attempts + 1, "said": said, "view": view, "reopened": bool(reopen),
                             "closed_at": now},
                    data={"view": view, "attempt": task.attempts + 1, "reopened": bool(reopen)})
+    refresh_callback_flags([task.demand_id])
     return task
 
 
@@ -192,6 +243,7 @@ def revisit_miss(*, task_id, actor, note: str = "") -> RevisitTask:
         changes["closed_at"] = timezone.now()
     REVISITS.apply(task, actor=actor, action=Action.MISS, changes=changes, note=note,
                    to_status=Status.UNREACHED if last else None, data={"attempt": attempts})
+    refresh_callback_flags([task.demand_id])
     return task
 
 
@@ -202,4 +254,5 @@ def revisit_close_uncallable(*, task_id, actor, note: str = "") -> RevisitTask:
     note = _clean_text(note, "note", required=False, limit=500)
     REVISITS.apply(task, actor=actor, action=Action.CLOSE_UNCALLABLE, changes={"closed_at": timezone.now()},
                    note=note)
+    refresh_callback_flags([task.demand_id])
     return task

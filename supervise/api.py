@@ -10,7 +10,6 @@ from demands.models import Channel, DemandType
 from core.validators import MAX_PK
 from core.errors import InvalidInput, NotFound
 
-from . import registry
 from .figures import BREAKDOWN_KEYS, GRANULARITIES
 from .forms import DashboardForm
 from .selectors import COUNT_LINKS, MEANS, RATES, dashboard_report, may_view_dashboard
@@ -65,15 +64,6 @@ class DashboardFiguresSerializer(serializers.Serializer):
         fields.update({name: DashboardCountSerializer() for name in COUNT_LINKS})
         fields.update({name: DashboardRateSerializer() for name in RATES})
         fields.update({name: DashboardDurationSerializer() for name in MEANS})
-        return fields
-
-
-class DashboardHeadlineSerializer(DashboardFiguresSerializer):
-    """The headline adds the linked rates of the registry (call-backs): counted from their own rows, no links."""
-
-    def get_fields(self):
-        fields = super().get_fields()
-        fields.update({f.name: DashboardRateSerializer() for f in registry.linked()})
         return fields
 
 
@@ -135,7 +125,7 @@ class DashboardDefinitionSerializer(serializers.Serializer):
 class DashboardSerializer(serializers.Serializer):
     period = DashboardPeriodSerializer()
     definitions = DashboardDefinitionSerializer(many=True)
-    figures = DashboardHeadlineSerializer()
+    figures = DashboardFiguresSerializer()
     trend = DashboardTrendRowSerializer(many=True)
     breakdown = DashboardBreakdownSerializer()
     board = DashboardBoardSerializer()

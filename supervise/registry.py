@@ -175,18 +175,6 @@ class MeanFigure:
 
 
 @dataclass(frozen=True)
-class LinkedRate:
-    """A rate over another app's rows that belong to the period's demands (call-backs, say): `compute(demands)`
-    takes the filtered, scoped demands queryset and returns (numerator, denominator). Counted on each read from
-    those rows, not kept in the ledger; shown on the dashboard and in its API."""
-
-    name: str
-    label: Any
-    definition: Any
-    compute: Any  # Callable[[QuerySet], tuple[int, int]]
-
-
-@dataclass(frozen=True)
 class BoardFigure:
     """A figure of the overdue board (open demands now, whatever the period): not kept in the ledger."""
 
@@ -243,6 +231,25 @@ FIGURES: list = [
                _("Mean time to accept (h)"), _("Average time from dispatch to acceptance by the unit.")),
     MeanFigure("mean_time_to_resolve", "resolve_time", "resolved", _("Mean time to resolve"),
                _("Mean time to resolve (h)"), _("Average time from receipt to the reported result.")),
+    # The call-backs (回访), per demand (件) as 12345 centres count them: row flags the revisits app keeps
+    # (demands.Demand.callback_*, revisits.services.refresh_callback_flags).
+    Count("callback_due", (is_true("callback_due"),), _("Call-back due"), {"callback": "due"}),
+    Count("callback_reached", (is_true("callback_reached"),), _("Call-back reached the resident"),
+          {"callback": "reached"}),
+    RateFigure("revisit_rate", "callback_reached", "callback_due", _("Call-back rate (回访率)"),
+               _("Call-back rate (%)"),
+               _("Demands whose call-back reached the resident ÷ demands with a call-back due (after each reply and "
+                 "each dissatisfied rating), counting each demand once however many call-backs it had; demands "
+                 "without a phone number, and call-backs closed as not callable, are left out.")),
+    Count("callback_compared", (is_true("callback_compared"),), _("Rated, with a call-back in the same round"),
+          {"callback": "compared"}),
+    Count("callback_agrees", (is_true("callback_agrees"),), _("Call-back agrees with the rating"),
+          {"callback": "agrees"}),
+    RateFigure("revisit_agreement", "callback_agrees", "callback_compared", _("Call-back agreement"),
+               _("Call-back agreement (%)"),
+               _("Of the rated demands with a call-back that reached the resident in the same round: those where "
+                 "the resident's view on the latest such call-back is on the same side as the rating (satisfied or "
+                 "basically satisfied, or dissatisfied).")),
 ]
 
 BOARD = [
@@ -288,10 +295,6 @@ def rates() -> tuple[RateFigure, ...]:
 
 def means() -> tuple[MeanFigure, ...]:
     return _of(MeanFigure)
-
-
-def linked() -> tuple[LinkedRate, ...]:
-    return _of(LinkedRate)
 
 
 def by_name(name: str):

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from core.models import Department
-from core.rates import Rate
 from demands.models import Category, Channel, Demand
 from core.actors import is_staff_user
 from demands.selectors import scope_q
@@ -271,17 +270,6 @@ def board_as_dict(board: figures.Board, base: dict) -> dict:
     }
 
 
-def linked_as_dict(demands) -> dict:
-    """The registry's linked rates (other apps' rows about these demands), counted now; no workbench list selects
-    what they count, so they carry no links."""
-    result = {}
-    for figure in registry.linked():
-        rate = Rate(*figure.compute(demands))
-        result[figure.name] = {"value": rate.value, "display": rate.display, "numerator": rate.numerator,
-                               "denominator": rate.denominator}
-    return result
-
-
 def definitions() -> list[dict]:
     return [{"key": f.name, "name": str(f.label), "definition": str(f.definition)} for f in registry.defined()]
 
@@ -424,7 +412,7 @@ def dashboard_report(viewer, filters: DashboardFilters, *, granularity: str, by:
         "period": {"date_from": filters.date_from.isoformat(), "date_to": filters.date_to.isoformat(),
                    "granularity": granularity, "by": by},
         "definitions": definitions(),
-        "figures": {**counts_as_dict(grouped.total, base), **linked_as_dict(period_demands(viewer, filters))},
+        "figures": counts_as_dict(grouped.total, base),
         "trend": trend_rows(grouped.trend, filters, granularity, base),
         "breakdown": {"by": by, "rows": breakdown_rows(by, grouped.rows, base)},
         "board": board_as_dict(board, filters.link_params(period=False)),

@@ -420,20 +420,22 @@ def test_a_district_centre_demand_is_the_district_dispatchers_to_call(due, towns
 @pytest.fixture
 def figures_world(due, committed, staff, township_dispatcher):
     """Seven call-backs due on six demands received this year, one anonymous demand, one demand of last year.
+    The figures count demands (件), each once however many call-backs it had.
 
     demand  rating now            call-back (reply task unless said)          due  reached  compared  agrees
     a       satisfied             reached: satisfied                          1    1        1         1
     b       satisfied             reached: dissatisfied                       1    1        1         0
     g       basically satisfied   reached: satisfied                          1    1        1         1
-    c       —  (resolved)         not reached after 3 attempts                1    0        —
-    e       —  (resolved)         open                                        1    0        —
-    f       — (first dissatisfied reply: reached dissatisfied; dissatisfied   2    1        — (rating cleared by
-              rating, reopened)   task: open)                                                 the reopen)
-    anon    satisfied             no phone: closed as not callable            —    —        —
+    c       —  (resolved)         not reached after 3 attempts                1    0        0         0
+    e       —  (resolved)         open                                        1    0        0         0
+    f       — (first dissatisfied reply: reached dissatisfied; dissatisfied   1    1        0 (rating cleared by
+              rating, reopened)   task: open)                                               the reopen)
+    anon    satisfied             no phone: closed as not callable            0    0        0         0
     old     satisfied (last year) reached: satisfied                          outside the period
-    回访率 = 4 / 7; agreement = 2 / 3.
+    回访率 = 4 / 6 demands (66.7%; counting tasks would give 4 / 7); agreement = 2 / 3.
     """
     call = township_dispatcher
+    made = {}
 
     def reached(demand, view, reason=Reason.REPLY):
         task = RevisitTask.objects.get(demand=demand, reason=reason)
@@ -446,36 +448,66 @@ def figures_world(due, committed, staff, township_dispatcher):
                   rating=state_rating)
         return demand
 
-    rated(Rating.SATISFIED, Rating.SATISFIED)
-    rated(Rating.SATISFIED, Rating.DISSATISFIED)
-    rated(Rating.BASICALLY_SATISFIED, Rating.SATISFIED)
-    c = due(DemandStatus.RESOLVED)
+    made["a"] = rated(Rating.SATISFIED, Rating.SATISFIED)
+    made["b"] = rated(Rating.SATISFIED, Rating.DISSATISFIED)
+    made["g"] = rated(Rating.BASICALLY_SATISFIED, Rating.SATISFIED)
+    made["c"] = c = due(DemandStatus.RESOLVED)
     for _ in range(3):
         services.revisit_miss(task_id=reply_task(c).pk, actor=call)
-    due(DemandStatus.RESOLVED)
-    f = due(DemandStatus.VERIFIED)
+    made["e"] = due(DemandStatus.RESOLVED)
+    made["f"] = f = due(DemandStatus.VERIFIED)
     reached(f, Rating.DISSATISFIED)
     committed(demand_services.demand_rate, demand_id=f.pk, actor=ResidentActor(f.pk), rating=Rating.DISSATISFIED)
-    anon = due(DemandStatus.CLOSED, contact_name="", contact_phone="")
+    made["anon"] = anon = due(DemandStatus.CLOSED, contact_name="", contact_phone="")
     services.revisit_close_uncallable(task_id=reply_task(anon).pk, actor=call)
-    old = rated(Rating.SATISFIED, Rating.SATISFIED)
+    made["old"] = old = rated(Rating.SATISFIED, Rating.SATISFIED)
     Demand.objects.filter(pk=old.pk).update(created_at=old.created_at.replace(year=old.created_at.year - 1))
     assert RevisitTask.objects.count() == 9
+    return made
 
 
-def test_the_dashboard_api_counts_both_call_back_figures(figures_world, supervisor):
-    figures = client_for(supervisor).get("/api/v1/dashboard/").json()["figures"]
+def flags(demand) -> tuple[bool, bool, bool, bool]:
+    demand.refresh_from_db()
+    return demand.callback_due, demand.callback_reached, demand.callback_compared, demand.callback_agrees
+
+
+def test_each_demand_carries_its_call_back_flags(figures_world):
+    expected = {"a": (1, 1, 1, 1), "b": (1, 1, 1, 0), "g": (1, 1, 1, 1), "c": (1, 0, 0, 0), "e": (1, 0, 0, 0),
+                "f": (1, 1, 0, 0), "anon": (0, 0, 0, 0), "old": (1, 1, 1, 1)}
+    assert {k: tuple(map(int, flags(d))) for k, d in figures_world.items()} == expected
+
+
+def test_the_dashboard_api_counts_both_call_back_figures_per_demand(figures_world, supervisor):
+    client = client_for(supervisor)
+    figures = client.get("/api/v1/dashboard/").json()["figures"]
 
     assert {k: figures["revisit_rate"][k] for k in ("numerator", "denominator", "display")} == {
-        "numerator": 4, "denominator": 7, "display": "57.1%"}
+        "numerator": 4, "denominator": 6, "display": "66.7%"}
     assert {k: figures["revisit_agreement"][k] for k in ("numerator", "denominator", "display")} == {
         "numerator": 2, "denominator": 3, "display": "66.7%"}
+    # Each part links to the workbench list of exactly the demands it counts.
+    for name in ("revisit_rate", "revisit_agreement"):
+        for part in ("numerator", "denominator"):
+            listed = client.get(figures[name][f"{part}_link"]).context["page"].paginator.count
+            assert listed == figures[name][part], (name, part)
+    page = client.get(figures["revisit_agreement"]["numerator_link"]).content.decode()
+    assert figures_world["a"].public_no in page and figures_world["b"].public_no not in page
+
+
+def test_the_ledger_keeps_the_call_back_figures_as_counting_the_demands_would(figures_world, supervisor):
+    from supervise.selectors import DashboardFilters
+
+    from .test_figures_ledger import assert_ledger_matches
+
+    today = timezone.localdate()
+    assert_ledger_matches(supervisor, DashboardFilters(date_from=today.replace(month=1, day=1), date_to=today),
+                          granularities=("month",))
 
 
 def test_the_dashboard_page_shows_them_with_their_definitions(figures_world, township_dispatcher,
                                                                other_township_dispatcher):
     html = client_for(township_dispatcher).get("/staff/dashboard/").content.decode()
-    assert "回访率" in html and "57.1%" in html and "66.7%" in html
+    assert "回访率" in html and "4</a> / <a" in html and "66.7%" in html
     assert "回访与评价一致率" in html
 
     # Another township's centre counts none of them: its scope, as for every other figure.
@@ -491,6 +523,61 @@ def test_the_period_filter_applies_to_the_call_back_figures(figures_world, super
 
     assert (figures["revisit_rate"]["numerator"], figures["revisit_rate"]["denominator"]) == (1, 1)
     assert (figures["revisit_agreement"]["numerator"], figures["revisit_agreement"]["denominator"]) == (1, 1)
+
+
+def test_the_flags_follow_the_call_backs_the_rating_and_the_round(due, committed, staff, township_dispatcher):
+    demand = due(DemandStatus.VERIFIED)
+    assert flags(demand) == (True, False, False, False)  # the reply made a call-back due
+
+    updated_at = demand.updated_at
+    services.revisit_reach(task_id=reply_task(demand).pk, actor=township_dispatcher, said="已清运", view=Rating.SATISFIED)
+    assert flags(demand) == (True, True, False, False)  # reached, not rated yet
+    assert demand.updated_at == updated_at  # a flag is no change of the demand's own
+
+    committed(demand_services.demand_rate, demand_id=demand.pk, actor=ResidentActor(demand.pk),
+              rating=Rating.BASICALLY_SATISFIED)
+    assert flags(demand) == (True, True, True, True)  # rated on the call-back's side
+
+    committed(demand_services.demand_reopen, demand_id=demand.pk, actor=staff.supervisor, reason="群众再次反映")
+    assert flags(demand) == (True, True, False, False)  # a new round: no rating, no call-back in it
+
+    # Replied again: the new round's call-back heard "dissatisfied", and the resident then rated "satisfied".
+    committed(demand_services.demand_accept, demand_id=demand.pk, actor=staff.handler)
+    committed(demand_services.demand_resolve, demand_id=demand.pk, actor=staff.handler, outcome=Outcome.SOLVED,
+              reply="已再次清运。")
+    committed(demand_services.demand_verify, demand_id=demand.pk, actor=staff.supervisor)
+    second = RevisitTask.objects.get(demand=demand, reason=Reason.REPLY, round=1)
+    services.revisit_reach(task_id=second.pk, actor=township_dispatcher, said="还是没弄好", view=Rating.DISSATISFIED)
+    committed(demand_services.demand_rate, demand_id=demand.pk, actor=ResidentActor(demand.pk),
+              rating=Rating.SATISFIED)
+    assert flags(demand) == (True, True, True, False)  # compared in this round, and on the other side
+
+
+def test_a_call_back_closed_as_not_callable_is_not_due(world, deputy, township_dispatcher, committed, due):
+    # A phone number, but the addressed deputy holds the demand: due until the centre closes it as not its to call.
+    demand = committed(demand_services.demand_receive, actor=None, type="help", channel="qr",
+                       content="村口路灯坏了一个月，晚上看不见路。", deputy=world.deputy_record,
+                       contact_name="王秀英", contact_phone=PHONE)
+    committed(demand_services.demand_accept, demand_id=demand.pk, actor=deputy)
+    committed(demand_services.demand_resolve, demand_id=demand.pk, actor=deputy, outcome=Outcome.EXPLAINED,
+              reply="已联系供电所，本周内修好。")
+    assert flags(demand) == (True, False, False, False)
+
+    services.revisit_close_uncallable(task_id=reply_task(demand).pk, actor=township_dispatcher)
+
+    assert flags(demand) == (False, False, False, False)
+    # And an anonymous demand is never due.
+    assert flags(due(DemandStatus.RESOLVED, contact_name="", contact_phone="")) == (False, False, False, False)
+
+
+def test_the_backfill_sets_the_flags_a_failed_receiver_left_out(due, township_dispatcher):
+    demand = due(DemandStatus.RESOLVED)
+    Demand.objects.filter(pk=demand.pk).update(callback_due=False)
+    assert flags(demand)[0] is False
+
+    call_command("revisit_backfill", stdout=io.StringIO())
+
+    assert flags(demand) == (True, False, False, False)
 
 
 def test_the_list_reads_a_page_in_a_few_queries(due, township_dispatcher):
