@@ -3,7 +3,7 @@
 from . import services
 from .forms import (
     AssignForm, EmptyForm, EvaluateForm, FollowUpForm, LinkForm, NoteForm, OpinionForm, ReasonForm, ReplyForm,
-    UnlinkForm,
+    ReturnForm, UnlinkForm,
 )
 from .states import Action
 
@@ -14,6 +14,10 @@ ACTIONS = {
     Action.UNLINK: (UnlinkForm, lambda pk, actor, c: services.suggestion_unlink_demand(
         suggestion_id=pk, actor=actor, demand_id=c["demand"])),
     Action.SUBMIT: (EmptyForm, lambda pk, actor, c: services.suggestion_submit(suggestion_id=pk, actor=actor)),
+    Action.PASS_REVIEW: (NoteForm, lambda pk, actor, c: services.suggestion_pass_review(
+        suggestion_id=pk, actor=actor, note=c["note"])),
+    Action.RETURN_DRAFT: (ReturnForm, lambda pk, actor, c: services.suggestion_return_draft(
+        suggestion_id=pk, actor=actor, reasons=c["reasons"])),
     Action.WITHDRAW: (ReasonForm, lambda pk, actor, c: services.suggestion_withdraw(
         suggestion_id=pk, actor=actor, reason=c["reason"])),
     Action.ASSIGN: (AssignForm, lambda pk, actor, c: services.suggestion_assign(

@@ -81,7 +81,8 @@ API_ACTIONS = {Action.EDIT: (_EditForm, _edit), **ACTIONS}
 ACTION_HELP = """Body fields per action:
 - edit: title, content, category (category id), joint_deputies (deputy ids)
 - link: public_no · unlink: demand (demand id)
-- submit: nothing · withdraw: reason (optional)
+- submit: nothing (sends the draft to pre-review) · withdraw: reason (optional)
+- pass_review: note (optional; gives the number) · return_draft: reasons
 - assign: lead_department (id), co_departments (ids), is_key (bool), reply_due (date, default three months on)
 - reply: reply_class (A, B or C), text · opinion: text
 - evaluate: rating (satisfied, basically_satisfied, dissatisfied), comment (optional)

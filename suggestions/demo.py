@@ -25,7 +25,7 @@ from .states import Status
 S = Status
 # Final states: last year's suggestions are mostly finished, this year's spread over the whole lifecycle.
 LAST_YEAR = [S.CLOSED] * 19 + [S.EVALUATED] * 5 + [S.REPLIED] * 3 + [S.WITHDRAWN] * 2 + [S.ASSIGNED]
-THIS_YEAR = ([S.DRAFT] * 4 + [S.SUBMITTED] * 5 + [S.ASSIGNED] * 8 + [S.REPLIED] * 5 + [S.EVALUATED] * 4
+THIS_YEAR = ([S.DRAFT] * 3 + [S.IN_REVIEW] + [S.SUBMITTED] * 5 + [S.ASSIGNED] * 8 + [S.REPLIED] * 5 + [S.EVALUATED] * 4
              + [S.CLOSED] * 3 + [S.WITHDRAWN])
 ORDER = [S.DRAFT, S.SUBMITTED, S.ASSIGNED, S.REPLIED, S.EVALUATED, S.CLOSED]
 # Days each step may take after the previous one: (min, max).
@@ -167,6 +167,17 @@ def _one(ctx, rng, year, final, topic, township, dates, now):
                                       joint_deputies=joint,
                                       demand_ids=_evidence(rng, township, category, topic, dates[S.DRAFT]))
     if final == S.DRAFT:
+        if rng.random() < 0.5:  # some drafts are back from pre-review, waiting for their proposers to revise
+            submit_at = min(dates[S.DRAFT] + dt.timedelta(days=1), now - dt.timedelta(hours=3))
+            with services.history_clock(submit_at):
+                services.suggestion_submit(suggestion_id=s.pk, actor=lead_user)
+            with services.history_clock(min(submit_at + dt.timedelta(days=2), now - dt.timedelta(hours=2))):
+                services.suggestion_return_draft(suggestion_id=s.pk, actor=ctx.supervisor,
+                                                 reasons=rng.choice(RETURN_REASONS))
+        return
+    if final == S.IN_REVIEW:
+        with services.history_clock(dates[S.SUBMITTED]):
+            services.suggestion_submit(suggestion_id=s.pk, actor=lead_user)
         return
     if final == S.WITHDRAWN:
         withdraw_at = dates[S.DRAFT] + dt.timedelta(days=rng.randint(1, 4))
@@ -177,8 +188,7 @@ def _one(ctx, rng, year, final, topic, township, dates, now):
         with services.history_clock(min(withdraw_at, now - dt.timedelta(hours=1))):
             services.suggestion_withdraw(suggestion_id=s.pk, actor=lead_user, reason=rng.choice(WITHDRAW_REASONS))
         return
-    with services.history_clock(dates[S.SUBMITTED]):
-        services.suggestion_submit(suggestion_id=s.pk, actor=lead_user)
+    _pre_review(ctx, rng, s, lead_user, dates)
     if final == S.SUBMITTED or lead_department is None:
         return
     with services.history_clock(dates[S.ASSIGNED]):
@@ -217,6 +227,34 @@ def _one(ctx, rng, year, final, topic, township, dates, now):
             services.suggestion_close(suggestion_id=s.pk, actor=ctx.supervisor, note="办理完毕，予以办结。")
     if reply_class == ReplyClass.B:
         _follow_ups(rng, s, handler, year, dates, now)
+
+
+RETURN_REASONS = [
+    "建议内容较笼统，请补充具体的问题点位和可行的措施后再提交。",
+    "案由部分缺少群众反映的具体情况，请结合走访调研补充。",
+    "所提事项属于个案诉求，建议通过民声直通平台反映，或归纳共性问题后再提交。",
+]
+
+
+def _pre_review(ctx, rng, s, lead_user, dates):
+    """前置审核 between the draft and its number; about one in six is returned once and revised first."""
+    span = dates[S.SUBMITTED] - dates[S.DRAFT]
+    if rng.random() < 0.17:
+        with services.history_clock(dates[S.DRAFT] + span / 4):
+            services.suggestion_submit(suggestion_id=s.pk, actor=lead_user)
+        with services.history_clock(dates[S.DRAFT] + span / 2):
+            services.suggestion_return_draft(suggestion_id=s.pk, actor=ctx.supervisor,
+                                             reasons=rng.choice(RETURN_REASONS))
+        with services.history_clock(dates[S.DRAFT] + span * 3 / 4):
+            services.suggestion_edit(suggestion_id=s.pk, actor=lead_user, title=s.title,
+                                     content=s.content + "\n（已根据审核意见补充完善。）", category=s.category,
+                                     joint_deputies=[p.deputy_id for p in s.proposers.all() if not p.is_lead])
+            services.suggestion_submit(suggestion_id=s.pk, actor=lead_user)
+    else:
+        with services.history_clock(dates[S.DRAFT] + span / 2):
+            services.suggestion_submit(suggestion_id=s.pk, actor=lead_user)
+    with services.history_clock(dates[S.SUBMITTED]):
+        services.suggestion_pass_review(suggestion_id=s.pk, actor=ctx.supervisor)
 
 
 def _follow_ups(rng, suggestion, handler, year, dates, now):

@@ -141,6 +141,11 @@ class ReasonForm(SuggestionActionForm):
                              widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class ReturnForm(SuggestionActionForm):
+    reasons = forms.CharField(label=_("Why the draft is returned, and what to revise"), max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class NoteForm(SuggestionActionForm):
     note = forms.CharField(label=_("Note"), max_length=1000, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))

@@ -37,6 +37,8 @@ class Suggestion(models.Model):
     # The lead proposer's evaluation is the suggestion's result, the one counted in 满意率 (docs/figures.md#suggestion-figures).
     result = models.CharField(_("result (the lead proposer's evaluation)"), max_length=20, choices=Rating.choices,
                               blank=True)
+    # Why pre-review last returned the draft, shown to its proposers until it passes.
+    returned_reasons = models.TextField(_("reasons for returning the draft"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)

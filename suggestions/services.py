@@ -322,18 +322,44 @@ def _next_number(year: int) -> int:
 
 @transaction.atomic
 def suggestion_submit(*, suggestion_id, actor) -> Suggestion:
-    """Submit to the congress office: the suggestion gets its number, and every proposer a duty record."""
+    """Submit to the congress office for pre-review (前置审核); the number comes when the review passes it."""
     suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.SUBMIT)
     errors = {}
     if len((suggestion.content or "").strip()) < 10:
         errors["content"] = [_("Write the grounds and the proposal before submitting.")]
     if errors:
         raise InvalidInput(field_errors=errors)
+    SUGGESTIONS.apply(suggestion, actor=actor, action=Action.SUBMIT)
+    with _portal_language():
+        _tell(_supervisors(suggestion), suggestion, _("Suggestion %(label)s waits for pre-review") % {
+            "label": _label(suggestion)})
+    return suggestion
+
+
+@transaction.atomic
+def suggestion_return_draft(*, suggestion_id, actor, reasons: str) -> Suggestion:
+    """Pre-review returns the draft to its proposers with the reasons, which they read beside the draft."""
+    suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.RETURN_DRAFT)
+    reasons = _text(reasons, "reasons", _("Say why the draft is returned and what to revise."), max_length=2000)
+    SUGGESTIONS.apply(suggestion, actor=actor, action=Action.RETURN_DRAFT, note=reasons,
+                      changes={"returned_reasons": reasons})
+    with _portal_language():
+        _tell(_proposer_users(suggestion), suggestion,
+              _("Suggestion %(label)s was returned for revision") % {"label": _label(suggestion)}, reasons)
+    return suggestion
+
+
+@transaction.atomic
+def suggestion_pass_review(*, suggestion_id, actor, note: str = "") -> Suggestion:
+    """Pre-review passes the suggestion: it gets its number, and every proposer a duty record."""
+    suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.PASS_REVIEW)
+    note = _text(note, "note", "", max_length=1000, required=False)
     now = _now()
     seq = _next_number(now.year)
     code = f"JY{now.year}-{seq:04d}"
-    SUGGESTIONS.apply(suggestion, actor=actor, action=Action.SUBMIT,
-                changes={"year": now.year, "seq": seq, "code": code, "submitted_at": now}, data={"code": code})
+    SUGGESTIONS.apply(suggestion, actor=actor, action=Action.PASS_REVIEW, note=note,
+                      changes={"year": now.year, "seq": seq, "code": code, "submitted_at": now,
+                               "returned_reasons": ""}, data={"code": code})
     with _portal_language():
         title = _("Suggestion submitted: %(title)s") % {"title": suggestion.title}
         proposers = list(suggestion.proposers.select_related("deputy"))
@@ -345,8 +371,8 @@ def suggestion_submit(*, suggestion_id, actor) -> Suggestion:
         _tell(_supervisors(suggestion), suggestion, _("New suggestion %(label)s to assign") % {
             "label": _label(suggestion)}, _("Submitted by %(names)s.") % {
             "names": "、".join(p.deputy.name for p in proposers)})
-        _tell(_proposer_users(suggestion, exclude=actor), suggestion,
-              _("You are a joint proposer of suggestion %(label)s") % {"label": _label(suggestion)})
+        _tell(_proposer_users(suggestion), suggestion,
+              _("Suggestion %(label)s passed pre-review") % {"label": _label(suggestion)})
     return suggestion
 
 
@@ -354,7 +380,7 @@ def suggestion_submit(*, suggestion_id, actor) -> Suggestion:
 def suggestion_withdraw(*, suggestion_id, actor, reason: str = "") -> Suggestion:
     suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.WITHDRAW)
     reason = _text(reason, "reason", "", max_length=1000, required=False)
-    was_submitted = suggestion.status == Status.SUBMITTED
+    was_submitted = suggestion.status in (Status.IN_REVIEW, Status.SUBMITTED)
     SUGGESTIONS.apply(suggestion, actor=actor, action=Action.WITHDRAW, changes={"closed_at": _now()}, note=reason)
     if was_submitted:
         with _portal_language():

@@ -40,6 +40,7 @@ SEES_COHANDLED = SEES_DEMAND | {H2}  # cohandled: the same, with D2 asked to co-
 SEES_DISPATCHED = frozenset({GW, DSP, SUP})  # held by grid A1
 SEES_RECEIVED = frozenset({DSP, SUP})  # township A, no grid yet
 SEES_ASSIGNED = frozenset({ODEP, SUP, H})  # suggestion assigned to D1 as lead
+SEES_IN_REVIEW = frozenset({ODEP, SUP})  # suggestion in pre-review: its proposers and the congress office
 # Those handling the demand see name and phone; everyone else sees them masked.
 PERSONAL = frozenset({H, DSP})
 
@@ -199,6 +200,9 @@ SUGGESTION_PAGE_ACTIONS = [
     ("link", "s_draft", lambda w: {"link-public_no": w.demand.public_no}, {ODEP}, {ODEP}),
     ("unlink", "s_draft", lambda w: {"unlink-demand": str(w.deputy_demand.pk)}, {ODEP}, {ODEP}),
     ("submit", "s_draft", {}, {ODEP}, {ODEP}),
+    ("pass_review", "s_in_review", {"pass_review-note": "符合要求"}, {SUP}, SEES_IN_REVIEW),
+    ("return_draft", "s_in_review", {"return_draft-reasons": "建议内容不够具体，请补充措施。"}, {SUP},
+     SEES_IN_REVIEW),
     ("withdraw", "s_draft", {"withdraw-reason": "合并到另一件建议"}, {ODEP}, {ODEP}),
     ("assign", "s_assigned", lambda w: {"assign-lead_department": str(w.d1.pk), "assign-reply_due": TODAY_PLUS_7},
      {SUP}, SEES_ASSIGNED),

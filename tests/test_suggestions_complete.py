@@ -1,0 +1,151 @@
+"""Suggestions, complete: pre-review (前置审核), the table's refusals, and the rules added to the lifecycle."""
+
+import pytest
+from django.urls import reverse
+
+from core.errors import ApplicationError, NotFound, TransitionNotAllowed
+from deputies.models import DutyRecord
+from notifications.models import Notification
+from suggestions import services
+from suggestions.models import Suggestion, SuggestionEvent
+from suggestions.states import TRANSITIONS, Action, Status
+
+from .test_suggestions import (  # noqa: F401 (fixtures)
+    act, api, errors_on, fresh_throttles, joint, login, snapshot, walk,
+)
+
+pytestmark = pytest.mark.django_db
+
+# The states a suggestion is walked to through the real services (a withdrawn one is withdrawn from draft).
+STATES = [s for s in Status.values]
+
+
+def bring(staff, world, state):
+    if state == Status.WITHDRAWN:
+        s = walk(staff, world, Status.DRAFT)
+        services.suggestion_withdraw(suggestion_id=s.pk, actor=staff.deputy)
+        return Suggestion.objects.get(pk=s.pk)
+    return walk(staff, world, state)
+
+
+def call(action, s, staff, world):
+    """`action` on `s` by the actor who would be entitled to it, with valid input."""
+    pk = s.pk
+    calls = {
+        Action.EDIT: lambda: services.suggestion_edit(suggestion_id=pk, actor=staff.deputy, title="关于路灯的建议",
+                                                      content="案由：路灯不亮。建议：尽快维修路灯。"),
+        Action.LINK: lambda: services.suggestion_link_demand(suggestion_id=pk, actor=staff.deputy,
+                                                             demand_id=world.cited.pk),
+        Action.UNLINK: lambda: services.suggestion_unlink_demand(suggestion_id=pk, actor=staff.deputy,
+                                                                 demand_id=world.cited.pk),
+        Action.SUBMIT: lambda: services.suggestion_submit(suggestion_id=pk, actor=staff.deputy),
+        Action.PASS_REVIEW: lambda: services.suggestion_pass_review(suggestion_id=pk, actor=staff.supervisor),
+        Action.RETURN_DRAFT: lambda: services.suggestion_return_draft(suggestion_id=pk, actor=staff.supervisor,
+                                                                      reasons="请补充具体措施。"),
+        Action.WITHDRAW: lambda: services.suggestion_withdraw(suggestion_id=pk, actor=staff.deputy),
+        Action.ASSIGN: lambda: services.suggestion_assign(suggestion_id=pk, actor=staff.supervisor,
+                                                          lead_department=world.department),
+        Action.REPLY: lambda: services.suggestion_reply(suggestion_id=pk, actor=staff.handler, reply_class="A",
+                                                        text="已办理。"),
+        Action.OPINION: lambda: services.suggestion_add_opinion(suggestion_id=pk, actor=staff.other_handler,
+                                                                text="同意。"),
+        Action.EVALUATE: lambda: services.suggestion_evaluate(suggestion_id=pk, actor=staff.deputy,
+                                                              rating="satisfied"),
+        Action.CLOSE: lambda: services.suggestion_close(suggestion_id=pk, actor=staff.supervisor),
+        Action.FOLLOW_UP: lambda: services.suggestion_follow_up(suggestion_id=pk, actor=staff.handler,
+                                                                note="已开工。"),
+    }
+    return calls[action]()
+
+
+def test_every_action_with_a_source_state_has_a_call():
+    with_sources = {a for a, (sources, _t) in TRANSITIONS.items() if sources}
+    assert with_sources == set(CALLED)
+
+
+CALLED = [Action.EDIT, Action.LINK, Action.UNLINK, Action.SUBMIT, Action.PASS_REVIEW, Action.RETURN_DRAFT,
+          Action.WITHDRAW, Action.ASSIGN, Action.REPLY, Action.OPINION, Action.EVALUATE, Action.CLOSE,
+          Action.FOLLOW_UP]
+OUTSIDE = [(a, s) for a in CALLED for s in STATES if s not in TRANSITIONS[a][0]]
+
+
+@pytest.fixture
+def cited(world, walk):
+    world.cited = walk("dispatched")
+    return world.cited
+
+
+@pytest.mark.parametrize("action,state", OUTSIDE, ids=[f"{a}-{s}" for a, s in OUTSIDE])
+def test_action_outside_the_table_is_refused_and_changes_nothing(action, state, staff, world, cited):
+    s = bring(staff, world, state)
+    before = snapshot(s)
+    with pytest.raises(ApplicationError) as refused:
+        call(action, s, staff, world)
+    # 409 for the state; 404 where the entitled actor may not even see the suggestion in that state (a draft).
+    assert isinstance(refused.value, (TransitionNotAllowed, NotFound)), refused.value
+    assert snapshot(s) == before
+
+
+# ---------------------------------------------------------------- pre-review (前置审核)
+
+
+def test_submitting_sends_the_draft_to_pre_review_without_a_number(staff, world):
+    s = walk(staff, world, Status.IN_REVIEW)
+    assert s.status == Status.IN_REVIEW and s.code == "" and s.seq is None
+    assert not DutyRecord.objects.filter(source="suggestion", source_id=s.pk).exists()
+    assert Notification.objects.filter(recipient=staff.supervisor, title__contains=s.title).exists()
+
+
+def test_a_returned_draft_shows_the_reasons_to_its_proposers_and_may_be_resubmitted(staff, world):
+    s = walk(staff, world, Status.IN_REVIEW)
+    response = act(login(staff.supervisor), s, "return_draft", {"reasons": "案由不够具体，请补充群众反映的具体点位。"})
+    assert response.status_code == 302
+    s = Suggestion.objects.get(pk=s.pk)
+    assert s.status == Status.DRAFT and s.code == ""
+    page = login(staff.deputy).get(reverse("suggestions:detail", args=[s.pk])).content.decode()
+    assert "案由不够具体，请补充群众反映的具体点位。" in page
+    assert Notification.objects.filter(recipient=staff.deputy, body__contains="请补充群众反映的具体点位").exists()
+    event = SuggestionEvent.objects.filter(suggestion=s).latest("id")
+    assert (event.action, event.from_status, event.to_status) == ("return_draft", "in_review", "draft")
+
+    services.suggestion_submit(suggestion_id=s.pk, actor=staff.deputy)
+    services.suggestion_pass_review(suggestion_id=s.pk, actor=staff.supervisor)
+    s = Suggestion.objects.get(pk=s.pk)
+    assert s.status == Status.SUBMITTED and s.code.startswith("JY") and s.returned_reasons == ""
+    page = login(staff.deputy).get(reverse("suggestions:detail", args=[s.pk])).content.decode()
+    assert 'id="returned"' not in page  # the banner is gone; the history still tells the return
+
+
+@pytest.mark.parametrize("reasons", ["", "   ", "理" * 2001])
+def test_returning_without_reasons_or_with_too_long_ones_is_400_and_changes_nothing(staff, world, reasons):
+    s = walk(staff, world, Status.IN_REVIEW)
+    before = snapshot(s)
+    response = api(staff.supervisor).post(f"/api/v1/suggestions/{s.pk}/return_draft/", {"reasons": reasons},
+                                          format="json")
+    assert response.status_code == 400
+    assert snapshot(s) == before
+    page = act(login(staff.supervisor), s, "return_draft", {"reasons": reasons})
+    assert page.status_code == 400 and errors_on(page)
+
+
+def test_passing_pre_review_numbers_the_suggestion_and_writes_the_duty_records(staff, world, joint):
+    s = walk(staff, world, Status.IN_REVIEW, joint=joint)
+    assert act(login(staff.supervisor), s, "pass_review").status_code == 302
+    s = Suggestion.objects.get(pk=s.pk)
+    assert s.status == Status.SUBMITTED and s.code.startswith("JY") and s.submitted_at is not None
+    records = DutyRecord.objects.filter(source="suggestion", source_id=s.pk)
+    assert sorted(records.values_list("deputy_id", flat=True)) == sorted([staff.deputy.deputy_id, joint.deputy_id])
+
+
+def test_only_supervisors_review_and_handlers_do_not_see_a_suggestion_in_review(staff, world, joint):
+    s = walk(staff, world, Status.IN_REVIEW, joint=joint)
+    assert act(login(staff.deputy), s, "pass_review").status_code == 403
+    assert act(login(joint), s, "return_draft", {"reasons": "不行"}).status_code == 403
+    assert login(staff.handler).get(reverse("suggestions:detail", args=[s.pk])).status_code == 404
+    assert Suggestion.objects.get(pk=s.pk).status == Status.IN_REVIEW
+
+
+def test_a_suggestion_in_review_may_be_withdrawn_by_its_lead_proposer(staff, world):
+    s = walk(staff, world, Status.IN_REVIEW)
+    services.suggestion_withdraw(suggestion_id=s.pk, actor=staff.deputy, reason="与另一件建议合并")
+    assert Suggestion.objects.get(pk=s.pk).status == Status.WITHDRAWN
