@@ -2,7 +2,7 @@
 
 from . import services
 from .forms import (
-    AssignForm, EmptyForm, EvaluateForm, FollowUpForm, LinkForm, NoteForm, OpinionForm, ReasonForm, ReplyForm,
+    AssignForm, ContactForm, EmptyForm, EvaluateForm, FollowUpForm, LinkForm, NoteForm, OpinionForm, ReasonForm, ReplyForm,
     ReturnForm, UnlinkForm,
 )
 from .states import Action
@@ -25,6 +25,9 @@ ACTIONS = {
         is_key=c["is_key"], reply_due=c["reply_due"])),
     Action.REPLY: (ReplyForm, lambda pk, actor, c: services.suggestion_reply(
         suggestion_id=pk, actor=actor, reply_class=c["reply_class"], text=c["text"])),
+    Action.CONTACT: (ContactForm, lambda pk, actor, c: services.suggestion_contact(
+        suggestion_id=pk, actor=actor, stage=c["stage"], held_on=c["held_on"], form=c["form"],
+        participants=c["participants"], agreed=c["agreed"])),
     Action.OPINION: (OpinionForm, lambda pk, actor, c: services.suggestion_add_opinion(
         suggestion_id=pk, actor=actor, text=c["text"])),
     Action.EVALUATE: (EvaluateForm, lambda pk, actor, c: services.suggestion_evaluate(

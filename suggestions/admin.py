@@ -3,8 +3,8 @@ from django.contrib import admin
 from core.admin import LogAdmin, ReadOnlyInline
 
 from .models import (
-    Assignment, CoHandlingOpinion, Evaluation, FollowUp, Reply, Suggestion, SuggestionEvent, SuggestionProposer,
-    SuggestionYearCounter,
+    Assignment, CoHandlingOpinion, Evaluation, FollowUp, ProposerContact, Reply, Suggestion, SuggestionEvent,
+    SuggestionProposer, SuggestionYearCounter,
 )
 
 
@@ -75,6 +75,13 @@ class EvaluationAdmin(admin.ModelAdmin):
 class FollowUpAdmin(admin.ModelAdmin):
     list_display = ["suggestion", "year", "department", "resolved", "created_at"]
     list_filter = ["year", "resolved"]
+    raw_id_fields = ["suggestion", "written_by"]
+
+
+@admin.register(ProposerContact)
+class ProposerContactAdmin(admin.ModelAdmin):
+    list_display = ["suggestion", "stage", "held_on", "form", "department"]
+    list_filter = ["stage", "form"]
     raw_id_fields = ["suggestion", "written_by"]
 
 

@@ -85,6 +85,7 @@ ACTION_HELP = """Body fields per action:
 - pass_review: note (optional; gives the number) · return_draft: reasons
 - assign: lead_department (id), co_departments (ids), is_key (bool), reply_due (date, default three months on)
 - reply: reply_class (A, B or C), text · opinion: text
+- contact: stage (before, during, after), held_on (date), form (meeting, phone, forum, written), participants, agreed
 - evaluate: rating (satisfied, basically_satisfied, dissatisfied), comment (optional)
 - close: note (optional) · follow_up: note, resolved (bool), year (optional)
 """

@@ -191,9 +191,12 @@ def _one(ctx, rng, year, final, topic, township, dates, now):
     _pre_review(ctx, rng, s, lead_user, dates)
     if final == S.SUBMITTED or lead_department is None:
         return
+    key = rng.random() < 0.25
     with services.history_clock(dates[S.ASSIGNED]):
         services.suggestion_assign(suggestion_id=s.pk, actor=ctx.supervisor, lead_department=lead_department,
-                                   co_departments=co, is_key=rng.random() < 0.2)
+                                   co_departments=co, is_key=key)
+    # Key suggestions always have the three contacts; a third of the others have some of them.
+    talks = key or rng.random() < 0.35
     co_handlers = [ctx.handler[d.pk] for d in co if d.pk in ctx.handler]
     if co_handlers and rng.random() < 0.6:
         opinion_at = dates[S.ASSIGNED] + dt.timedelta(days=rng.randint(5, 20))
@@ -203,7 +206,15 @@ def _one(ctx, rng, year, final, topic, township, dates, now):
             services.suggestion_add_opinion(suggestion_id=s.pk, actor=co_handlers[0],
                                             text=f"我单位同意牵头单位意见，将在职责范围内配合做好{t}相关工作。")
     handler = ctx.handler.get(lead_department.pk)
-    if final == S.ASSIGNED or handler is None:
+    if handler is None:
+        return
+    if talks:
+        end = dates.get(S.REPLIED, now) - dt.timedelta(hours=3)
+        span = end - dates[S.ASSIGNED]
+        _contact(rng, s, handler, "before", dates[S.ASSIGNED] + span / 6, now)
+        if final != S.ASSIGNED or rng.random() < 0.5:
+            _contact(rng, s, handler, "during", dates[S.ASSIGNED] + span * 2 / 3, now)
+    if final == S.ASSIGNED:
         return
     reply_class = _weighted(rng, REPLY_CLASSES)
     text = replies["ABC".index(reply_class)].format(t=t)
@@ -222,6 +233,9 @@ def _one(ctx, rng, year, final, topic, township, dates, now):
                                now - dt.timedelta(minutes=30))
                 with services.history_clock(joint_at):
                     services.suggestion_evaluate(suggestion_id=s.pk, actor=user, rating=joint_rating)
+    if talks and (final == S.CLOSED or rng.random() < 0.5):
+        last = dates.get(S.CLOSED, now) - dt.timedelta(hours=2)
+        _contact(rng, s, handler, "after", dates[S.REPLIED] + (last - dates[S.REPLIED]) / 2, now)
     if final == S.CLOSED:
         with services.history_clock(dates[S.CLOSED]):
             services.suggestion_close(suggestion_id=s.pk, actor=ctx.supervisor, note="办理完毕，予以办结。")
@@ -255,6 +269,32 @@ def _pre_review(ctx, rng, s, lead_user, dates):
             services.suggestion_submit(suggestion_id=s.pk, actor=lead_user)
     with services.history_clock(dates[S.SUBMITTED]):
         services.suggestion_pass_review(suggestion_id=s.pk, actor=ctx.supervisor)
+
+
+CONTACTS = {
+    "before": [("meeting", "领衔代表；{dept}分管负责同志、业务科室负责人",
+                "听取代表对办理思路的意见，约定先行实地查看问题点位，办理方案报代表审阅。"),
+               ("phone", "领衔代表；{dept}承办科室负责人",
+                "沟通建议的具体诉求和重点，明确办理时限和阶段性反馈方式。")],
+    "during": [("forum", "领衔代表、联名代表；{dept}及协办单位有关负责同志",
+                "座谈通报办理进展，代表同意分步实施：今年先解决群众反映最集中的问题。"),
+               ("meeting", "领衔代表；{dept}分管负责同志",
+                "陪同代表实地查看，现场商定整改措施和完成时间。")],
+    "after": [("phone", "领衔代表",
+               "回访答复落实情况，代表认可办理结果，提出持续跟踪的希望。"),
+              ("written", "全体提出代表",
+               "书面征求代表对办理结果的意见，代表表示基本满意，建议加强后续管护。")],
+}
+
+
+def _contact(rng, suggestion, handler, stage, at, now):
+    at = min(at, now - dt.timedelta(hours=1))
+    form, participants, agreed = rng.choice(CONTACTS[stage])
+    with services.history_clock(at):
+        services.suggestion_contact(suggestion_id=suggestion.pk, actor=handler, stage=stage,
+                                    held_on=timezone.localdate(at), form=form,
+                                    participants=participants.format(dept=handler.department.name),
+                                    agreed=agreed)
 
 
 def _follow_ups(rng, suggestion, handler, year, dates, now):

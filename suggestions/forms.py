@@ -15,7 +15,7 @@ from deputies.models import Deputy
 from grids.models import Township
 from core.fields import DateInput, SafeDateField
 
-from .models import ReplyClass
+from .models import ProposerContact, ReplyClass
 from .permissions import assignment_of
 from .selectors import demand_id_by_number, demand_ids_by_numbers
 from .services import CITE_REFUSED
@@ -180,6 +180,20 @@ class ReplyForm(SuggestionActionForm):
                                     widget=forms.RadioSelect)
     text = forms.CharField(label=_("Reply, with the reasons"), max_length=10000,
                            widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class ContactForm(SuggestionActionForm):
+    stage = forms.ChoiceField(label=_("Stage"), choices=ProposerContact.Stage.choices, widget=forms.RadioSelect)
+    held_on = SafeDateField(label=_("Date"), widget=DateInput())
+    form = forms.ChoiceField(label=_("Form"), choices=ProposerContact.Form.choices)
+    participants = forms.CharField(label=_("Who took part"), max_length=200,
+                                   help_text=_("For example: 王代表；住建局副局长李明"))
+    agreed = forms.CharField(label=_("What was agreed"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, suggestion, **kwargs):
+        super().__init__(*args, suggestion=suggestion, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("held_on", timezone.localdate())
 
 
 class OpinionForm(SuggestionActionForm):

@@ -227,6 +227,42 @@ class FollowUp(models.Model):
         return f"{self.suggestion.code} · {self.year}"
 
 
+class ProposerContact(models.Model):
+    """One of the three contacts of the lead department with the proposers (办前沟通, 办中共商, 办后回访)."""
+
+    class Stage(models.TextChoices):
+        BEFORE = "before", _("before handling (办前沟通)")
+        DURING = "during", _("during handling (办中共商)")
+        AFTER = "after", _("after the reply (办后回访)")
+
+    class Form(models.TextChoices):
+        MEETING = "meeting", _("face to face (面谈)")
+        PHONE = "phone", _("by phone (电话)")
+        FORUM = "forum", _("forum (座谈)")
+        WRITTEN = "written", _("in writing (书面)")
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="contacts")
+    stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices)
+    held_on = models.DateField(_("date"))
+    form = models.CharField(_("form"), max_length=10, choices=Form.choices)
+    participants = models.CharField(_("who took part"), max_length=200)
+    agreed = models.TextField(_("what was agreed"))
+    department = models.ForeignKey("core.Department", verbose_name=_("department"), on_delete=models.PROTECT,
+                                   related_name="+")
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("written by"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["held_on", "created_at", "id"]
+        verbose_name = _("contact with the proposers")
+        verbose_name_plural = _("contacts with the proposers")
+        indexes = [models.Index(fields=["suggestion", "stage"])]
+
+    def __str__(self) -> str:
+        return f"{self.suggestion.code} · {self.stage} · {self.held_on}"
+
+
 class SuggestionEvent(ImmutableEvent):
     """One step in a suggestion's history. Rows are written once and never changed."""
 

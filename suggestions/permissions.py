@@ -100,4 +100,5 @@ CAN = {
     Action.EVALUATE: is_proposer,
     Action.CLOSE: is_supervisor_for,
     Action.FOLLOW_UP: is_lead_handler,
+    Action.CONTACT: is_lead_handler,
 }

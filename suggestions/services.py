@@ -31,10 +31,10 @@ from core.workflow import Lifecycle
 
 from . import selectors
 from .models import (
-    Assignment, CoHandlingOpinion, Evaluation, FollowUp, Reply, ReplyClass, Suggestion, SuggestionEvent,
-    SuggestionProposer, SuggestionYearCounter, add_months,
+    Assignment, CoHandlingOpinion, Evaluation, FollowUp, ProposerContact, Reply, ReplyClass, Suggestion,
+    SuggestionEvent, SuggestionProposer, SuggestionYearCounter, add_months,
 )
-from .permissions import CAN, can_draft, can_view, is_lead_proposer, reply_of
+from .permissions import CAN, assignment_of, can_draft, can_view, is_lead_proposer, reply_of
 from .states import TRANSITIONS, Action, Status
 
 MAX_JOINT = 30
@@ -91,6 +91,31 @@ def _opinion_guard(actor, suggestion):
     return None
 
 
+def _is_key(suggestion) -> bool:
+    assignment = assignment_of(suggestion)
+    return assignment is not None and assignment.is_key
+
+
+def _contact_stages(suggestion) -> set[str]:
+    return set(suggestion.contacts.values_list("stage", flat=True))
+
+
+def _reply_guard(actor, suggestion):
+    # A key suggestion is answered only after the department has talked with its proposers twice.
+    if _is_key(suggestion) and not {ProposerContact.Stage.BEFORE, ProposerContact.Stage.DURING} <= _contact_stages(
+            suggestion):
+        return _("A key suggestion is answered only after the contacts before and during handling "
+                 "(办前沟通 and 办中共商) are recorded.")
+    return None
+
+
+def _close_guard(actor, suggestion):
+    if _is_key(suggestion) and ProposerContact.Stage.AFTER not in _contact_stages(suggestion):
+        return _("A key suggestion is closed only after the lead department's contact after the reply "
+                 "(办后回访) is recorded.")
+    return None
+
+
 def _actor_label(actor) -> str:
     # A deputy acts under their own name, which their login's display name need not be.
     deputy = getattr(actor, "deputy", None) if getattr(actor, "role", None) == Role.DEPUTY else None
@@ -107,6 +132,8 @@ SUGGESTIONS = Lifecycle(
         Action.FOLLOW_UP: _follow_up_guard,
         Action.EVALUATE: _evaluate_guard,
         Action.OPINION: _opinion_guard,
+        Action.REPLY: _reply_guard,
+        Action.CLOSE: _close_guard,
     },
     refused=gettext_lazy("“%(action)s” is not possible while the suggestion is “%(status)s”."),
     missing=gettext_lazy("No such suggestion."),
@@ -480,6 +507,46 @@ def suggestion_reply(*, suggestion_id, actor, reply_class: str, text: str) -> Su
               _("Suggestion %(label)s was answered (class %(cls)s): please evaluate the reply") % {
                   "label": _label(suggestion), "cls": reply_class})
     return suggestion
+
+
+@transaction.atomic
+def suggestion_contact(*, suggestion_id, actor, stage: str, held_on, form: str, participants: str,
+                       agreed: str) -> ProposerContact:
+    """The lead department records a contact with the proposers: before and during handling while it handles the
+    suggestion, after the reply once it has answered."""
+    suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.CONTACT)
+    errors = {}
+    replied = suggestion.status != Status.ASSIGNED
+    if stage not in ProposerContact.Stage.values:
+        errors["stage"] = [_("Choose the stage of the contact.")]
+    elif replied and stage != ProposerContact.Stage.AFTER:
+        errors["stage"] = [_("The suggestion is answered: only the contact after the reply (办后回访) is left.")]
+    elif not replied and stage == ProposerContact.Stage.AFTER:
+        errors["stage"] = [_("The contact after the reply (办后回访) comes once the suggestion is answered.")]
+    if form not in ProposerContact.Form.values:
+        errors["form"] = [_("Choose how the contact took place.")]
+    assigned_on = timezone.localdate(suggestion.assignment.assigned_at)
+    if not isinstance(held_on, dt.date) or isinstance(held_on, dt.datetime):
+        errors["held_on"] = [_("Give the date of the contact.")]
+    elif not assigned_on <= held_on <= _today():
+        errors["held_on"] = [_("The date must lie between the assignment (%(first)s) and today.") % {
+            "first": assigned_on.isoformat()}]
+    for field, value, message, limit in (
+            ("participants", participants, _("Say who took part."), 200),
+            ("agreed", agreed, _("Write what was agreed."), 2000)):
+        try:
+            _text(value, field, message, max_length=limit)
+        except InvalidInput as error:
+            errors.update(error.field_errors)
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    contact = ProposerContact.objects.create(
+        suggestion=suggestion, stage=stage, held_on=held_on, form=form, participants=participants.strip(),
+        agreed=agreed.strip(), department_id=actor.department_id, written_by=actor, created_at=_now())
+    SUGGESTIONS.apply(suggestion, actor=actor, action=Action.CONTACT, note=contact.agreed,
+                      data={"stage": stage, "form": form, "held_on": held_on.isoformat(),
+                            "unit": str(actor.department)})
+    return contact
 
 
 @transaction.atomic

@@ -30,6 +30,7 @@ class Action(models.TextChoices):
     EVALUATE = "evaluate", _("evaluate")
     CLOSE = "close", _("close")
     FOLLOW_UP = "follow_up", _("follow-up")
+    CONTACT = "contact", _("contact with the proposers")
 
 
 S = Status
@@ -58,6 +59,8 @@ TRANSITIONS: dict[str, tuple[frozenset, str | None]] = {
     Action.CLOSE: (frozenset({S.REPLIED, S.EVALUATED}), S.CLOSED),
     # Class B (being solved / planned) stays tracked after the reply, across years, until resolved.
     Action.FOLLOW_UP: (REPLIED_STATES, None),
+    # 办前沟通 and 办中共商 while handling, 办后回访 once replied (services.suggestion_contact checks the stage).
+    Action.CONTACT: (frozenset({S.ASSIGNED, S.REPLIED, S.EVALUATED}), None),
 }
 
 

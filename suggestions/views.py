@@ -119,6 +119,7 @@ def _detail_context(request, suggestion, failed_action=None, failed_form=None):
         "opinions": suggestion.opinions.select_related("department"),
         "evaluations": suggestion.evaluations.select_related("deputy"),
         "follow_ups": suggestion.follow_ups.select_related("department"),
+        "contacts": suggestion.contacts.select_related("department"),
         "events": suggestion.events.order_by("created_at", "id"),
         "action_forms": forms,
         "can_edit": Action.EDIT in available,

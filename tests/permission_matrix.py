@@ -140,6 +140,12 @@ def api_post(url, allow, deny=None, data=None, **kw):
 TODAY_PLUS_7 = "2099-12-31"
 
 
+def _today() -> str:
+    from django.utils import timezone
+
+    return timezone.localdate().isoformat()
+
+
 def _demand_actions(on_page):
     """Five actions, each on a demand in a state that allows it, so that only the actor's right decides.
     (action, which demand, form data, allowed, who sees that demand). Page forms prefix fields with the action."""
@@ -207,6 +213,9 @@ SUGGESTION_PAGE_ACTIONS = [
     ("assign", "s_assigned", lambda w: {"assign-lead_department": str(w.d1.pk), "assign-reply_due": TODAY_PLUS_7},
      {SUP}, SEES_ASSIGNED),
     ("reply", "s_assigned", {"reply-reply_class": "A", "reply-text": "已纳入年度计划并完成。"}, {H}, SEES_ASSIGNED),
+    ("contact", "s_assigned", lambda w: {"contact-stage": "before", "contact-held_on": _today(),
+                                         "contact-form": "phone", "contact-participants": "领衔代表",
+                                         "contact-agreed": "约定实地查看。"}, {H}, SEES_ASSIGNED),
     ("opinion", "s_assigned", {"opinion-text": "同意牵头单位意见。"}, NONE, SEES_ASSIGNED),
     ("evaluate", "s_replied", {"evaluate-rating": "satisfied"}, {ODEP}, SEES_ASSIGNED),
     ("close", "s_replied", {"close-note": "办结"}, {SUP}, SEES_ASSIGNED),

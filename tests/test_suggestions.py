@@ -148,18 +148,27 @@ def test_a_suggestion_walks_from_draft_to_closed_through_the_pages(staff, world,
     assign = {"lead_department": world.department.pk, "co_departments": [world.other_department.pk], "is_key": "on"}
     assert act(supervisor, s, "assign", assign).status_code == 302
     assert act(login(staff.other_handler), s, "opinion", {"text": "我局将配合做好管线迁改。"}).status_code == 302
+    today = timezone.localdate().isoformat()
+    for stage in ("before", "during"):  # a key suggestion: both contacts come before the reply
+        assert act(login(staff.handler), s, "contact", {
+            "stage": stage, "held_on": today, "form": "meeting", "participants": "领衔代表、住建局",
+            "agreed": "先行试点两个小区。"}).status_code == 302
     assert act(login(staff.handler), s, "reply", {"reply_class": "A", "text": "已完成加装电梯12部。"}).status_code == 302
     assert act(login(joint), s, "evaluate", {"rating": "basically_satisfied"}).status_code == 302
     assert _fresh(s).status == Status.REPLIED  # a joint proposer's evaluation does not move it
     assert act(deputy, s, "evaluate", {"rating": "satisfied", "comment": "落实到位"}).status_code == 302
     assert _fresh(s).status == Status.EVALUATED and _fresh(s).result == "satisfied"
+    assert act(login(staff.handler), s, "contact", {
+        "stage": "after", "held_on": today, "form": "phone", "participants": "领衔代表",
+        "agreed": "代表对办理结果表示认可。"}).status_code == 302
     assert act(supervisor, s, "close", {"note": "办理完毕"}).status_code == 302
 
     s = _fresh(s)
     assert s.status == Status.CLOSED
     assert s.assignment.is_key and list(s.assignment.co_departments.all()) == [world.other_department]
     assert list(s.events.values_list("action", flat=True)) == [
-        "draft", "submit", "pass_review", "assign", "opinion", "reply", "evaluate", "evaluate", "close"]
+        "draft", "submit", "pass_review", "assign", "opinion", "contact", "contact", "reply", "evaluate", "evaluate",
+        "contact", "close"]
     page = deputy.get(reverse("suggestions:detail", args=[s.pk])).content.decode()
     assert "已完成加装电梯12部。" in page and "我局将配合做好管线迁改。" in page
 

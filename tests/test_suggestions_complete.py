@@ -1,9 +1,12 @@
 """Suggestions, complete: pre-review (前置审核), the table's refusals, and the rules added to the lifecycle."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from core.errors import ApplicationError, NotFound, TransitionNotAllowed
+from core.errors import ApplicationError, InvalidInput, NotFound, TransitionNotAllowed
 from deputies.models import DutyRecord
 from notifications.models import Notification
 from suggestions import services
@@ -54,6 +57,9 @@ def call(action, s, staff, world):
         Action.CLOSE: lambda: services.suggestion_close(suggestion_id=pk, actor=staff.supervisor),
         Action.FOLLOW_UP: lambda: services.suggestion_follow_up(suggestion_id=pk, actor=staff.handler,
                                                                 note="已开工。"),
+        Action.CONTACT: lambda: services.suggestion_contact(
+            suggestion_id=pk, actor=staff.handler, stage="before", held_on=timezone.localdate(), form="phone",
+            participants="领衔代表", agreed="约定实地查看。"),
     }
     return calls[action]()
 
@@ -65,7 +71,7 @@ def test_every_action_with_a_source_state_has_a_call():
 
 CALLED = [Action.EDIT, Action.LINK, Action.UNLINK, Action.SUBMIT, Action.PASS_REVIEW, Action.RETURN_DRAFT,
           Action.WITHDRAW, Action.ASSIGN, Action.REPLY, Action.OPINION, Action.EVALUATE, Action.CLOSE,
-          Action.FOLLOW_UP]
+          Action.FOLLOW_UP, Action.CONTACT]
 OUTSIDE = [(a, s) for a in CALLED for s in STATES if s not in TRANSITIONS[a][0]]
 
 
@@ -149,3 +155,111 @@ def test_a_suggestion_in_review_may_be_withdrawn_by_its_lead_proposer(staff, wor
     s = walk(staff, world, Status.IN_REVIEW)
     services.suggestion_withdraw(suggestion_id=s.pk, actor=staff.deputy, reason="与另一件建议合并")
     assert Suggestion.objects.get(pk=s.pk).status == Status.WITHDRAWN
+
+
+# ---------------------------------------------------------------- contacts with the proposers (办前/办中/办后)
+
+
+def key_suggestion(staff, world, **kw):
+    s = walk(staff, world, Status.SUBMITTED, **kw)
+    services.suggestion_assign(suggestion_id=s.pk, actor=staff.supervisor, lead_department=world.department,
+                               co_departments=[world.other_department], is_key=True)
+    return Suggestion.objects.get(pk=s.pk)
+
+
+def contact(staff, s, stage, **kw):
+    fields = {"stage": stage, "held_on": timezone.localdate(), "form": "meeting",
+              "participants": "领衔代表；住建局副局长", "agreed": "先行试点两个小区，月底前报送方案。", **kw}
+    return services.suggestion_contact(suggestion_id=s.pk, actor=staff.handler, **fields)
+
+
+def reply(client, s):
+    return act(client, s, "reply", {"reply_class": "A", "text": "已完成加装电梯12部。"})
+
+
+def test_a_key_suggestion_is_answered_only_after_the_contacts_before_and_during(staff, world):
+    s = key_suggestion(staff, world)
+    handler = login(staff.handler)
+    before = snapshot(s)
+    response = reply(handler, s)
+    assert response.status_code == 409
+    assert "办前沟通" in response.content.decode() and "办中共商" in response.content.decode()
+    assert snapshot(s) == before
+    contact(staff, s, "before")
+    assert reply(handler, s).status_code == 409
+    contact(staff, s, "during", form="forum")
+    assert reply(handler, s).status_code == 302
+    assert Suggestion.objects.get(pk=s.pk).status == Status.REPLIED
+
+
+def test_an_ordinary_suggestion_is_answered_without_contacts(staff, world):
+    s = walk(staff, world, Status.ASSIGNED)
+    assert reply(login(staff.handler), s).status_code == 302
+
+
+def test_a_key_suggestion_is_closed_only_after_the_contact_after_the_reply(staff, world):
+    s = key_suggestion(staff, world)
+    contact(staff, s, "before")
+    contact(staff, s, "during")
+    services.suggestion_reply(suggestion_id=s.pk, actor=staff.handler, reply_class="A", text="已办理完毕。")
+    supervisor = login(staff.supervisor)
+    response = act(supervisor, s, "close")
+    assert response.status_code == 409 and "办后回访" in response.content.decode()
+    assert Suggestion.objects.get(pk=s.pk).status == Status.REPLIED
+    contact(staff, s, "after", form="phone", agreed="代表认可办理结果。")
+    assert act(supervisor, s, "close").status_code == 302
+    assert Suggestion.objects.get(pk=s.pk).status == Status.CLOSED
+
+
+def test_contacts_are_shown_on_the_page_with_stage_form_who_and_what_was_agreed(staff, world):
+    s = key_suggestion(staff, world)
+    contact(staff, s, "before", participants="王代表；住建局副局长李明", agreed="约定先行实地查看三个小区。")
+    page = login(staff.deputy).get(reverse("suggestions:detail", args=[s.pk])).content.decode()
+    assert "王代表；住建局副局长李明" in page and "约定先行实地查看三个小区。" in page
+    assert "办前沟通" in page and "面谈" in page
+
+
+def test_the_stage_must_fit_the_handling_before_and_after_the_reply(staff, world):
+    s = key_suggestion(staff, world)
+    with pytest.raises(InvalidInput) as early:
+        contact(staff, s, "after")
+    assert "stage" in early.value.field_errors
+    contact(staff, s, "before")
+    contact(staff, s, "during")
+    services.suggestion_reply(suggestion_id=s.pk, actor=staff.handler, reply_class="A", text="已办理完毕。")
+    with pytest.raises(InvalidInput) as late:
+        contact(staff, s, "during")
+    assert "stage" in late.value.field_errors
+
+
+@pytest.mark.parametrize("field,value", [
+    ("participants", ""), ("participants", "人" * 201), ("agreed", "  "), ("agreed", "议" * 2001),
+    ("held_on", "2026-01-01"), ("form", "telepathy"), ("stage", "whenever"),
+])
+def test_bad_contact_input_is_400_and_records_nothing(staff, world, field, value):
+    s = key_suggestion(staff, world)
+    before = snapshot(s)
+    body = {"stage": "before", "held_on": timezone.localdate().isoformat(), "form": "phone",
+            "participants": "领衔代表", "agreed": "约定实地查看。", field: value}
+    response = api(staff.handler).post(f"/api/v1/suggestions/{s.pk}/contact/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert snapshot(s) == before and not s.contacts.exists()
+
+
+def test_a_contact_dated_before_the_assignment_or_in_the_future_is_refused(staff, world):
+    s = key_suggestion(staff, world)
+    for day in (timezone.localdate() - dt.timedelta(days=1), timezone.localdate() + dt.timedelta(days=1)):
+        with pytest.raises(InvalidInput) as refused:
+            contact(staff, s, "before", held_on=day)
+        assert "held_on" in refused.value.field_errors
+    assert not s.contacts.exists()
+
+
+def test_only_the_lead_department_records_contacts(staff, world):
+    s = key_suggestion(staff, world)
+    body = {"contact-stage": "before", "contact-held_on": timezone.localdate().isoformat(), "contact-form": "phone",
+            "contact-participants": "领衔代表", "contact-agreed": "约定实地查看。"}
+    url = reverse("suggestions:contact", args=[s.pk])
+    assert login(staff.other_handler).post(url, body).status_code == 403
+    assert login(staff.deputy).post(url, body).status_code == 403
+    assert not s.contacts.exists()
