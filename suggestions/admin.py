@@ -4,7 +4,7 @@ from core.admin import LogAdmin, ReadOnlyInline
 
 from .models import (
     Assignment, CoHandlingOpinion, Evaluation, FollowUp, ProposerContact, Reply, Suggestion, SuggestionEvent,
-    SuggestionProposer, SuggestionYearCounter,
+    NumberCounter, SuggestionProposer,
 )
 
 
@@ -93,9 +93,9 @@ class SuggestionEventAdmin(LogAdmin):
     list_select_related = ["suggestion"]
 
 
-@admin.register(SuggestionYearCounter)
-class SuggestionYearCounterAdmin(admin.ModelAdmin):
-    list_display = ["year", "last"]
+@admin.register(NumberCounter)
+class NumberCounterAdmin(admin.ModelAdmin):
+    list_display = ["year", "kind", "last"]
 
     def has_change_permission(self, request, obj=None):
         return False  # numbers already given must never be given again

@@ -19,7 +19,7 @@ from grids.models import Township
 
 from . import services
 from .demo_content import EVALUATION_COMMENTS, EVIDENCE_WORDS, FOLLOW_UP_NOTES, TOPICS, WITHDRAW_REASONS
-from .models import ReplyClass, Suggestion
+from .models import Kind, ReplyClass, Suggestion
 from .states import Status
 
 S = Status
@@ -59,6 +59,7 @@ class _Context:
         self.categories = {c.code: c for c in Category.objects.filter(is_active=True)}
         self.supervisor = (users.filter(username="supervisor", role=Role.SUPERVISOR).first()
                            or users.filter(role=Role.SUPERVISOR, township__isnull=True).order_by("pk").first())
+        self.drafts = 0  # drafts written so far: every other one is shown back from pre-review
 
     def ready(self) -> bool:
         return bool(self.townships and self.deputy_user and self.supervisor and self.departments)
@@ -162,12 +163,18 @@ def _one(ctx, rng, year, final, topic, township, dates, now):
     t = township.name
     content = f"案由：{grounds.format(t=t)}\n建议：{proposal.format(t=t)}"
 
+    # A few matters go to the congress as bills (议案), numbered on their own; they are jointly proposed.
+    kind = Kind.BILL if joint and rng.random() < 0.1 else Kind.SUGGESTION
+    title = title.format(t=t)
+    if kind == Kind.BILL and title.endswith("的建议"):
+        title = title[: -len("建议")] + "议案"
     with services.history_clock(dates[S.DRAFT]):
-        s = services.suggestion_draft(actor=lead_user, title=title.format(t=t), content=content, category=category,
+        s = services.suggestion_draft(actor=lead_user, title=title, content=content, category=category, kind=kind,
                                       joint_deputies=joint,
                                       demand_ids=_evidence(rng, township, category, topic, dates[S.DRAFT]))
     if final == S.DRAFT:
-        if rng.random() < 0.5:  # some drafts are back from pre-review, waiting for their proposers to revise
+        ctx.drafts += 1
+        if ctx.drafts % 2 == 1:  # every other draft is back from pre-review, waiting for its proposers to revise
             submit_at = min(dates[S.DRAFT] + dt.timedelta(days=1), now - dt.timedelta(hours=3))
             with services.history_clock(submit_at):
                 services.suggestion_submit(suggestion_id=s.pk, actor=lead_user)

@@ -15,7 +15,7 @@ from deputies.models import Deputy
 from grids.models import Township
 from core.fields import DateInput, SafeDateField
 
-from .models import ProposerContact, ReplyClass
+from .models import Kind, ProposerContact, ReplyClass
 from .permissions import assignment_of
 from .selectors import demand_id_by_number, demand_ids_by_numbers
 from .services import CITE_REFUSED
@@ -77,6 +77,9 @@ def _departments():
 
 
 class SuggestionFieldsMixin(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, initial=Kind.SUGGESTION, required=False,
+                             widget=forms.RadioSelect,
+                             help_text=_("A bill (议案) is numbered on its own sequence."))
     title = forms.CharField(label=_("Title"), max_length=200,
                             help_text=_("For example: 关于改善曾口镇农村客运班线的建议"))
     content = forms.CharField(label=_("Grounds and proposal (案由 and 建议)"), max_length=10000, required=False,
@@ -105,6 +108,7 @@ class EditForm(SuggestionFieldsMixin):
         if suggestion is not None and not self.is_bound:
             self.initial.update({
                 "title": suggestion.title, "content": suggestion.content, "category": suggestion.category_id,
+                "kind": suggestion.kind,
                 "joint_deputies": [p.deputy_id for p in suggestion.proposers.all() if not p.is_lead],
             })
 

@@ -20,9 +20,19 @@ class ReplyClass(models.TextChoices):
     C = "C", _("C — kept for reference")
 
 
+class Kind(models.TextChoices):
+    SUGGESTION = "suggestion", _("suggestion (建议)")
+    BILL = "bill", _("bill (议案)")
+
+
+# Each kind is numbered on its own sequence per year: 建议 JY2026-0007, 议案 YA2026-0002.
+CODE_PREFIX = {Kind.SUGGESTION: "JY", Kind.BILL: "YA"}
+
+
 class Suggestion(models.Model):
-    # "JY2026-0007": given at submission, numbered per year; empty while a draft.
+    # "JY2026-0007": given when pre-review passes, numbered per year and kind; empty until then.
     code = models.CharField(_("number"), max_length=20, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SUGGESTION)
     year = models.PositiveSmallIntegerField(_("year"), db_index=True)
     seq = models.PositiveIntegerField(_("number within the year"), null=True, blank=True)
     title = models.CharField(_("title"), max_length=200)
@@ -54,8 +64,8 @@ class Suggestion(models.Model):
         indexes = [models.Index(fields=["year", "status"])]
         constraints = [
             models.UniqueConstraint(fields=["code"], condition=~Q(code=""), name="suggestion_code_unique"),
-            models.UniqueConstraint(fields=["year", "seq"], condition=Q(seq__isnull=False),
-                                    name="suggestion_seq_unique"),
+            models.UniqueConstraint(fields=["year", "kind", "seq"], condition=Q(seq__isnull=False),
+                                    name="suggestion_kind_seq_unique"),
         ]
 
     def __str__(self) -> str:
@@ -69,18 +79,20 @@ class Suggestion(models.Model):
         return None
 
 
-class SuggestionYearCounter(models.Model):
-    """The last number given in a year; its row is locked while a submission takes the next one."""
+class NumberCounter(models.Model):
+    """The last number given in a year to one kind; its row is locked while a suggestion takes the next one."""
 
-    year = models.PositiveSmallIntegerField(primary_key=True)
+    year = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("suggestion number counter")
-        verbose_name_plural = _("suggestion number counters")
+        verbose_name = _("number counter")
+        verbose_name_plural = _("number counters")
+        constraints = [models.UniqueConstraint(fields=["year", "kind"], name="suggestion_counter_once")]
 
     def __str__(self) -> str:
-        return f"{self.year}: {self.last}"
+        return f"{self.year} {self.kind}: {self.last}"
 
 
 class SuggestionProposer(models.Model):

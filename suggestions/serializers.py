@@ -10,7 +10,7 @@ from core.validators import MAX_PK
 from core.api import SafeSlugRelatedField
 
 from . import services
-from .models import ReplyClass, Suggestion
+from .models import Kind, ReplyClass, Suggestion
 from .permissions import assignment_of, reply_of
 from .selectors import demand_ids_by_numbers
 from .states import Action, Status
@@ -94,7 +94,7 @@ class SuggestionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Suggestion
-        fields = ["id", "code", "year", "title", "content", "category", "status", "proposers", "assignment", "reply",
+        fields = ["id", "code", "kind", "year", "title", "content", "category", "status", "proposers", "assignment", "reply",
                   "result", "created_at", "submitted_at", "updated_at", "closed_at"]
         read_only_fields = fields
 
@@ -136,6 +136,7 @@ class SuggestionDetailSerializer(SuggestionSerializer):
 
 class SuggestionCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=Kind.choices, required=False, default=Kind.SUGGESTION)
     content = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
     category = SafeSlugRelatedField(slug_field="code", queryset=Category.objects.filter(is_active=True),
                                     required=False, allow_null=True, default=None)

@@ -31,8 +31,8 @@ from core.workflow import Lifecycle
 
 from . import selectors
 from .models import (
-    Assignment, CoHandlingOpinion, Evaluation, FollowUp, ProposerContact, Reply, ReplyClass, Suggestion,
-    SuggestionEvent, SuggestionProposer, SuggestionYearCounter, add_months,
+    CODE_PREFIX, Assignment, CoHandlingOpinion, Evaluation, FollowUp, Kind, NumberCounter, ProposerContact, Reply,
+    ReplyClass, Suggestion, SuggestionEvent, SuggestionProposer, add_months,
 )
 from .permissions import CAN, assignment_of, can_draft, can_view, is_lead_proposer, reply_of
 from .states import TRANSITIONS, Action, Status
@@ -242,6 +242,12 @@ def _citable(actor, demand_ids) -> list[int]:
     return ids
 
 
+def _kind(kind) -> str:
+    if kind not in Kind.values:
+        raise InvalidInput(field_errors={"kind": [_("Choose whether it is a suggestion or a bill.")]})
+    return kind
+
+
 def _category(category) -> Category | None:
     if category is None:
         return None
@@ -252,17 +258,18 @@ def _category(category) -> Category | None:
 
 @transaction.atomic
 def suggestion_draft(*, actor, title: str, content: str = "", category=None, joint_deputies=(),
-                     demand_ids=()) -> Suggestion:
+                     demand_ids=(), kind: str = Kind.SUGGESTION) -> Suggestion:
     """A deputy starts a suggestion as its lead proposer; joint proposers and evidence may come now or later."""
     if not can_draft(actor):
         raise NotPermitted(_("Only deputies draft suggestions."))
     title = _text(title, "title", _("Give the suggestion a title."), max_length=200)
     content = _text(content, "content", "", max_length=10000, required=False)
     category = _category(category)
+    kind = _kind(kind)
     joint = _joint_deputies(joint_deputies, lead_id=actor.deputy_id)
     demand_ids = _citable(actor, demand_ids)
     now = _now()
-    suggestion = Suggestion.objects.create(year=now.year, title=title, content=content, category=category,
+    suggestion = Suggestion.objects.create(year=now.year, kind=kind, title=title, content=content, category=category,
                                            status=Status.DRAFT, created_by=actor, created_at=now, updated_at=now)
     SuggestionProposer.objects.bulk_create(
         [SuggestionProposer(suggestion=suggestion, deputy_id=actor.deputy_id, is_lead=True)]
@@ -301,8 +308,9 @@ def suggestion_draft_from_demands(*, actor, title: str, demand_ids, terms=()) ->
 
 @transaction.atomic
 def suggestion_edit(*, suggestion_id, actor, title: str, content: str = "", category=None,
-                    joint_deputies=()) -> Suggestion:
+                    joint_deputies=(), kind: str | None = None) -> Suggestion:
     suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.EDIT)
+    kind = suggestion.kind if kind in (None, "") else _kind(kind)
     title = _text(title, "title", _("Give the suggestion a title."), max_length=200)
     content = _text(content, "content", "", max_length=10000, required=False)
     category = _category(category)
@@ -311,7 +319,7 @@ def suggestion_edit(*, suggestion_id, actor, title: str, content: str = "", cate
     SuggestionProposer.objects.bulk_create([SuggestionProposer(suggestion=suggestion, deputy=d) for d in joint])
     suggestion._proposer_ids = None
     SUGGESTIONS.apply(suggestion, actor=actor, action=Action.EDIT,
-                changes={"title": title, "content": content, "category": category},
+                changes={"title": title, "content": content, "category": category, "kind": kind},
                 data={"joint": [d.pk for d in joint]})
     return suggestion
 
@@ -339,9 +347,9 @@ def suggestion_unlink_demand(*, suggestion_id, actor, demand_id) -> Suggestion:
     return suggestion
 
 
-def _next_number(year: int) -> int:
-    SuggestionYearCounter.objects.get_or_create(year=year)
-    counter = SuggestionYearCounter.objects.select_for_update().get(year=year)
+def _next_number(year: int, kind: str) -> int:
+    NumberCounter.objects.get_or_create(year=year, kind=kind)
+    counter = NumberCounter.objects.select_for_update().get(year=year, kind=kind)
     counter.last += 1
     counter.save(update_fields=["last"])
     return counter.last
@@ -382,8 +390,8 @@ def suggestion_pass_review(*, suggestion_id, actor, note: str = "") -> Suggestio
     suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.PASS_REVIEW)
     note = _text(note, "note", "", max_length=1000, required=False)
     now = _now()
-    seq = _next_number(now.year)
-    code = f"JY{now.year}-{seq:04d}"
+    seq = _next_number(now.year, suggestion.kind)
+    code = f"{CODE_PREFIX[suggestion.kind]}{now.year}-{seq:04d}"
     SUGGESTIONS.apply(suggestion, actor=actor, action=Action.PASS_REVIEW, note=note,
                       changes={"year": now.year, "seq": seq, "code": code, "submitted_at": now,
                                "returned_reasons": ""}, data={"code": code})

@@ -687,6 +687,17 @@ def test_seed_demo_writes_suggestions_in_every_state_through_the_services_and_on
     assert Suggestion.objects.filter(demands__isnull=False).exists()
     assert not SuggestionEvent.objects.exclude(suggestion__in=Suggestion.objects.all()).exists()
     assert Demand.objects.filter(suggestions__isnull=False).exists()
+    # The practices of complete handling: returned drafts, bills on their own numbers, key suggestions' contacts.
+    assert SuggestionEvent.objects.filter(action="return_draft").exists()
+    assert Suggestion.objects.filter(status=Status.DRAFT).exclude(returned_reasons="").exists()
+    bills = Suggestion.objects.filter(kind="bill").exclude(code="")
+    assert bills.exists() and all(b.code.startswith("YA") for b in bills)
+    key = Suggestion.objects.filter(assignment__is_key=True, status__in=["replied", "evaluated", "closed"])
+    assert key.exists()
+    for s in key:
+        stages = set(s.contacts.values_list("stage", flat=True))
+        assert {"before", "during"} <= stages, s.code
+        assert s.status != "closed" or "after" in stages, s.code
 
 
 # ---------------------------------------------------------------- concurrency (PostgreSQL only)

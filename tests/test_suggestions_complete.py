@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,7 +15,7 @@ from suggestions.models import Suggestion, SuggestionEvent
 from suggestions.states import TRANSITIONS, Action, Status
 
 from .test_suggestions import (  # noqa: F401 (fixtures)
-    act, api, errors_on, fresh_throttles, joint, login, snapshot, walk,
+    act, api, errors_on, fresh_throttles, joint, login, run_in_threads, snapshot, walk,
 )
 
 pytestmark = pytest.mark.django_db
@@ -263,3 +264,61 @@ def test_only_the_lead_department_records_contacts(staff, world):
     assert login(staff.other_handler).post(url, body).status_code == 403
     assert login(staff.deputy).post(url, body).status_code == 403
     assert not s.contacts.exists()
+
+
+# ---------------------------------------------------------------- bills (议案)
+
+
+def test_bills_and_suggestions_are_numbered_on_their_own_sequences(staff, world):
+    first = walk(staff, world, Status.SUBMITTED)
+    bill = walk(staff, world, Status.SUBMITTED, kind="bill", title="关于制定农村生活垃圾治理办法的议案")
+    second = walk(staff, world, Status.SUBMITTED)
+    year = timezone.localdate().year
+    assert (first.code, second.code) == (f"JY{year}-0001", f"JY{year}-0002")
+    assert bill.code == f"YA{year}-0001" and bill.kind == "bill"
+    page = login(staff.supervisor).get(reverse("suggestions:detail", args=[bill.pk])).content.decode()
+    assert "议案" in page
+
+
+def test_a_deputy_drafts_a_bill_on_the_page_and_may_turn_it_back_into_a_suggestion(staff, world):
+    deputy = login(staff.deputy)
+    response = deputy.post(reverse("suggestions:new"), {
+        "kind": "bill", "title": "关于制定城区停车管理办法的议案", "content": "案由：停车难。建议：制定管理办法。"})
+    assert response.status_code == 302
+    s = Suggestion.objects.get()
+    assert s.kind == "bill"
+    response = deputy.post(reverse("suggestions:edit", args=[s.pk]), {
+        "kind": "suggestion", "title": s.title, "content": s.content})
+    assert response.status_code == 302 and Suggestion.objects.get(pk=s.pk).kind == "suggestion"
+
+
+def test_an_unknown_kind_is_400_and_drafts_nothing(staff, world):
+    response = api(staff.deputy).post("/api/v1/suggestions/", {"title": "关于停车的议案", "kind": "petition"},
+                                      format="json")
+    assert response.status_code == 400 and "kind" in response.json()["fields"]
+    assert not Suggestion.objects.exists()
+    with pytest.raises(InvalidInput):
+        services.suggestion_draft(actor=staff.deputy, title="关于停车的议案", kind="petition")
+    assert not Suggestion.objects.exists()
+
+
+def test_the_api_lists_bills_apart(staff, world):
+    walk(staff, world, Status.SUBMITTED)
+    bill = walk(staff, world, Status.SUBMITTED, kind="bill")
+    body = api(staff.supervisor).get("/api/v1/suggestions/", {"kind": "bill"}).json()
+    rows = body["results"] if isinstance(body, dict) else body
+    assert [r["code"] for r in rows] == [bill.code] and rows[0]["kind"] == "bill"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_bills_and_suggestions_passed_at_once_keep_distinct_consecutive_numbers(staff, world):
+    pending = [walk(staff, world, Status.IN_REVIEW, kind=kind) for kind in ["bill", "suggestion"] * 5]
+    results = run_in_threads([
+        (lambda pk=s.pk: services.suggestion_pass_review(suggestion_id=pk, actor=staff.supervisor))
+        for s in pending])
+    assert all(isinstance(r, Suggestion) for r in results), results
+    year = timezone.localdate().year
+    codes = sorted(Suggestion.objects.values_list("code", flat=True))
+    assert codes == sorted([f"JY{year}-{n:04d}" for n in range(1, 6)] + [f"YA{year}-{n:04d}" for n in range(1, 6)])
