@@ -22,7 +22,7 @@ ACTIONS = {
         suggestion_id=pk, actor=actor, reason=c["reason"])),
     Action.ASSIGN: (AssignForm, lambda pk, actor, c: services.suggestion_assign(
         suggestion_id=pk, actor=actor, lead_department=c["lead_department"], co_departments=c["co_departments"],
-        is_key=c["is_key"], reply_due=c["reply_due"])),
+        is_key=c["is_key"], reply_due=c["reply_due"], leader=c["leader"], leader_role=c["leader_role"])),
     Action.REPLY: (ReplyForm, lambda pk, actor, c: services.suggestion_reply(
         suggestion_id=pk, actor=actor, reply_class=c["reply_class"], text=c["text"])),
     Action.CONTACT: (ContactForm, lambda pk, actor, c: services.suggestion_contact(

@@ -85,7 +85,8 @@ ACTION_HELP = """Body fields per action:
 - link: public_no · unlink: demand (demand id)
 - submit: nothing (sends the draft to pre-review) · withdraw: reason (optional)
 - pass_review: note (optional; gives the number) · return_draft: reasons
-- assign: lead_department (id), co_departments (ids), is_key (bool), reply_due (date, default three months on)
+- assign: lead_department (id), co_departments (ids), is_key (bool), reply_due (date, default three months on),
+  leader (title and name, key suggestions only), leader_role (lead or supervise)
 - reply: reply_class (A, B or C), text · opinion: text
 - contact: stage (before, during, after), held_on (date), form (meeting, phone, forum, written), participants, agreed
 - evaluate: rating (satisfied, basically_satisfied, dissatisfied), comment (optional)

@@ -199,9 +199,10 @@ def _one(ctx, rng, year, final, topic, township, dates, now):
     if final == S.SUBMITTED or lead_department is None:
         return
     key = rng.random() < 0.25
+    leader, role = rng.choice(LEADERS) if key else ("", "")
     with services.history_clock(dates[S.ASSIGNED]):
         services.suggestion_assign(suggestion_id=s.pk, actor=ctx.supervisor, lead_department=lead_department,
-                                   co_departments=co, is_key=key)
+                                   co_departments=co, is_key=key, leader=leader, leader_role=role)
     # Key suggestions always have the three contacts; a third of the others have some of them.
     talks = key or rng.random() < 0.35
     co_handlers = [ctx.handler[d.pk] for d in co if d.pk in ctx.handler]
@@ -250,6 +251,9 @@ def _one(ctx, rng, year, final, topic, township, dates, now):
         _follow_ups(rng, s, handler, year, dates, now)
 
 
+# Leaders of the district who lead (领办) or supervise (督办) key suggestions.
+LEADERS = [("区人大常委会主任 李建华", "supervise"), ("区人大常委会副主任 张伟", "supervise"),
+           ("副区长 王强", "lead"), ("副区长 陈静", "lead"), ("区长 刘国平", "lead")]
 RETURN_REASONS = [
     "建议内容较笼统，请补充具体的问题点位和可行的措施后再提交。",
     "案由部分缺少群众反映的具体情况，请结合走访调研补充。",

@@ -15,7 +15,7 @@ from deputies.models import Deputy
 from grids.models import Township
 from core.fields import DateInput, SafeDateField
 
-from .models import Kind, ProposerContact, ReplyClass
+from .models import Assignment, Kind, ProposerContact, ReplyClass
 from .permissions import assignment_of
 from .selectors import demand_id_by_number, demand_ids_by_numbers
 from .services import CITE_REFUSED
@@ -164,6 +164,10 @@ class AssignForm(SuggestionActionForm):
     is_key = forms.BooleanField(label=_("Key supervision (重点督办)"), required=False)
     reply_due = SafeDateField(label=_("Reply due (default: three months from today)"), required=False,
                                 widget=DateInput())
+    leader = forms.CharField(label=_("Leader who leads or supervises it (key suggestions)"), max_length=100,
+                             required=False, help_text=_("Title and name, for example: 副区长 王强"))
+    leader_role = forms.ChoiceField(label=_("The leader's role"), required=False,
+                                    choices=[("", _("none"))] + list(Assignment.LeaderRole.choices))
 
     def __init__(self, *args, suggestion, **kwargs):
         super().__init__(*args, suggestion=suggestion, **kwargs)
@@ -173,7 +177,8 @@ class AssignForm(SuggestionActionForm):
         if assignment is not None and not self.is_bound:
             self.initial.update({"lead_department": assignment.lead_department_id, "is_key": assignment.is_key,
                                  "co_departments": [d.pk for d in assignment.co_departments.all()],
-                                 "reply_due": assignment.reply_due})
+                                 "reply_due": assignment.reply_due, "leader": assignment.leader,
+                                 "leader_role": assignment.leader_role})
         elif suggestion.category_id and not self.is_bound:
             handling = Department.objects.filter(categories=suggestion.category_id, is_active=True).first()
             self.initial.setdefault("lead_department", handling.pk if handling else None)

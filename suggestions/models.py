@@ -140,6 +140,14 @@ class Assignment(models.Model):
     co_departments = models.ManyToManyField("core.Department", verbose_name=_("co-handling departments"),
                                             blank=True, related_name="suggestions_co_handled")
     is_key = models.BooleanField(_("key supervision (重点督办)"), default=False)
+
+    class LeaderRole(models.TextChoices):
+        LEAD = "lead", _("leads it (领导领办)")
+        SUPERVISE = "supervise", _("supervises it (领导督办)")
+
+    # A named leader of the district who leads or supervises a key suggestion, e.g. "副区长 王强".
+    leader = models.CharField(_("leader (title and name)"), max_length=100, blank=True)
+    leader_role = models.CharField(_("leader's role"), max_length=10, choices=LeaderRole.choices, blank=True)
     reply_due = models.DateField(_("reply due"), default=default_reply_due)
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assigned by"), null=True,
                                     on_delete=models.SET_NULL, related_name="+")

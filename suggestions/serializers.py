@@ -32,6 +32,8 @@ class SuggestionAssignmentSerializer(serializers.Serializer):
     lead_department = SuggestionDepartmentRefSerializer()
     co_departments = SuggestionDepartmentRefSerializer(many=True, source="co_departments.all")
     is_key = serializers.BooleanField()
+    leader = serializers.CharField(allow_blank=True, help_text="the leader who leads or supervises a key suggestion")
+    leader_role = serializers.CharField(allow_blank=True, help_text="lead, supervise or blank")
     reply_due = serializers.DateField()
     assigned_at = serializers.DateTimeField()
 

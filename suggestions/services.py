@@ -429,7 +429,7 @@ def suggestion_withdraw(*, suggestion_id, actor, reason: str = "") -> Suggestion
 
 @transaction.atomic
 def suggestion_assign(*, suggestion_id, actor, lead_department, co_departments=(), is_key: bool = False,
-                      reply_due: dt.date | None = None) -> Suggestion:
+                      reply_due: dt.date | None = None, leader: str = "", leader_role: str = "") -> Suggestion:
     """交办 to a lead department and co-handling departments; a second call before the reply reassigns."""
     suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.ASSIGN)
     errors = {}
@@ -445,10 +445,21 @@ def suggestion_assign(*, suggestion_id, actor, lead_department, co_departments=(
     reply_due = reply_due or add_months(today, 3)
     if not isinstance(reply_due, dt.date) or reply_due <= today:
         errors["reply_due"] = [_("The reply date must be in the future.")]
+    leader = leader.strip() if isinstance(leader, str) else ""
+    leader_role = leader_role or ""
+    if len(leader) > 100 or "\x00" in leader:
+        errors["leader"] = [_("At most %(n)s characters.") % {"n": 100}]
+    elif leader and not is_key:
+        errors["leader"] = [_("A named leader leads or supervises a key suggestion only: mark it as key.")]
+    elif leader and leader_role not in Assignment.LeaderRole.values:
+        errors["leader_role"] = [_("Say whether the leader leads or supervises it.")]
+    elif leader_role and not leader:
+        errors["leader"] = [_("Give the leader's title and name.")]
     if errors:
         raise InvalidInput(field_errors=errors)
     previous = Assignment.objects.filter(suggestion=suggestion).first()
     fields = {"lead_department": lead_department, "is_key": bool(is_key), "reply_due": reply_due,
+              "leader": leader, "leader_role": leader_role,
               "assigned_by": actor, "assigned_at": _now()}
     if previous is None:
         assignment = Assignment.objects.create(suggestion=suggestion, **fields)
@@ -460,7 +471,8 @@ def suggestion_assign(*, suggestion_id, actor, lead_department, co_departments=(
     assignment.co_departments.set(co)
     suggestion.assignment = assignment
     data = {"lead_department": lead_department.pk, "co_departments": [d.pk for d in co], "is_key": bool(is_key),
-            "reply_due": reply_due.isoformat(), "unit": str(lead_department)}
+            "reply_due": reply_due.isoformat(), "unit": str(lead_department), "leader": leader,
+            "leader_role": leader_role}
     SUGGESTIONS.apply(suggestion, actor=actor, action=Action.ASSIGN, data=data,
                 note=_("reassigned") if previous else "")
     with _portal_language():

@@ -322,3 +322,32 @@ def test_bills_and_suggestions_passed_at_once_keep_distinct_consecutive_numbers(
     year = timezone.localdate().year
     codes = sorted(Suggestion.objects.values_list("code", flat=True))
     assert codes == sorted([f"JY{year}-{n:04d}" for n in range(1, 6)] + [f"YA{year}-{n:04d}" for n in range(1, 6)])
+
+
+# ---------------------------------------------------------------- named leaders (领导领办/督办)
+
+
+def test_a_key_suggestion_names_the_leader_who_leads_it_on_its_page(staff, world):
+    s = walk(staff, world, Status.SUBMITTED)
+    response = act(login(staff.supervisor), s, "assign", {
+        "lead_department": world.department.pk, "is_key": "on", "leader": "副区长 王强", "leader_role": "lead"})
+    assert response.status_code == 302
+    for user in (staff.deputy, staff.handler):
+        page = login(user).get(reverse("suggestions:detail", args=[s.pk])).content.decode()
+        assert "副区长 王强" in page and "领导领办" in page
+    body = api(staff.handler).get(f"/api/v1/suggestions/{s.pk}/").json()
+    assert body["assignment"]["leader"] == "副区长 王强" and body["assignment"]["leader_role"] == "lead"
+
+
+@pytest.mark.parametrize("fields,error_on", [
+    ({"leader": "副区长 王强", "leader_role": "lead"}, "leader"),  # not a key suggestion
+    ({"is_key": "on", "leader": "副区长 王强"}, "leader_role"),
+    ({"is_key": "on", "leader_role": "supervise"}, "leader"),
+    ({"is_key": "on", "leader": "王" * 101, "leader_role": "lead"}, "leader"),
+])
+def test_a_leader_needs_a_key_suggestion_a_role_and_a_short_name(staff, world, fields, error_on):
+    s = walk(staff, world, Status.SUBMITTED)
+    before = snapshot(s)
+    response = act(login(staff.supervisor), s, "assign", {"lead_department": world.department.pk, **fields})
+    assert response.status_code == 400 and errors_on(response)
+    assert snapshot(s) == before and not Suggestion.objects.get(pk=s.pk).events.filter(action="assign").exists()
