@@ -3,8 +3,8 @@ from django.contrib import admin
 from core.admin import LogAdmin, ReadOnlyInline
 
 from .models import (
-    Assignment, CoHandlingOpinion, Evaluation, FollowUp, Reply, Suggestion, SuggestionEvent, SuggestionProposer,
-    SuggestionYearCounter,
+    Assignment, CoHandlingOpinion, Evaluation, FollowUp, ProposerContact, Reply, Suggestion, SuggestionEvent,
+    NumberCounter, SuggestionProposer,
 )
 
 
@@ -78,6 +78,13 @@ class FollowUpAdmin(admin.ModelAdmin):
     raw_id_fields = ["suggestion", "written_by"]
 
 
+@admin.register(ProposerContact)
+class ProposerContactAdmin(admin.ModelAdmin):
+    list_display = ["suggestion", "stage", "held_on", "form", "department"]
+    list_filter = ["stage", "form"]
+    raw_id_fields = ["suggestion", "written_by"]
+
+
 @admin.register(SuggestionEvent)
 class SuggestionEventAdmin(LogAdmin):
     list_display = ["suggestion", "action", "from_status", "to_status", "actor_label", "created_at"]
@@ -86,9 +93,9 @@ class SuggestionEventAdmin(LogAdmin):
     list_select_related = ["suggestion"]
 
 
-@admin.register(SuggestionYearCounter)
-class SuggestionYearCounterAdmin(admin.ModelAdmin):
-    list_display = ["year", "last"]
+@admin.register(NumberCounter)
+class NumberCounterAdmin(admin.ModelAdmin):
+    list_display = ["year", "kind", "last"]
 
     def has_change_permission(self, request, obj=None):
         return False  # numbers already given must never be given again

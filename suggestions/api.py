@@ -15,7 +15,7 @@ from core.workflow_api import ActionApi
 from . import figures, selectors, services
 from .actions import ACTIONS
 from .forms import EditForm
-from .models import Suggestion
+from .models import Kind, Suggestion
 from .serializers import (
     SuggestionCreateSerializer, SuggestionDetailSerializer, SuggestionFiguresQuerySerializer,
     SuggestionFiguresSerializer,
@@ -27,6 +27,7 @@ from .states import Action, Status
 class SuggestionFilter(django_filters.FilterSet):
     year = IntegerFilter(min_value=2000, max_value=2100)
     status = django_filters.ChoiceFilter(choices=Status.choices)
+    kind = django_filters.ChoiceFilter(choices=Kind.choices)
     department = IntegerFilter(field_name="assignment__lead_department", min_value=1,
                                              max_value=MAX_PK, help_text="id of the lead department")
 
@@ -52,7 +53,7 @@ class SuggestionListCreateApi(generics.ListCreateAPIView):
         c = payload.validated_data
         suggestion = services.suggestion_draft(actor=request.user, title=c["title"], content=c["content"],
                                                category=c["category"], joint_deputies=c["joint_deputies"],
-                                               demand_ids=c["demands"])
+                                               demand_ids=c["demands"], kind=c["kind"])
         suggestion = selectors.suggestion_get_for(viewer=request.user, pk=suggestion.pk)
         return Response(SuggestionDetailSerializer(suggestion, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
@@ -67,7 +68,8 @@ class SuggestionDetailApi(generics.RetrieveAPIView):
 
 def _edit(pk, actor, c):
     return services.suggestion_edit(suggestion_id=pk, actor=actor, title=c["title"], content=c["content"],
-                                    category=c["category"], joint_deputies=list(c["joint_deputies"]))
+                                    category=c["category"], joint_deputies=list(c["joint_deputies"]),
+                                    kind=c.get("kind"))
 
 
 class _EditForm(EditForm):

@@ -19,13 +19,13 @@ from grids.models import Township
 
 from . import services
 from .demo_content import EVALUATION_COMMENTS, EVIDENCE_WORDS, FOLLOW_UP_NOTES, TOPICS, WITHDRAW_REASONS
-from .models import ReplyClass, Suggestion
+from .models import Kind, ReplyClass, Suggestion
 from .states import Status
 
 S = Status
 # Final states: last year's suggestions are mostly finished, this year's spread over the whole lifecycle.
 LAST_YEAR = [S.CLOSED] * 19 + [S.EVALUATED] * 5 + [S.REPLIED] * 3 + [S.WITHDRAWN] * 2 + [S.ASSIGNED]
-THIS_YEAR = ([S.DRAFT] * 4 + [S.SUBMITTED] * 5 + [S.ASSIGNED] * 8 + [S.REPLIED] * 5 + [S.EVALUATED] * 4
+THIS_YEAR = ([S.DRAFT] * 3 + [S.IN_REVIEW] + [S.SUBMITTED] * 5 + [S.ASSIGNED] * 8 + [S.REPLIED] * 5 + [S.EVALUATED] * 4
              + [S.CLOSED] * 3 + [S.WITHDRAWN])
 ORDER = [S.DRAFT, S.SUBMITTED, S.ASSIGNED, S.REPLIED, S.EVALUATED, S.CLOSED]
 # Days each step may take after the previous one: (min, max).
@@ -59,6 +59,7 @@ class _Context:
         self.categories = {c.code: c for c in Category.objects.filter(is_active=True)}
         self.supervisor = (users.filter(username="supervisor", role=Role.SUPERVISOR).first()
                            or users.filter(role=Role.SUPERVISOR, township__isnull=True).order_by("pk").first())
+        self.drafts = 0  # drafts written so far: every other one is shown back from pre-review
 
     def ready(self) -> bool:
         return bool(self.townships and self.deputy_user and self.supervisor and self.departments)
@@ -162,11 +163,28 @@ def _one(ctx, rng, year, final, topic, township, dates, now):
     t = township.name
     content = f"案由：{grounds.format(t=t)}\n建议：{proposal.format(t=t)}"
 
+    # A few matters go to the congress as bills (议案), numbered on their own; they are jointly proposed.
+    kind = Kind.BILL if joint and rng.random() < 0.1 else Kind.SUGGESTION
+    title = title.format(t=t)
+    if kind == Kind.BILL and title.endswith("的建议"):
+        title = title[: -len("建议")] + "议案"
     with services.history_clock(dates[S.DRAFT]):
-        s = services.suggestion_draft(actor=lead_user, title=title.format(t=t), content=content, category=category,
+        s = services.suggestion_draft(actor=lead_user, title=title, content=content, category=category, kind=kind,
                                       joint_deputies=joint,
                                       demand_ids=_evidence(rng, township, category, topic, dates[S.DRAFT]))
     if final == S.DRAFT:
+        ctx.drafts += 1
+        if ctx.drafts % 2 == 1:  # every other draft is back from pre-review, waiting for its proposers to revise
+            submit_at = min(dates[S.DRAFT] + dt.timedelta(days=1), now - dt.timedelta(hours=3))
+            with services.history_clock(submit_at):
+                services.suggestion_submit(suggestion_id=s.pk, actor=lead_user)
+            with services.history_clock(min(submit_at + dt.timedelta(days=2), now - dt.timedelta(hours=2))):
+                services.suggestion_return_draft(suggestion_id=s.pk, actor=ctx.supervisor,
+                                                 reasons=rng.choice(RETURN_REASONS))
+        return
+    if final == S.IN_REVIEW:
+        with services.history_clock(dates[S.SUBMITTED]):
+            services.suggestion_submit(suggestion_id=s.pk, actor=lead_user)
         return
     if final == S.WITHDRAWN:
         withdraw_at = dates[S.DRAFT] + dt.timedelta(days=rng.randint(1, 4))
@@ -177,13 +195,16 @@ def _one(ctx, rng, year, final, topic, township, dates, now):
         with services.history_clock(min(withdraw_at, now - dt.timedelta(hours=1))):
             services.suggestion_withdraw(suggestion_id=s.pk, actor=lead_user, reason=rng.choice(WITHDRAW_REASONS))
         return
-    with services.history_clock(dates[S.SUBMITTED]):
-        services.suggestion_submit(suggestion_id=s.pk, actor=lead_user)
+    _pre_review(ctx, rng, s, lead_user, dates)
     if final == S.SUBMITTED or lead_department is None:
         return
+    key = rng.random() < 0.25
+    leader, role = rng.choice(LEADERS) if key else ("", "")
     with services.history_clock(dates[S.ASSIGNED]):
         services.suggestion_assign(suggestion_id=s.pk, actor=ctx.supervisor, lead_department=lead_department,
-                                   co_departments=co, is_key=rng.random() < 0.2)
+                                   co_departments=co, is_key=key, leader=leader, leader_role=role)
+    # Key suggestions always have the three contacts; a third of the others have some of them.
+    talks = key or rng.random() < 0.35
     co_handlers = [ctx.handler[d.pk] for d in co if d.pk in ctx.handler]
     if co_handlers and rng.random() < 0.6:
         opinion_at = dates[S.ASSIGNED] + dt.timedelta(days=rng.randint(5, 20))
@@ -193,7 +214,15 @@ def _one(ctx, rng, year, final, topic, township, dates, now):
             services.suggestion_add_opinion(suggestion_id=s.pk, actor=co_handlers[0],
                                             text=f"我单位同意牵头单位意见，将在职责范围内配合做好{t}相关工作。")
     handler = ctx.handler.get(lead_department.pk)
-    if final == S.ASSIGNED or handler is None:
+    if handler is None:
+        return
+    if talks:
+        end = dates.get(S.REPLIED, now) - dt.timedelta(hours=3)
+        span = end - dates[S.ASSIGNED]
+        _contact(rng, s, handler, "before", dates[S.ASSIGNED] + span / 6, now)
+        if final != S.ASSIGNED or rng.random() < 0.5:
+            _contact(rng, s, handler, "during", dates[S.ASSIGNED] + span * 2 / 3, now)
+    if final == S.ASSIGNED:
         return
     reply_class = _weighted(rng, REPLY_CLASSES)
     text = replies["ABC".index(reply_class)].format(t=t)
@@ -212,11 +241,71 @@ def _one(ctx, rng, year, final, topic, township, dates, now):
                                now - dt.timedelta(minutes=30))
                 with services.history_clock(joint_at):
                     services.suggestion_evaluate(suggestion_id=s.pk, actor=user, rating=joint_rating)
+    if talks and (final == S.CLOSED or rng.random() < 0.5):
+        last = dates.get(S.CLOSED, now) - dt.timedelta(hours=2)
+        _contact(rng, s, handler, "after", dates[S.REPLIED] + (last - dates[S.REPLIED]) / 2, now)
     if final == S.CLOSED:
         with services.history_clock(dates[S.CLOSED]):
             services.suggestion_close(suggestion_id=s.pk, actor=ctx.supervisor, note="办理完毕，予以办结。")
     if reply_class == ReplyClass.B:
         _follow_ups(rng, s, handler, year, dates, now)
+
+
+# Leaders of the district who lead (领办) or supervise (督办) key suggestions.
+LEADERS = [("区人大常委会主任 李建华", "supervise"), ("区人大常委会副主任 张伟", "supervise"),
+           ("副区长 王强", "lead"), ("副区长 陈静", "lead"), ("区长 刘国平", "lead")]
+RETURN_REASONS = [
+    "建议内容较笼统，请补充具体的问题点位和可行的措施后再提交。",
+    "案由部分缺少群众反映的具体情况，请结合走访调研补充。",
+    "所提事项属于个案诉求，建议通过民声直通平台反映，或归纳共性问题后再提交。",
+]
+
+
+def _pre_review(ctx, rng, s, lead_user, dates):
+    """前置审核 between the draft and its number; about one in six is returned once and revised first."""
+    span = dates[S.SUBMITTED] - dates[S.DRAFT]
+    if rng.random() < 0.17:
+        with services.history_clock(dates[S.DRAFT] + span / 4):
+            services.suggestion_submit(suggestion_id=s.pk, actor=lead_user)
+        with services.history_clock(dates[S.DRAFT] + span / 2):
+            services.suggestion_return_draft(suggestion_id=s.pk, actor=ctx.supervisor,
+                                             reasons=rng.choice(RETURN_REASONS))
+        with services.history_clock(dates[S.DRAFT] + span * 3 / 4):
+            services.suggestion_edit(suggestion_id=s.pk, actor=lead_user, title=s.title,
+                                     content=s.content + "\n（已根据审核意见补充完善。）", category=s.category,
+                                     joint_deputies=[p.deputy_id for p in s.proposers.all() if not p.is_lead])
+            services.suggestion_submit(suggestion_id=s.pk, actor=lead_user)
+    else:
+        with services.history_clock(dates[S.DRAFT] + span / 2):
+            services.suggestion_submit(suggestion_id=s.pk, actor=lead_user)
+    with services.history_clock(dates[S.SUBMITTED]):
+        services.suggestion_pass_review(suggestion_id=s.pk, actor=ctx.supervisor)
+
+
+CONTACTS = {
+    "before": [("meeting", "领衔代表；{dept}分管负责同志、业务科室负责人",
+                "听取代表对办理思路的意见，约定先行实地查看问题点位，办理方案报代表审阅。"),
+               ("phone", "领衔代表；{dept}承办科室负责人",
+                "沟通建议的具体诉求和重点，明确办理时限和阶段性反馈方式。")],
+    "during": [("forum", "领衔代表、联名代表；{dept}及协办单位有关负责同志",
+                "座谈通报办理进展，代表同意分步实施：今年先解决群众反映最集中的问题。"),
+               ("meeting", "领衔代表；{dept}分管负责同志",
+                "陪同代表实地查看，现场商定整改措施和完成时间。")],
+    "after": [("phone", "领衔代表",
+               "回访答复落实情况，代表认可办理结果，提出持续跟踪的希望。"),
+              ("written", "全体提出代表",
+               "书面征求代表对办理结果的意见，代表表示基本满意，建议加强后续管护。")],
+}
+
+
+def _contact(rng, suggestion, handler, stage, at, now):
+    at = min(at, now - dt.timedelta(hours=1))
+    form, participants, agreed = rng.choice(CONTACTS[stage])
+    with services.history_clock(at):
+        services.suggestion_contact(suggestion_id=suggestion.pk, actor=handler, stage=stage,
+                                    held_on=timezone.localdate(at), form=form,
+                                    participants=participants.format(dept=handler.department.name),
+                                    agreed=agreed)
 
 
 def _follow_ups(rng, suggestion, handler, year, dates, now):

@@ -15,7 +15,7 @@ from deputies.models import Deputy
 from grids.models import Township
 from core.fields import DateInput, SafeDateField
 
-from .models import ReplyClass
+from .models import Assignment, Kind, ProposerContact, ReplyClass
 from .permissions import assignment_of
 from .selectors import demand_id_by_number, demand_ids_by_numbers
 from .services import CITE_REFUSED
@@ -77,6 +77,9 @@ def _departments():
 
 
 class SuggestionFieldsMixin(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, initial=Kind.SUGGESTION, required=False,
+                             widget=forms.RadioSelect,
+                             help_text=_("A bill (议案) is numbered on its own sequence."))
     title = forms.CharField(label=_("Title"), max_length=200,
                             help_text=_("For example: 关于改善曾口镇农村客运班线的建议"))
     content = forms.CharField(label=_("Grounds and proposal (案由 and 建议)"), max_length=10000, required=False,
@@ -105,6 +108,7 @@ class EditForm(SuggestionFieldsMixin):
         if suggestion is not None and not self.is_bound:
             self.initial.update({
                 "title": suggestion.title, "content": suggestion.content, "category": suggestion.category_id,
+                "kind": suggestion.kind,
                 "joint_deputies": [p.deputy_id for p in suggestion.proposers.all() if not p.is_lead],
             })
 
@@ -141,6 +145,11 @@ class ReasonForm(SuggestionActionForm):
                              widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class ReturnForm(SuggestionActionForm):
+    reasons = forms.CharField(label=_("Why the draft is returned, and what to revise"), max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class NoteForm(SuggestionActionForm):
     note = forms.CharField(label=_("Note"), max_length=1000, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
@@ -155,6 +164,10 @@ class AssignForm(SuggestionActionForm):
     is_key = forms.BooleanField(label=_("Key supervision (重点督办)"), required=False)
     reply_due = SafeDateField(label=_("Reply due (default: three months from today)"), required=False,
                                 widget=DateInput())
+    leader = forms.CharField(label=_("Leader who leads or supervises it (key suggestions)"), max_length=100,
+                             required=False, help_text=_("Title and name, for example: 副区长 王强"))
+    leader_role = forms.ChoiceField(label=_("The leader's role"), required=False,
+                                    choices=[("", _("none"))] + list(Assignment.LeaderRole.choices))
 
     def __init__(self, *args, suggestion, **kwargs):
         super().__init__(*args, suggestion=suggestion, **kwargs)
@@ -164,7 +177,8 @@ class AssignForm(SuggestionActionForm):
         if assignment is not None and not self.is_bound:
             self.initial.update({"lead_department": assignment.lead_department_id, "is_key": assignment.is_key,
                                  "co_departments": [d.pk for d in assignment.co_departments.all()],
-                                 "reply_due": assignment.reply_due})
+                                 "reply_due": assignment.reply_due, "leader": assignment.leader,
+                                 "leader_role": assignment.leader_role})
         elif suggestion.category_id and not self.is_bound:
             handling = Department.objects.filter(categories=suggestion.category_id, is_active=True).first()
             self.initial.setdefault("lead_department", handling.pk if handling else None)
@@ -175,6 +189,20 @@ class ReplyForm(SuggestionActionForm):
                                     widget=forms.RadioSelect)
     text = forms.CharField(label=_("Reply, with the reasons"), max_length=10000,
                            widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class ContactForm(SuggestionActionForm):
+    stage = forms.ChoiceField(label=_("Stage"), choices=ProposerContact.Stage.choices, widget=forms.RadioSelect)
+    held_on = SafeDateField(label=_("Date"), widget=DateInput())
+    form = forms.ChoiceField(label=_("Form"), choices=ProposerContact.Form.choices)
+    participants = forms.CharField(label=_("Who took part"), max_length=200,
+                                   help_text=_("For example: 王代表；住建局副局长李明"))
+    agreed = forms.CharField(label=_("What was agreed"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, suggestion, **kwargs):
+        super().__init__(*args, suggestion=suggestion, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("held_on", timezone.localdate())
 
 
 class OpinionForm(SuggestionActionForm):

@@ -20,9 +20,19 @@ class ReplyClass(models.TextChoices):
     C = "C", _("C — kept for reference")
 
 
+class Kind(models.TextChoices):
+    SUGGESTION = "suggestion", _("suggestion (建议)")
+    BILL = "bill", _("bill (议案)")
+
+
+# Each kind is numbered on its own sequence per year: 建议 JY2026-0007, 议案 YA2026-0002.
+CODE_PREFIX = {Kind.SUGGESTION: "JY", Kind.BILL: "YA"}
+
+
 class Suggestion(models.Model):
-    # "JY2026-0007": given at submission, numbered per year; empty while a draft.
+    # "JY2026-0007": given when pre-review passes, numbered per year and kind; empty until then.
     code = models.CharField(_("number"), max_length=20, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SUGGESTION)
     year = models.PositiveSmallIntegerField(_("year"), db_index=True)
     seq = models.PositiveIntegerField(_("number within the year"), null=True, blank=True)
     title = models.CharField(_("title"), max_length=200)
@@ -37,6 +47,8 @@ class Suggestion(models.Model):
     # The lead proposer's evaluation is the suggestion's result, the one counted in 满意率 (docs/figures.md#suggestion-figures).
     result = models.CharField(_("result (the lead proposer's evaluation)"), max_length=20, choices=Rating.choices,
                               blank=True)
+    # Why pre-review last returned the draft, shown to its proposers until it passes.
+    returned_reasons = models.TextField(_("reasons for returning the draft"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
@@ -52,8 +64,8 @@ class Suggestion(models.Model):
         indexes = [models.Index(fields=["year", "status"])]
         constraints = [
             models.UniqueConstraint(fields=["code"], condition=~Q(code=""), name="suggestion_code_unique"),
-            models.UniqueConstraint(fields=["year", "seq"], condition=Q(seq__isnull=False),
-                                    name="suggestion_seq_unique"),
+            models.UniqueConstraint(fields=["year", "kind", "seq"], condition=Q(seq__isnull=False),
+                                    name="suggestion_kind_seq_unique"),
         ]
 
     def __str__(self) -> str:
@@ -67,18 +79,20 @@ class Suggestion(models.Model):
         return None
 
 
-class SuggestionYearCounter(models.Model):
-    """The last number given in a year; its row is locked while a submission takes the next one."""
+class NumberCounter(models.Model):
+    """The last number given in a year to one kind; its row is locked while a suggestion takes the next one."""
 
-    year = models.PositiveSmallIntegerField(primary_key=True)
+    year = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("suggestion number counter")
-        verbose_name_plural = _("suggestion number counters")
+        verbose_name = _("number counter")
+        verbose_name_plural = _("number counters")
+        constraints = [models.UniqueConstraint(fields=["year", "kind"], name="suggestion_counter_once")]
 
     def __str__(self) -> str:
-        return f"{self.year}: {self.last}"
+        return f"{self.year} {self.kind}: {self.last}"
 
 
 class SuggestionProposer(models.Model):
@@ -126,6 +140,14 @@ class Assignment(models.Model):
     co_departments = models.ManyToManyField("core.Department", verbose_name=_("co-handling departments"),
                                             blank=True, related_name="suggestions_co_handled")
     is_key = models.BooleanField(_("key supervision (重点督办)"), default=False)
+
+    class LeaderRole(models.TextChoices):
+        LEAD = "lead", _("leads it (领导领办)")
+        SUPERVISE = "supervise", _("supervises it (领导督办)")
+
+    # A named leader of the district who leads or supervises a key suggestion, e.g. "副区长 王强".
+    leader = models.CharField(_("leader (title and name)"), max_length=100, blank=True)
+    leader_role = models.CharField(_("leader's role"), max_length=10, choices=LeaderRole.choices, blank=True)
     reply_due = models.DateField(_("reply due"), default=default_reply_due)
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assigned by"), null=True,
                                     on_delete=models.SET_NULL, related_name="+")
@@ -225,6 +247,42 @@ class FollowUp(models.Model):
         return f"{self.suggestion.code} · {self.year}"
 
 
+class ProposerContact(models.Model):
+    """One of the three contacts of the lead department with the proposers (办前沟通, 办中共商, 办后回访)."""
+
+    class Stage(models.TextChoices):
+        BEFORE = "before", _("before handling (办前沟通)")
+        DURING = "during", _("during handling (办中共商)")
+        AFTER = "after", _("after the reply (办后回访)")
+
+    class Form(models.TextChoices):
+        MEETING = "meeting", _("face to face (面谈)")
+        PHONE = "phone", _("by phone (电话)")
+        FORUM = "forum", _("forum (座谈)")
+        WRITTEN = "written", _("in writing (书面)")
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="contacts")
+    stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices)
+    held_on = models.DateField(_("date"))
+    form = models.CharField(_("form"), max_length=10, choices=Form.choices)
+    participants = models.CharField(_("who took part"), max_length=200)
+    agreed = models.TextField(_("what was agreed"))
+    department = models.ForeignKey("core.Department", verbose_name=_("department"), on_delete=models.PROTECT,
+                                   related_name="+")
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("written by"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["held_on", "created_at", "id"]
+        verbose_name = _("contact with the proposers")
+        verbose_name_plural = _("contacts with the proposers")
+        indexes = [models.Index(fields=["suggestion", "stage"])]
+
+    def __str__(self) -> str:
+        return f"{self.suggestion.code} · {self.stage} · {self.held_on}"
+
+
 class SuggestionEvent(ImmutableEvent):
     """One step in a suggestion's history. Rows are written once and never changed."""
 
@@ -239,7 +297,6 @@ class SuggestionEvent(ImmutableEvent):
 
     def __str__(self) -> str:
         return f"{self.suggestion_id} {self.action} {self.from_status}→{self.to_status}"
-        super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise ValueError("Suggestion events are immutable.")

@@ -91,6 +91,8 @@ CAN = {
     Action.LINK: is_proposer,
     Action.UNLINK: is_proposer,
     Action.SUBMIT: is_lead_proposer,
+    Action.PASS_REVIEW: is_supervisor_for,
+    Action.RETURN_DRAFT: is_supervisor_for,
     Action.WITHDRAW: is_lead_proposer,
     Action.ASSIGN: is_supervisor_for,
     Action.REPLY: is_lead_handler,
@@ -98,4 +100,5 @@ CAN = {
     Action.EVALUATE: is_proposer,
     Action.CLOSE: is_supervisor_for,
     Action.FOLLOW_UP: is_lead_handler,
+    Action.CONTACT: is_lead_handler,
 }

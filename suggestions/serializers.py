@@ -7,10 +7,12 @@ from rest_framework import serializers
 
 from demands.models import Category, Rating
 from core.validators import MAX_PK
-from core.api import NOT_BLANK, QuerySerializer, SafeSlugRelatedField, StrictCharField, StrictIntegerField
+from core.api import (
+    NOT_BLANK, QuerySerializer, SafeSlugRelatedField, StrictCharField, StrictChoiceField, StrictIntegerField,
+)
 
 from . import services
-from .models import ReplyClass, Suggestion
+from .models import Kind, ReplyClass, Suggestion
 from .permissions import assignment_of, reply_of
 from .selectors import demand_ids_by_numbers
 from .states import Action, Status
@@ -32,6 +34,8 @@ class SuggestionAssignmentSerializer(serializers.Serializer):
     lead_department = SuggestionDepartmentRefSerializer()
     co_departments = SuggestionDepartmentRefSerializer(many=True, source="co_departments.all")
     is_key = serializers.BooleanField()
+    leader = serializers.CharField(allow_blank=True, help_text="the leader who leads or supervises a key suggestion")
+    leader_role = serializers.CharField(allow_blank=True, help_text="lead, supervise or blank")
     reply_due = serializers.DateField()
     assigned_at = serializers.DateTimeField()
 
@@ -94,7 +98,7 @@ class SuggestionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Suggestion
-        fields = ["id", "code", "year", "title", "content", "category", "status", "proposers", "assignment", "reply",
+        fields = ["id", "code", "kind", "year", "title", "content", "category", "status", "proposers", "assignment", "reply",
                   "result", "created_at", "submitted_at", "updated_at", "closed_at"]
         read_only_fields = fields
 
@@ -136,6 +140,7 @@ class SuggestionDetailSerializer(SuggestionSerializer):
 
 class SuggestionCreateSerializer(serializers.Serializer):
     title = StrictCharField(max_length=200, validators=[NOT_BLANK])
+    kind = StrictChoiceField(choices=Kind.choices, required=False, default=Kind.SUGGESTION)
     content = StrictCharField(max_length=10000, required=False, allow_blank=True, default="")
     category = SafeSlugRelatedField(slug_field="code", queryset=Category.objects.filter(is_active=True),
                                     required=False, allow_null=True, default=None)

@@ -21,7 +21,6 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Role, User
 from core.models import Department
 from demands.models import Category, Demand, Rating
-from core.actors import is_staff_user
 from deputies.models import Deputy, DutyRecord
 from deputies.services import duty_record_add
 from notifications.models import Notification
@@ -31,10 +30,10 @@ from core.workflow import Lifecycle
 
 from . import selectors
 from .models import (
-    Assignment, CoHandlingOpinion, Evaluation, FollowUp, Reply, ReplyClass, Suggestion, SuggestionEvent,
-    SuggestionProposer, SuggestionYearCounter, add_months,
+    CODE_PREFIX, Assignment, CoHandlingOpinion, Evaluation, FollowUp, Kind, NumberCounter, ProposerContact, Reply,
+    ReplyClass, Suggestion, SuggestionEvent, SuggestionProposer, add_months,
 )
-from .permissions import CAN, can_draft, can_view, is_lead_proposer, reply_of
+from .permissions import CAN, assignment_of, can_draft, can_view, is_lead_proposer, reply_of
 from .states import TRANSITIONS, Action, Status
 
 MAX_JOINT = 30
@@ -91,6 +90,31 @@ def _opinion_guard(actor, suggestion):
     return None
 
 
+def _is_key(suggestion) -> bool:
+    assignment = assignment_of(suggestion)
+    return assignment is not None and assignment.is_key
+
+
+def _contact_stages(suggestion) -> set[str]:
+    return set(suggestion.contacts.values_list("stage", flat=True))
+
+
+def _reply_guard(actor, suggestion):
+    # A key suggestion is answered only after the department has talked with its proposers twice.
+    if _is_key(suggestion) and not {ProposerContact.Stage.BEFORE, ProposerContact.Stage.DURING} <= _contact_stages(
+            suggestion):
+        return _("A key suggestion is answered only after the contacts before and during handling "
+                 "(办前沟通 and 办中共商) are recorded.")
+    return None
+
+
+def _close_guard(actor, suggestion):
+    if _is_key(suggestion) and ProposerContact.Stage.AFTER not in _contact_stages(suggestion):
+        return _("A key suggestion is closed only after the lead department's contact after the reply "
+                 "(办后回访) is recorded.")
+    return None
+
+
 def _actor_label(actor) -> str:
     # A deputy acts under their own name, which their login's display name need not be.
     deputy = getattr(actor, "deputy", None) if getattr(actor, "role", None) == Role.DEPUTY else None
@@ -107,6 +131,8 @@ SUGGESTIONS = Lifecycle(
         Action.FOLLOW_UP: _follow_up_guard,
         Action.EVALUATE: _evaluate_guard,
         Action.OPINION: _opinion_guard,
+        Action.REPLY: _reply_guard,
+        Action.CLOSE: _close_guard,
     },
     refused=gettext_lazy("“%(action)s” is not possible while the suggestion is “%(status)s”."),
     missing=gettext_lazy("No such suggestion."),
@@ -215,6 +241,12 @@ def _citable(actor, demand_ids) -> list[int]:
     return ids
 
 
+def _kind(kind) -> str:
+    if kind not in Kind.values:
+        raise InvalidInput(field_errors={"kind": [_("Choose whether it is a suggestion or a bill.")]})
+    return kind
+
+
 def _category(category) -> Category | None:
     if category is None:
         return None
@@ -225,17 +257,18 @@ def _category(category) -> Category | None:
 
 @transaction.atomic
 def suggestion_draft(*, actor, title: str, content: str = "", category=None, joint_deputies=(),
-                     demand_ids=()) -> Suggestion:
+                     demand_ids=(), kind: str = Kind.SUGGESTION) -> Suggestion:
     """A deputy starts a suggestion as its lead proposer; joint proposers and evidence may come now or later."""
     if not can_draft(actor):
         raise NotPermitted(_("Only deputies draft suggestions."))
     title = _text(title, "title", _("Give the suggestion a title."), max_length=200)
     content = _text(content, "content", "", max_length=10000, required=False)
     category = _category(category)
+    kind = _kind(kind)
     joint = _joint_deputies(joint_deputies, lead_id=actor.deputy_id)
     demand_ids = _citable(actor, demand_ids)
     now = _now()
-    suggestion = Suggestion.objects.create(year=now.year, title=title, content=content, category=category,
+    suggestion = Suggestion.objects.create(year=now.year, kind=kind, title=title, content=content, category=category,
                                            status=Status.DRAFT, created_by=actor, created_at=now, updated_at=now)
     SuggestionProposer.objects.bulk_create(
         [SuggestionProposer(suggestion=suggestion, deputy_id=actor.deputy_id, is_lead=True)]
@@ -274,8 +307,9 @@ def suggestion_draft_from_demands(*, actor, title: str, demand_ids, terms=()) ->
 
 @transaction.atomic
 def suggestion_edit(*, suggestion_id, actor, title: str, content: str = "", category=None,
-                    joint_deputies=()) -> Suggestion:
+                    joint_deputies=(), kind: str | None = None) -> Suggestion:
     suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.EDIT)
+    kind = suggestion.kind if kind in (None, "") else _kind(kind)
     title = _text(title, "title", _("Give the suggestion a title."), max_length=200)
     content = _text(content, "content", "", max_length=10000, required=False)
     category = _category(category)
@@ -284,7 +318,7 @@ def suggestion_edit(*, suggestion_id, actor, title: str, content: str = "", cate
     SuggestionProposer.objects.bulk_create([SuggestionProposer(suggestion=suggestion, deputy=d) for d in joint])
     suggestion._proposer_ids = None
     SUGGESTIONS.apply(suggestion, actor=actor, action=Action.EDIT,
-                changes={"title": title, "content": content, "category": category},
+                changes={"title": title, "content": content, "category": category, "kind": kind},
                 data={"joint": [d.pk for d in joint]})
     return suggestion
 
@@ -312,9 +346,9 @@ def suggestion_unlink_demand(*, suggestion_id, actor, demand_id) -> Suggestion:
     return suggestion
 
 
-def _next_number(year: int) -> int:
-    SuggestionYearCounter.objects.get_or_create(year=year)
-    counter = SuggestionYearCounter.objects.select_for_update().get(year=year)
+def _next_number(year: int, kind: str) -> int:
+    NumberCounter.objects.get_or_create(year=year, kind=kind)
+    counter = NumberCounter.objects.select_for_update().get(year=year, kind=kind)
     counter.last += 1
     counter.save(update_fields=["last"])
     return counter.last
@@ -322,18 +356,44 @@ def _next_number(year: int) -> int:
 
 @transaction.atomic
 def suggestion_submit(*, suggestion_id, actor) -> Suggestion:
-    """Submit to the congress office: the suggestion gets its number, and every proposer a duty record."""
+    """Submit to the congress office for pre-review (前置审核); the number comes when the review passes it."""
     suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.SUBMIT)
     errors = {}
     if len((suggestion.content or "").strip()) < 10:
         errors["content"] = [_("Write the grounds and the proposal before submitting.")]
     if errors:
         raise InvalidInput(field_errors=errors)
+    SUGGESTIONS.apply(suggestion, actor=actor, action=Action.SUBMIT)
+    with _portal_language():
+        _tell(_supervisors(suggestion), suggestion, _("Suggestion %(label)s waits for pre-review") % {
+            "label": _label(suggestion)})
+    return suggestion
+
+
+@transaction.atomic
+def suggestion_return_draft(*, suggestion_id, actor, reasons: str) -> Suggestion:
+    """Pre-review returns the draft to its proposers with the reasons, which they read beside the draft."""
+    suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.RETURN_DRAFT)
+    reasons = _text(reasons, "reasons", _("Say why the draft is returned and what to revise."), max_length=2000)
+    SUGGESTIONS.apply(suggestion, actor=actor, action=Action.RETURN_DRAFT, note=reasons,
+                      changes={"returned_reasons": reasons})
+    with _portal_language():
+        _tell(_proposer_users(suggestion), suggestion,
+              _("Suggestion %(label)s was returned for revision") % {"label": _label(suggestion)}, reasons)
+    return suggestion
+
+
+@transaction.atomic
+def suggestion_pass_review(*, suggestion_id, actor, note: str = "") -> Suggestion:
+    """Pre-review passes the suggestion: it gets its number, and every proposer a duty record."""
+    suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.PASS_REVIEW)
+    note = _text(note, "note", "", max_length=1000, required=False)
     now = _now()
-    seq = _next_number(now.year)
-    code = f"JY{now.year}-{seq:04d}"
-    SUGGESTIONS.apply(suggestion, actor=actor, action=Action.SUBMIT,
-                changes={"year": now.year, "seq": seq, "code": code, "submitted_at": now}, data={"code": code})
+    seq = _next_number(now.year, suggestion.kind)
+    code = f"{CODE_PREFIX[suggestion.kind]}{now.year}-{seq:04d}"
+    SUGGESTIONS.apply(suggestion, actor=actor, action=Action.PASS_REVIEW, note=note,
+                      changes={"year": now.year, "seq": seq, "code": code, "submitted_at": now,
+                               "returned_reasons": ""}, data={"code": code})
     with _portal_language():
         title = _("Suggestion submitted: %(title)s") % {"title": suggestion.title}
         proposers = list(suggestion.proposers.select_related("deputy"))
@@ -345,8 +405,8 @@ def suggestion_submit(*, suggestion_id, actor) -> Suggestion:
         _tell(_supervisors(suggestion), suggestion, _("New suggestion %(label)s to assign") % {
             "label": _label(suggestion)}, _("Submitted by %(names)s.") % {
             "names": "、".join(p.deputy.name for p in proposers)})
-        _tell(_proposer_users(suggestion, exclude=actor), suggestion,
-              _("You are a joint proposer of suggestion %(label)s") % {"label": _label(suggestion)})
+        _tell(_proposer_users(suggestion), suggestion,
+              _("Suggestion %(label)s passed pre-review") % {"label": _label(suggestion)})
     return suggestion
 
 
@@ -354,7 +414,7 @@ def suggestion_submit(*, suggestion_id, actor) -> Suggestion:
 def suggestion_withdraw(*, suggestion_id, actor, reason: str = "") -> Suggestion:
     suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.WITHDRAW)
     reason = _text(reason, "reason", "", max_length=1000, required=False)
-    was_submitted = suggestion.status == Status.SUBMITTED
+    was_submitted = suggestion.status in (Status.IN_REVIEW, Status.SUBMITTED)
     SUGGESTIONS.apply(suggestion, actor=actor, action=Action.WITHDRAW, changes={"closed_at": _now()}, note=reason)
     if was_submitted:
         with _portal_language():
@@ -368,7 +428,7 @@ def suggestion_withdraw(*, suggestion_id, actor, reason: str = "") -> Suggestion
 
 @transaction.atomic
 def suggestion_assign(*, suggestion_id, actor, lead_department, co_departments=(), is_key: bool = False,
-                      reply_due: dt.date | None = None) -> Suggestion:
+                      reply_due: dt.date | None = None, leader: str = "", leader_role: str = "") -> Suggestion:
     """交办 to a lead department and co-handling departments; a second call before the reply reassigns."""
     suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.ASSIGN)
     errors = {}
@@ -384,10 +444,21 @@ def suggestion_assign(*, suggestion_id, actor, lead_department, co_departments=(
     reply_due = reply_due or add_months(today, 3)
     if not isinstance(reply_due, dt.date) or reply_due <= today:
         errors["reply_due"] = [_("The reply date must be in the future.")]
+    leader = leader.strip() if isinstance(leader, str) else ""
+    leader_role = leader_role or ""
+    if len(leader) > 100 or "\x00" in leader:
+        errors["leader"] = [_("At most %(n)s characters.") % {"n": 100}]
+    elif leader and not is_key:
+        errors["leader"] = [_("A named leader leads or supervises a key suggestion only: mark it as key.")]
+    elif leader and leader_role not in Assignment.LeaderRole.values:
+        errors["leader_role"] = [_("Say whether the leader leads or supervises it.")]
+    elif leader_role and not leader:
+        errors["leader"] = [_("Give the leader's title and name.")]
     if errors:
         raise InvalidInput(field_errors=errors)
     previous = Assignment.objects.filter(suggestion=suggestion).first()
     fields = {"lead_department": lead_department, "is_key": bool(is_key), "reply_due": reply_due,
+              "leader": leader, "leader_role": leader_role,
               "assigned_by": actor, "assigned_at": _now()}
     if previous is None:
         assignment = Assignment.objects.create(suggestion=suggestion, **fields)
@@ -399,7 +470,8 @@ def suggestion_assign(*, suggestion_id, actor, lead_department, co_departments=(
     assignment.co_departments.set(co)
     suggestion.assignment = assignment
     data = {"lead_department": lead_department.pk, "co_departments": [d.pk for d in co], "is_key": bool(is_key),
-            "reply_due": reply_due.isoformat(), "unit": str(lead_department)}
+            "reply_due": reply_due.isoformat(), "unit": str(lead_department), "leader": leader,
+            "leader_role": leader_role}
     SUGGESTIONS.apply(suggestion, actor=actor, action=Action.ASSIGN, data=data,
                 note=_("reassigned") if previous else "")
     with _portal_language():
@@ -454,6 +526,46 @@ def suggestion_reply(*, suggestion_id, actor, reply_class: str, text: str) -> Su
               _("Suggestion %(label)s was answered (class %(cls)s): please evaluate the reply") % {
                   "label": _label(suggestion), "cls": reply_class})
     return suggestion
+
+
+@transaction.atomic
+def suggestion_contact(*, suggestion_id, actor, stage: str, held_on, form: str, participants: str,
+                       agreed: str) -> ProposerContact:
+    """The lead department records a contact with the proposers: before and during handling while it handles the
+    suggestion, after the reply once it has answered."""
+    suggestion = SUGGESTIONS.begin(suggestion_id, actor, Action.CONTACT)
+    errors = {}
+    replied = suggestion.status != Status.ASSIGNED
+    if stage not in ProposerContact.Stage.values:
+        errors["stage"] = [_("Choose the stage of the contact.")]
+    elif replied and stage != ProposerContact.Stage.AFTER:
+        errors["stage"] = [_("The suggestion is answered: only the contact after the reply (办后回访) is left.")]
+    elif not replied and stage == ProposerContact.Stage.AFTER:
+        errors["stage"] = [_("The contact after the reply (办后回访) comes once the suggestion is answered.")]
+    if form not in ProposerContact.Form.values:
+        errors["form"] = [_("Choose how the contact took place.")]
+    assigned_on = timezone.localdate(suggestion.assignment.assigned_at)
+    if not isinstance(held_on, dt.date) or isinstance(held_on, dt.datetime):
+        errors["held_on"] = [_("Give the date of the contact.")]
+    elif not assigned_on <= held_on <= _today():
+        errors["held_on"] = [_("The date must lie between the assignment (%(first)s) and today.") % {
+            "first": assigned_on.isoformat()}]
+    for field, value, message, limit in (
+            ("participants", participants, _("Say who took part."), 200),
+            ("agreed", agreed, _("Write what was agreed."), 2000)):
+        try:
+            _text(value, field, message, max_length=limit)
+        except InvalidInput as error:
+            errors.update(error.field_errors)
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    contact = ProposerContact.objects.create(
+        suggestion=suggestion, stage=stage, held_on=held_on, form=form, participants=participants.strip(),
+        agreed=agreed.strip(), department_id=actor.department_id, written_by=actor, created_at=_now())
+    SUGGESTIONS.apply(suggestion, actor=actor, action=Action.CONTACT, note=contact.agreed,
+                      data={"stage": stage, "form": form, "held_on": held_on.isoformat(),
+                            "unit": str(actor.department)})
+    return contact
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Status(models.TextChoices):
     DRAFT = "draft", _("draft")
+    IN_REVIEW = "in_review", _("in pre-review")
     SUBMITTED = "submitted", _("submitted")
     ASSIGNED = "assigned", _("assigned for handling")
     REPLIED = "replied", _("replied")
@@ -20,6 +21,8 @@ class Action(models.TextChoices):
     LINK = "link", _("link a demand")
     UNLINK = "unlink", _("remove a linked demand")
     SUBMIT = "submit", _("submit")
+    PASS_REVIEW = "pass_review", _("pass pre-review")
+    RETURN_DRAFT = "return_draft", _("return for revision")
     WITHDRAW = "withdraw", _("withdraw")
     ASSIGN = "assign", _("assign")
     REPLY = "reply", _("reply")
@@ -27,6 +30,7 @@ class Action(models.TextChoices):
     EVALUATE = "evaluate", _("evaluate")
     CLOSE = "close", _("close")
     FOLLOW_UP = "follow_up", _("follow-up")
+    CONTACT = "contact", _("contact with the proposers")
 
 
 S = Status
@@ -38,8 +42,12 @@ TRANSITIONS: dict[str, tuple[frozenset, str | None]] = {
     Action.EDIT: (frozenset({S.DRAFT}), None),
     Action.LINK: (frozenset({S.DRAFT}), None),
     Action.UNLINK: (frozenset({S.DRAFT}), None),
-    Action.SUBMIT: (frozenset({S.DRAFT}), S.SUBMITTED),
-    Action.WITHDRAW: (frozenset({S.DRAFT, S.SUBMITTED}), S.WITHDRAWN),
+    # 前置审核: the congress office reads a submitted draft before it is numbered, and passes it or returns it
+    # to its proposers with reasons.
+    Action.SUBMIT: (frozenset({S.DRAFT}), S.IN_REVIEW),
+    Action.PASS_REVIEW: (frozenset({S.IN_REVIEW}), S.SUBMITTED),
+    Action.RETURN_DRAFT: (frozenset({S.IN_REVIEW}), S.DRAFT),
+    Action.WITHDRAW: (frozenset({S.DRAFT, S.IN_REVIEW, S.SUBMITTED}), S.WITHDRAWN),
     # Assigning again before the reply changes the departments (调整交办).
     Action.ASSIGN: (frozenset({S.SUBMITTED, S.ASSIGNED}), S.ASSIGNED),
     Action.REPLY: (frozenset({S.ASSIGNED}), S.REPLIED),
@@ -51,6 +59,8 @@ TRANSITIONS: dict[str, tuple[frozenset, str | None]] = {
     Action.CLOSE: (frozenset({S.REPLIED, S.EVALUATED}), S.CLOSED),
     # Class B (being solved / planned) stays tracked after the reply, across years, until resolved.
     Action.FOLLOW_UP: (REPLIED_STATES, None),
+    # 办前沟通 and 办中共商 while handling, 办后回访 once replied (services.suggestion_contact checks the stage).
+    Action.CONTACT: (frozenset({S.ASSIGNED, S.REPLIED, S.EVALUATED}), None),
 }
 
 

@@ -21,6 +21,7 @@ from core.validators import valid_pk
 from . import figures as suggestion_figures
 from . import selectors, services
 from .actions import ACTIONS, PAGE_ACTIONS
+from .models import Kind
 from .forms import DraftForm, DraftFromGroupForm, EditForm, SimilarForm
 from .permissions import assignment_of, can_draft, reply_of
 from .states import Action, Status
@@ -71,7 +72,7 @@ def suggestion_new(request):
     if request.method == "POST":
         outcome = submit_form(form, lambda c: services.suggestion_draft(
             actor=request.user, title=c["title"], content=c["content"], category=c["category"],
-            joint_deputies=list(c["joint_deputies"]), demand_ids=c["demands"]))
+            joint_deputies=list(c["joint_deputies"]), demand_ids=c["demands"], kind=c["kind"] or Kind.SUGGESTION))
         if outcome.ok:
             messages.success(request, _("The draft was saved. Submit it when it is ready."))
             return redirect("suggestions:detail", pk=outcome.value.pk)
@@ -89,7 +90,7 @@ def suggestion_edit(request, pk):
     if request.method == "POST":
         outcome = submit_form(form, lambda c: services.suggestion_edit(
             suggestion_id=suggestion.pk, actor=request.user, title=c["title"], content=c["content"],
-            category=c["category"], joint_deputies=list(c["joint_deputies"])))
+            category=c["category"], joint_deputies=list(c["joint_deputies"]), kind=c["kind"]))
         if outcome.ok:
             messages.success(request, _("The draft was saved."))
             return redirect("suggestions:detail", pk=suggestion.pk)
@@ -119,6 +120,7 @@ def _detail_context(request, suggestion, failed_action=None, failed_form=None):
         "opinions": suggestion.opinions.select_related("department"),
         "evaluations": suggestion.evaluations.select_related("deputy"),
         "follow_ups": suggestion.follow_ups.select_related("department"),
+        "contacts": suggestion.contacts.select_related("department"),
         "events": suggestion.events.order_by("created_at", "id"),
         "action_forms": forms,
         "can_edit": Action.EDIT in available,

@@ -40,6 +40,7 @@ SEES_COHANDLED = SEES_DEMAND | {H2}  # cohandled: the same, with D2 asked to co-
 SEES_DISPATCHED = frozenset({GW, DSP, SUP})  # held by grid A1
 SEES_RECEIVED = frozenset({DSP, SUP})  # township A, no grid yet
 SEES_ASSIGNED = frozenset({ODEP, SUP, H})  # suggestion assigned to D1 as lead
+SEES_IN_REVIEW = frozenset({ODEP, SUP})  # suggestion in pre-review: its proposers and the congress office
 # Those handling the demand see name and phone; everyone else sees them masked.
 PERSONAL = frozenset({H, DSP})
 
@@ -139,6 +140,12 @@ def api_post(url, allow, deny=None, data=None, **kw):
 TODAY_PLUS_7 = "2099-12-31"
 
 
+def _today() -> str:
+    from django.utils import timezone
+
+    return timezone.localdate().isoformat()
+
+
 def _demand_actions(on_page):
     """Five actions, each on a demand in a state that allows it, so that only the actor's right decides.
     (action, which demand, form data, allowed, who sees that demand). Page forms prefix fields with the action."""
@@ -218,10 +225,16 @@ SUGGESTION_PAGE_ACTIONS = [
     ("link", "s_draft", lambda w: {"link-public_no": w.demand.public_no}, {ODEP}, {ODEP}),
     ("unlink", "s_draft", lambda w: {"unlink-demand": str(w.deputy_demand.pk)}, {ODEP}, {ODEP}),
     ("submit", "s_draft", {}, {ODEP}, {ODEP}),
+    ("pass_review", "s_in_review", {"pass_review-note": "符合要求"}, {SUP}, SEES_IN_REVIEW),
+    ("return_draft", "s_in_review", {"return_draft-reasons": "建议内容不够具体，请补充措施。"}, {SUP},
+     SEES_IN_REVIEW),
     ("withdraw", "s_draft", {"withdraw-reason": "合并到另一件建议"}, {ODEP}, {ODEP}),
     ("assign", "s_assigned", lambda w: {"assign-lead_department": str(w.d1.pk), "assign-reply_due": TODAY_PLUS_7},
      {SUP}, SEES_ASSIGNED),
     ("reply", "s_assigned", {"reply-reply_class": "A", "reply-text": "已纳入年度计划并完成。"}, {H}, SEES_ASSIGNED),
+    ("contact", "s_assigned", lambda w: {"contact-stage": "before", "contact-held_on": _today(),
+                                         "contact-form": "phone", "contact-participants": "领衔代表",
+                                         "contact-agreed": "约定实地查看。"}, {H}, SEES_ASSIGNED),
     ("opinion", "s_assigned", {"opinion-text": "同意牵头单位意见。"}, NONE, SEES_ASSIGNED),
     ("evaluate", "s_replied", {"evaluate-rating": "satisfied"}, {ODEP}, SEES_ASSIGNED),
     ("close", "s_replied", {"close-note": "办结"}, {SUP}, SEES_ASSIGNED),

@@ -141,7 +141,10 @@ def test_a_village_is_described_in_rural_words_and_a_community_in_urban_ones():
 
 
 def _evidence_words(title: str) -> list[str]:
-    """The words of the demo topic a suggestion's title was made from ("关于{t}…的建议" with a township)."""
+    """The words of the demo topic a suggestion's title was made from ("关于{t}…的建议" with a township; a bill's
+    title ends in 议案 instead)."""
+    if title.endswith("的议案"):
+        title = title[: -len("议案")] + "建议"
     for template, words in EVIDENCE_WORDS.items():
         before, after = template.split("{t}")
         if title.startswith(before) and title.endswith(after):

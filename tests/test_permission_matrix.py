@@ -199,9 +199,12 @@ def _build(w):
                                                     category=w.category, demand_ids=[w.deputy_demand.pk])
 
     w.s_draft = draft("关于村道路灯维护的建议")
+    w.s_in_review = draft("关于村级卫生室建设的建议")
+    suggestion_services.suggestion_submit(suggestion_id=w.s_in_review.pk, actor=u[m.ODEP])
     w.s_assigned, w.s_replied = draft("关于垃圾清运的建议"), draft("关于农贸市场管理的建议")
     for s in (w.s_assigned, w.s_replied):
         suggestion_services.suggestion_submit(suggestion_id=s.pk, actor=u[m.ODEP])
+        suggestion_services.suggestion_pass_review(suggestion_id=s.pk, actor=u[m.SUP])
         suggestion_services.suggestion_assign(suggestion_id=s.pk, actor=u[m.SUP], lead_department=w.d1)
     suggestion_services.suggestion_reply(suggestion_id=w.s_replied.pk, actor=u[m.H], reply_class="B",
                                          text="已列入明年计划。")

@@ -309,6 +309,7 @@ def forms_world(world, staff, walk, resident):
 
     s_draft, s_replied = draft("关于村道路灯维护的建议"), draft("关于垃圾清运的建议")
     suggestion_services.suggestion_submit(suggestion_id=s_replied.pk, actor=staff.deputy)
+    suggestion_services.suggestion_pass_review(suggestion_id=s_replied.pk, actor=staff.supervisor)
     suggestion_services.suggestion_assign(suggestion_id=s_replied.pk, actor=staff.supervisor,
                                           lead_department=world.department)
     suggestion_services.suggestion_reply(suggestion_id=s_replied.pk, actor=staff.handler, reply_class="B",

@@ -59,6 +59,7 @@ def fixture(world, staff):
             if final == "draft":
                 return
             services.suggestion_submit(suggestion_id=s.pk, actor=staff.deputy)
+            services.suggestion_pass_review(suggestion_id=s.pk, actor=staff.supervisor)
             if final == "withdrawn":
                 services.suggestion_withdraw(suggestion_id=s.pk, actor=staff.deputy)
             if final in ("submitted", "withdrawn"):

@@ -80,6 +80,9 @@ def walk(staff, world, target, *, joint=None, reply_class="A", co=True, **kw):
     if target == Status.DRAFT:
         return _fresh(s)
     services.suggestion_submit(suggestion_id=s.pk, actor=staff.deputy)
+    if target == Status.IN_REVIEW:
+        return _fresh(s)
+    services.suggestion_pass_review(suggestion_id=s.pk, actor=staff.supervisor)
     if target == Status.SUBMITTED:
         return _fresh(s)
     services.suggestion_assign(suggestion_id=s.pk, actor=staff.supervisor, lead_department=world.department,
@@ -137,24 +140,35 @@ def test_a_suggestion_walks_from_draft_to_closed_through_the_pages(staff, world,
     s = Suggestion.objects.get()
     assert s.status == Status.DRAFT and list(s.demands.all()) == [evidence]
     assert act(deputy, s, "submit").status_code == 302
+    assert _fresh(s).status == Status.IN_REVIEW and _fresh(s).code == ""
+    supervisor = login(staff.supervisor)
+    assert act(supervisor, s, "pass_review").status_code == 302
     assert re.fullmatch(rf"JY{timezone.localdate().year}-0001", _fresh(s).code)
 
-    supervisor = login(staff.supervisor)
     assign = {"lead_department": world.department.pk, "co_departments": [world.other_department.pk], "is_key": "on"}
     assert act(supervisor, s, "assign", assign).status_code == 302
     assert act(login(staff.other_handler), s, "opinion", {"text": "我局将配合做好管线迁改。"}).status_code == 302
+    today = timezone.localdate().isoformat()
+    for stage in ("before", "during"):  # a key suggestion: both contacts come before the reply
+        assert act(login(staff.handler), s, "contact", {
+            "stage": stage, "held_on": today, "form": "meeting", "participants": "领衔代表、住建局",
+            "agreed": "先行试点两个小区。"}).status_code == 302
     assert act(login(staff.handler), s, "reply", {"reply_class": "A", "text": "已完成加装电梯12部。"}).status_code == 302
     assert act(login(joint), s, "evaluate", {"rating": "basically_satisfied"}).status_code == 302
     assert _fresh(s).status == Status.REPLIED  # a joint proposer's evaluation does not move it
     assert act(deputy, s, "evaluate", {"rating": "satisfied", "comment": "落实到位"}).status_code == 302
     assert _fresh(s).status == Status.EVALUATED and _fresh(s).result == "satisfied"
+    assert act(login(staff.handler), s, "contact", {
+        "stage": "after", "held_on": today, "form": "phone", "participants": "领衔代表",
+        "agreed": "代表对办理结果表示认可。"}).status_code == 302
     assert act(supervisor, s, "close", {"note": "办理完毕"}).status_code == 302
 
     s = _fresh(s)
     assert s.status == Status.CLOSED
     assert s.assignment.is_key and list(s.assignment.co_departments.all()) == [world.other_department]
     assert list(s.events.values_list("action", flat=True)) == [
-        "draft", "submit", "assign", "opinion", "reply", "evaluate", "evaluate", "close"]
+        "draft", "submit", "pass_review", "assign", "opinion", "contact", "contact", "reply", "evaluate", "evaluate",
+        "contact", "close"]
     page = deputy.get(reverse("suggestions:detail", args=[s.pk])).content.decode()
     assert "已完成加装电梯12部。" in page and "我局将配合做好管线迁改。" in page
 
@@ -173,7 +187,8 @@ def test_a_suggestion_walks_from_draft_to_closed_through_the_api(staff, world, j
     def post(user, action, body=None):
         return api(user).post(f"/api/v1/suggestions/{pk}/{action}/", body or {}, format="json")
 
-    assert post(staff.deputy, "submit").json()["status"] == "submitted"
+    assert post(staff.deputy, "submit").json()["status"] == "in_review"
+    assert post(staff.supervisor, "pass_review").json()["status"] == "submitted"
     body = post(staff.supervisor, "assign", {"lead_department": world.department.pk, "reply_due": "2099-01-31"}).json()
     assert body["status"] == "assigned" and body["assignment"]["reply_due"] == "2099-01-31"
     body = post(staff.handler, "reply", {"reply_class": "B", "text": "已列入明年改造计划。"}).json()
@@ -192,16 +207,17 @@ def test_assignment_defaults_the_reply_date_to_three_months_later(staff, world):
     assert (due.year * 12 + due.month) - (today.year * 12 + today.month) == 3
 
 
-def test_numbers_are_given_at_submission_and_run_per_year(staff, world):
+def test_numbers_are_given_when_pre_review_passes_and_run_per_year(staff, world):
     with services.history_clock(timezone.make_aware(dt.datetime(2025, 3, 2, 10))):
         old = walk(staff, world, Status.SUBMITTED)
     first = walk(staff, world, Status.SUBMITTED)
     second = walk(staff, world, Status.SUBMITTED)
     still_draft = walk(staff, world, Status.DRAFT)
+    in_review = walk(staff, world, Status.IN_REVIEW)
     year = timezone.localdate().year
     assert old.code == "JY2025-0001" and old.year == 2025
     assert (first.code, second.code) == (f"JY{year}-0001", f"JY{year}-0002")
-    assert still_draft.code == ""
+    assert still_draft.code == "" and in_review.code == ""
 
 
 def test_submitting_writes_a_duty_record_for_every_proposer(staff, world, joint):
@@ -446,6 +462,7 @@ def test_linked_demands_never_show_the_residents_name_or_phone(staff, world, wal
     evidence = walk("dispatched")  # contact 王秀英 13812345678
     s = draft(staff, demand_ids=[evidence.pk])
     services.suggestion_submit(suggestion_id=s.pk, actor=staff.deputy)
+    services.suggestion_pass_review(suggestion_id=s.pk, actor=staff.supervisor)
     services.suggestion_assign(suggestion_id=s.pk, actor=staff.supervisor, lead_department=world.department,
                                co_departments=[world.other_department])
     pages = [login(u).get(reverse("suggestions:detail", args=[s.pk])).content.decode()
@@ -671,6 +688,17 @@ def test_seed_demo_writes_suggestions_in_every_state_through_the_services_and_on
     assert Suggestion.objects.filter(demands__isnull=False).exists()
     assert not SuggestionEvent.objects.exclude(suggestion__in=Suggestion.objects.all()).exists()
     assert Demand.objects.filter(suggestions__isnull=False).exists()
+    # The practices of complete handling: returned drafts, bills on their own numbers, key suggestions' contacts.
+    assert SuggestionEvent.objects.filter(action="return_draft").exists()
+    assert Suggestion.objects.filter(status=Status.DRAFT).exclude(returned_reasons="").exists()
+    bills = Suggestion.objects.filter(kind="bill").exclude(code="")
+    assert bills.exists() and all(b.code.startswith("YA") for b in bills)
+    key = Suggestion.objects.filter(assignment__is_key=True, status__in=["replied", "evaluated", "closed"])
+    assert key.exists()
+    for s in key:
+        stages = set(s.contacts.values_list("stage", flat=True))
+        assert {"before", "during"} <= stages, s.code
+        assert s.status != "closed" or "after" in stages, s.code
 
 
 # ---------------------------------------------------------------- concurrency (PostgreSQL only)
@@ -701,10 +729,11 @@ def run_in_threads(fns):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
-def test_suggestions_submitted_at_once_get_distinct_consecutive_numbers(staff, world):
-    drafts = [draft(staff) for _ in range(10)]
+def test_suggestions_passed_at_once_get_distinct_consecutive_numbers(staff, world):
+    drafts = [walk(staff, world, Status.IN_REVIEW) for _ in range(10)]
     results = run_in_threads([
-        (lambda pk=s.pk: services.suggestion_submit(suggestion_id=pk, actor=staff.deputy)) for s in drafts])
+        (lambda pk=s.pk: services.suggestion_pass_review(suggestion_id=pk, actor=staff.supervisor))
+        for s in drafts])
     assert all(isinstance(r, Suggestion) for r in results), results
     year = timezone.localdate().year
     assert sorted(Suggestion.objects.values_list("code", flat=True)) == [f"JY{year}-{n:04d}" for n in range(1, 11)]
