@@ -482,3 +482,32 @@ def test_staff_pages_show_the_round_and_refuse_outsiders(staff, world):
     assert login(staff.handler).get(f"/staff/evaluations/{YEAR}/").status_code == 404
     refused = login(staff.supervisor).post(f"/staff/evaluations/{YEAR}/publish/")
     assert refused.status_code == 409 and "不能" in refused.content.decode()
+
+
+# ---------------------------------------------------------------- the demo
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_publishes_last_years_round_rated_by_the_figures_and_opens_this_years():
+    from django.core.management import call_command
+
+    from evaluations import demo
+
+    call_command("seed_bazhou", demands=600)
+    last, this = Round.objects.get(year=YEAR - 1), Round.objects.get(year=YEAR)
+    assert last.status == RoundStatus.PUBLISHED and this.status == RoundStatus.OPEN
+    sheets = list(last.sheets.all())
+    assert all(s.deputy_counts and sum(s.deputy_counts.values()) > 0 for s in sheets)
+    # Ratings follow the figures: units ranked worse by their own figures are rated worse by deputies.
+    by_figures = sorted((s for s in sheets if selectors.composite(s.figures, {}, {}).score is not None),
+                        key=lambda s: -selectors.composite(s.figures, {}, {}).score)
+    share = [s.deputy_counts["dissatisfied"] / sum(s.deputy_counts.values()) for s in by_figures]
+    assert min(share[-2:]) > max(share[:3])
+    due = Rectification.objects.filter(sheet__round=last)
+    assert 1 <= due.count() <= 2 and set(due.values_list("sheet__below_threshold", flat=True)) == {True}
+    assert last.sheets.filter(below_threshold=True).count() == due.count()
+    assert due.filter(status=RectificationStatus.INTERVIEWED).count() == 1
+    assert Sheet.objects.filter(round=last, kind=UnitKind.PUBLIC_SERVICE).exists()
+    counts = (DeputyRating.objects.count(), ResidentRating.objects.count(), Rectification.objects.count())
+    demo.seed_demo()
+    assert (DeputyRating.objects.count(), ResidentRating.objects.count(), Rectification.objects.count()) == counts

@@ -13,6 +13,7 @@ from deputies import demo as deputies_demo
 from deputies.seed import seed_deputies, seed_stations
 from grids.models import Grid, MicroGrid, Township
 from grids.seed import seed_places
+from evaluations import demo as evaluations_demo
 from livelihood import demo as livelihood_demo
 from revisits import demo as revisits_demo
 from suggestions import demo as suggestions_demo
@@ -55,5 +56,6 @@ class Command(BaseCommand):
                 suggestions_demo.seed_demo()
                 livelihood_demo.seed_demo()
                 revisits_demo.seed_demo()
+                evaluations_demo.seed_demo()
             self.stdout.write(f"figure ledger: {rollup.FigureLedger.objects.count()} rows")
         self.stdout.write(self.style.SUCCESS(f"seed_bazhou done in {time.monotonic() - started:.1f} s"))
