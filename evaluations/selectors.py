@@ -21,7 +21,7 @@ from suggestions import figures as suggestion_figures
 from supervise import figures as demand_figures
 from supervise.selectors import DashboardFilters
 
-from .models import Rating, Rectification, Round, Sheet
+from .models import DeputyRating, Rating, Rectification, ResidentRating, Round, Sheet
 from .permissions import can_view_rectification, may_view_rounds
 from .states import PUBLIC_STATES, RoundStatus
 
@@ -167,6 +167,21 @@ def round_sheets(round_) -> list[SheetView]:
 
 def _missing():
     return _("No such evaluation round.")
+
+
+COMMENTS_SHOWN = 200
+
+
+def round_comments(round_) -> list[dict]:
+    """The raters' comments for the staff, newest first: the unit, who rated (a deputy or a resident, never which
+    one) and the text."""
+    rows = []
+    for model, by in ((DeputyRating, _("Deputy")), (ResidentRating, _("Resident"))):
+        for rating in (model.objects.filter(sheet__round=round_).exclude(comment="")
+                       .select_related("sheet__department").order_by("-created_at")[:COMMENTS_SHOWN]):
+            rows.append({"unit": rating.sheet.department, "by": by, "rating": rating.get_rating_display(),
+                         "comment": rating.comment, "at": rating.created_at})
+    return sorted(rows, key=lambda r: r["at"], reverse=True)[:COMMENTS_SHOWN]
 
 
 def round_get(*, year) -> Round:

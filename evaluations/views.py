@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.models import Role
 from core.errors import ApplicationError, NotFound
 from core.pages import submit_action, submit_form
 from core.ratelimit import over_limit, too_many
@@ -178,6 +179,7 @@ def _round_context(request, round_, refusal=None):
             "rate_labels": list(selectors.RATE_LABELS.values()),
             "actions": services.ROUNDS.available_actions(request.user, round_, list(ROUND_ACTIONS)),
             "events": round_.events.order_by("created_at", "id"), "S": RoundStatus,
+            "comments": selectors.round_comments(round_),
             "rectifications": {r.sheet_id: r for r in selectors.rectification_list(viewer=request.user)
                                .filter(sheet__round=round_)}}
 
@@ -242,9 +244,9 @@ def _rectification(request, pk):
 
 @login_required
 def rectification_list(request):
-    rectifications = selectors.rectification_list(viewer=request.user)
-    if not may_view_rounds(request.user) and not rectifications.exists():
+    if not (may_view_rounds(request.user) or request.user.role == Role.HANDLER):
         raise Http404
+    rectifications = selectors.rectification_list(viewer=request.user)
     return render(request, "evaluations/rectification_list.html", {"rectifications": rectifications})
 
 

@@ -413,7 +413,10 @@ ROWS = [
     row("staff/evaluations/", get(lambda w: "/staff/evaluations/", {SUP})),
     row("staff/evaluations/new/", post(lambda w: "/staff/evaluations/new/", {SUP}, data=lambda w: {
         "year": "2091", "units": [str(w.d1.pk)], "min_score": "80", "min_satisfaction": "70"})),
-    row("staff/evaluations/rectifications/", get(lambda w: "/staff/evaluations/rectifications/", {H, SUP})),
+    # Every unit's handlers have the list; only D1's holds D1's rectifications.
+    row("staff/evaluations/rectifications/", get(lambda w: "/staff/evaluations/rectifications/", {H, H2, SUP},
+                                                 reveals=((lambda w: f"/staff/evaluations/rectifications/"
+                                                                     f"{w.rectification.pk}/", {H, SUP}),))),
     row("staff/evaluations/rectifications/<int:pk>/",
         get(lambda w: f"/staff/evaluations/rectifications/{w.rectification.pk}/", {H, SUP}, demand_page())),
     row("staff/evaluations/rectifications/<int:pk>/<action:action>/",

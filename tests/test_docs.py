@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from demands.states import TRANSITIONS as DEMAND_TRANSITIONS
+from evaluations.states import RECTIFICATION_TRANSITIONS, ROUND_TRANSITIONS as EVALUATION_ROUND_TRANSITIONS
 from livelihood.states import PROPOSAL_TRANSITIONS, ROUND_ALLOWS
 from revisits.states import TRANSITIONS as REVISIT_TRANSITIONS
 from suggestions.states import TRANSITIONS as SUGGESTION_TRANSITIONS
@@ -127,7 +128,9 @@ def as_strings(table: dict) -> dict:
     ("call-back-actions", REVISIT_TRANSITIONS),
     ("suggestion-actions", SUGGESTION_TRANSITIONS),
     ("proposals", PROPOSAL_TRANSITIONS),
-], ids=["demands", "call-backs", "suggestions", "proposals"])
+    ("evaluation-round-actions", EVALUATION_ROUND_TRANSITIONS),
+    ("rectification-actions", RECTIFICATION_TRANSITIONS),
+], ids=["demands", "call-backs", "suggestions", "proposals", "evaluation-rounds", "rectifications"])
 def test_lifecycle_table_in_the_docs_matches_the_code(anchor, table):
     assert documented_transitions(anchor) == as_strings(table)
 

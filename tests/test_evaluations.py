@@ -386,6 +386,8 @@ def test_the_export_has_the_figures_and_no_comment_and_no_formula(staff, world):
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[2][0].startswith("'=")
     assert DISTINCT_COMMENT not in body and staff.deputy.deputy.name not in body
+    # The staff read the comment on the round page, without who wrote it.
+    assert DISTINCT_COMMENT in client.get(f"/staff/evaluations/{YEAR}/").content.decode()
     xlsx = client.get(f"/staff/evaluations/{YEAR}/export.xlsx")
     assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxml")
     assert login(staff.handler).get(f"/staff/evaluations/{YEAR}/export.csv").status_code == 404

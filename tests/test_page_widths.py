@@ -40,6 +40,9 @@ from demands.states import Status
 from deputies.models import Station
 from deputies.selectors import receptions_visible_to
 from livelihood.models import Project, Round
+from evaluations.models import Rectification
+from evaluations.models import Round as EvaluationRound
+from evaluations.selectors import rectification_list
 from revisits.models import RevisitTask
 from revisits.selectors import revisit_list
 from revisits.states import Status as RevisitStatus
@@ -116,7 +119,23 @@ FILL = {
     "staff/deputy/receptions/<int:pk>/": lambda w, u: [
         f"/staff/deputy/receptions/{pk}/" for pk in _receptions_for(u)],
     "staff/revisits/<int:pk>/": lambda w, u: [f"/staff/revisits/{pk}/" for pk in _revisits_for(u)],
+    "evaluations/<year:year>/": lambda w, u: [f"/evaluations/{y}/" for y in _evaluation_years()],
+    "staff/evaluations/<year:year>/": lambda w, u: [f"/staff/evaluations/{y}/" for y in _evaluation_years()],
+    "staff/evaluations/<year:year>/rate/": lambda w, u: [f"/staff/evaluations/{y}/rate/" for y in _evaluation_years()],
+    "staff/evaluations/rectifications/<int:pk>/": lambda w, u: [
+        f"/staff/evaluations/rectifications/{pk}/" for pk in _rectifications_for(u)],
 }
+
+
+def _evaluation_years() -> list[int]:
+    """The demo's published round (its results table) and the open one (its rating forms)."""
+    return list(EvaluationRound.objects.order_by("-year").values_list("year", flat=True)[:2])
+
+
+def _rectifications_for(user) -> list[int]:
+    if user is None:
+        return list(Rectification.objects.order_by("pk").values_list("pk", flat=True)[:1])
+    return list(rectification_list(viewer=user).values_list("pk", flat=True)[:1])
 
 
 def _demands_for(user) -> list[int]:
