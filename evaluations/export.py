@@ -13,7 +13,6 @@ from . import selectors
 from .models import Rating
 
 
-
 def _percent(rate):
     return None if rate.value is None else round(rate.value * 100, 1)
 

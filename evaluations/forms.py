@@ -25,9 +25,9 @@ class RoundForm(forms.Form):
                                        queryset=Department.objects.filter(is_active=True),
                                        widget=forms.CheckboxSelectMultiple)
     min_score = forms.DecimalField(label=_("Lowest passing score"), min_value=0, max_value=100, decimal_places=1,
-                                   initial=Decimal("80"))
+                                   initial=Decimal(80))
     min_satisfaction = forms.DecimalField(label=_("Lowest passing rated satisfaction (%)"), min_value=0,
-                                          max_value=100, decimal_places=1, initial=Decimal("70"))
+                                          max_value=100, decimal_places=1, initial=Decimal(70))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,7 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from core.models import Department, ImmutableEvent
 
 from .states import (
-    PUBLIC_STATES, RectificationAction, RectificationStatus, RoundAction, RoundStatus,
+    PUBLIC_STATES,
+    RectificationAction,
+    RectificationStatus,
+    RoundAction,
+    RoundStatus,
 )
 
 MAX_COMMENT_LENGTH = 300
@@ -41,10 +45,10 @@ class Round(models.Model):
     title = models.CharField(_("title"), max_length=100)
     status = models.CharField(_("status"), max_length=12, choices=RoundStatus.choices, default=RoundStatus.DRAFT)
     # Below either threshold a unit must rectify (docs/figures.md#evaluation-figures).
-    min_score = models.DecimalField(_("lowest passing score"), max_digits=4, decimal_places=1, default=Decimal("80"),
+    min_score = models.DecimalField(_("lowest passing score"), max_digits=4, decimal_places=1, default=Decimal(80),
                                     validators=[MinValueValidator(0), MaxValueValidator(100)])
     min_satisfaction = models.DecimalField(_("lowest passing rated satisfaction (%)"), max_digits=4,
-                                           decimal_places=1, default=Decimal("70"),
+                                           decimal_places=1, default=Decimal(70),
                                            validators=[MinValueValidator(0), MaxValueValidator(100)])
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)

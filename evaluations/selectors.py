@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Role
 from core.actors import is_staff_user
 from core.errors import NotFound
-from core.validators import valid_pk
 from core.rates import Rate
+from core.validators import valid_pk
 from demands.models import Demand
 from suggestions import figures as suggestion_figures
 from supervise import figures as demand_figures

@@ -15,14 +15,33 @@ from core.workflow import Lifecycle
 
 from . import selectors
 from .models import (
-    MAX_COMMENT_LENGTH, MAX_TEXT_LENGTH, DeputyRating, Rating, Rectification, RectificationEvent, ResidentRating,
-    Round, RoundEvent, Sheet, UnitKind,
+    MAX_COMMENT_LENGTH,
+    MAX_TEXT_LENGTH,
+    DeputyRating,
+    Rating,
+    Rectification,
+    RectificationEvent,
+    ResidentRating,
+    Round,
+    RoundEvent,
+    Sheet,
+    UnitKind,
 )
 from .permissions import (
-    RECTIFICATION_CAN, ROUND_CAN, can_view_rectification, can_view_round, is_evaluation_staff, rating_deputy,
+    RECTIFICATION_CAN,
+    ROUND_CAN,
+    can_view_rectification,
+    can_view_round,
+    is_evaluation_staff,
+    rating_deputy,
 )
 from .states import (
-    RECTIFICATION_TRANSITIONS, ROUND_TRANSITIONS, RectificationAction, RectificationStatus, RoundAction, RoundStatus,
+    RECTIFICATION_TRANSITIONS,
+    ROUND_TRANSITIONS,
+    RectificationAction,
+    RectificationStatus,
+    RoundAction,
+    RoundStatus,
 )
 
 

@@ -15,14 +15,28 @@ from django.utils import timezone
 from accounts.models import Role
 from core.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
 from demands import services as demand_services
-from demands.models import Demand, Rating as DemandRating
+from demands.models import Demand
+from demands.models import Rating as DemandRating
 from demands.states import Status
 from evaluations import selectors, services
 from evaluations.models import (
-    DeputyRating, Rating, Rectification, RectificationEvent, ResidentRating, Round, RoundEvent, Sheet, UnitKind,
+    DeputyRating,
+    Rating,
+    Rectification,
+    RectificationEvent,
+    ResidentRating,
+    Round,
+    RoundEvent,
+    Sheet,
+    UnitKind,
 )
 from evaluations.states import (
-    RECTIFICATION_TRANSITIONS, ROUND_TRANSITIONS, RectificationAction, RectificationStatus, RoundAction, RoundStatus,
+    RECTIFICATION_TRANSITIONS,
+    ROUND_TRANSITIONS,
+    RectificationAction,
+    RectificationStatus,
+    RoundAction,
+    RoundStatus,
 )
 from suggestions import services as suggestion_services
 
@@ -234,7 +248,7 @@ def test_publishing_makes_rectification_due_exactly_for_the_units_below_the_thre
         world.department, world.other_department, DepartmentFactory(name="巴州区医疗保障局", short_name="区医保局"),
         DepartmentFactory(name="巴州区供电公司", short_name="区供电公司"))
     round_ = walk_round(RoundStatus.OPEN, staff.supervisor, good, low_score, unrated, low_satisfaction,
-                        min_score=Decimal("70"), min_satisfaction=Decimal("60"))
+                        min_score=Decimal(70), min_satisfaction=Decimal(60))
     for unit, rating in ((good, Rating.SATISFIED), (low_score, Rating.DISSATISFIED), (low_satisfaction,
                                                                                        Rating.SATISFIED)):
         services.rate_as_deputy(round_id=round_.pk, actor=staff.deputy, sheet_id=sheet_of(round_, unit).pk,
