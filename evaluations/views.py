@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -44,6 +45,8 @@ def _browser_key(request) -> str:
 def _keep_browser_key(response, key: str):
     response.set_cookie(BROWSER_COOKIE, key, max_age=BROWSER_COOKIE_AGE, httponly=True, samesite="Lax",
                         secure=settings.SESSION_COOKIE_SECURE)
+    # The key and "you have rated this unit" belong to this browser: a shared cache must never hand them on.
+    patch_cache_control(response, private=True, no_store=True)
     return response
 
 
@@ -72,8 +75,8 @@ def public_home(request):
 def public_round(request, year):
     round_ = _round(year, public=True)
     response = render(request, "evaluations/public.html", _public_context(request, round_))
-    if round_.status == RoundStatus.OPEN and not _browser_key(request):
-        _keep_browser_key(response, secrets.token_urlsafe(24))
+    if round_.status == RoundStatus.OPEN:
+        _keep_browser_key(response, _browser_key(request) or secrets.token_urlsafe(24))
     return response
 
 

@@ -315,6 +315,8 @@ def test_a_resident_rates_anonymously_once_per_unit_from_one_browser(client, sta
     sheet = sheet_of(round_, world.department)
     page = client.get(f"/evaluations/{YEAR}/")
     assert page.status_code == 200 and world.department.name in page.content.decode()
+    # The browser's key is its own: no shared cache may keep the answer that sets it.
+    assert "evaluation_browser" in page.cookies and "no-store" in page["Cache-Control"]
     sent = client.post(f"/evaluations/{YEAR}/rate/", {"unit": sheet.pk, "rating": "satisfied",
                                                       "comment": "办事效率高"})
     assert sent.status_code == 302
