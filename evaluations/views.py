@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
@@ -170,10 +171,10 @@ def round_create(request):
 
 
 ROUND_ACTIONS = {
-    RoundAction.OPEN: (services.round_open, _("Rating is open.")),
-    RoundAction.COUNT: (services.round_count, _("The round was counted.")),
-    RoundAction.PUBLISH: (services.round_publish, _("The results were published.")),
-    RoundAction.CLOSE: (services.round_close, _("The round was closed.")),
+    RoundAction.OPEN: (services.round_open, gettext_lazy("Rating is open.")),
+    RoundAction.COUNT: (services.round_count, gettext_lazy("The round was counted.")),
+    RoundAction.PUBLISH: (services.round_publish, gettext_lazy("The results were published.")),
+    RoundAction.CLOSE: (services.round_close, gettext_lazy("The round was closed.")),
 }
 
 
@@ -232,9 +233,9 @@ RECTIFICATION_ACTIONS = {
         rectification_id=pk, actor=user, verification=c["verification"])),
 }
 DONE = {
-    RectificationAction.PLAN: _("The rectification plan was submitted."),
-    RectificationAction.INTERVIEW: _("The interview was recorded."),
-    RectificationAction.VERIFY: _("The rectification was verified."),
+    RectificationAction.PLAN: gettext_lazy("The rectification plan was submitted."),
+    RectificationAction.INTERVIEW: gettext_lazy("The interview was recorded."),
+    RectificationAction.VERIFY: gettext_lazy("The rectification was verified."),
 }
 
 

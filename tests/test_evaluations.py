@@ -467,6 +467,7 @@ def test_the_unit_plans_the_staff_record_the_interview_and_verify(due, staff, wo
     assert world.department.name in handler.get("/staff/evaluations/rectifications/").content.decode()
     planned = handler.post(f"/staff/evaluations/rectifications/{due.pk}/plan/", {"plan-plan": "一个月内整改窗口服务。"})
     assert planned.status_code == 302
+    assert "整改方案已提交" in handler.get(planned["Location"]).content.decode()
     # Another unit's handlers do not see it; the unit does not record its own interview.
     assert login(staff.other_handler).get(f"/staff/evaluations/rectifications/{due.pk}/").status_code == 404
     refused = handler.post(f"/staff/evaluations/rectifications/{due.pk}/interview/", {
