@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "open311",
     "revisits",
     "inquiries",
+    "evaluations",
     "portal",
     "axes",
 ]
@@ -309,6 +310,9 @@ REST_FRAMEWORK = {
 # DRF throttles above).
 PAGE_SUBMIT_LIMIT = int(os.environ.get("PAGE_SUBMIT_LIMIT", "20"))
 PAGE_TRACK_LIMIT = int(os.environ.get("PAGE_TRACK_LIMIT", "120"))
+# Residents' ratings of the yearly evaluation from one address an hour: a household or an office behind one address
+# rates every unit, a script does not (docs/threat-model.md#public-evaluation-form).
+EVALUATION_RATE_LIMIT = int(os.environ.get("EVALUATION_RATE_LIMIT", "60"))
 # SMS to one phone number a day about its demands (docs/lifecycles.md#who-is-told): more than anyone files, fewer
 # than a flood of demands typed with someone else's number would send.
 RESIDENT_SMS_PER_DAY = int(os.environ.get("RESIDENT_SMS_PER_DAY", "20"))

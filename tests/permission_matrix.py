@@ -462,6 +462,38 @@ ROWS = [
     # A number is on file: the centre gets 409 (record the call instead), the others their refusal.
     row("staff/revisits/<int:pk>/uncallable/", post(lambda w: f"/staff/revisits/{w.revisit.pk}/uncallable/", {DSP},
                                                     demand_page({SUP}))),
+    # ---------------------------------------------------------------- satisfaction evaluation (满意度测评)
+    # The 2090 round is open for rating (D1 and D2); in the published 2088 and 2087 rounds D1 must rectify (2087's
+    # plan is in).
+    row("staff/evaluations/", get(lambda w: "/staff/evaluations/", {SUP})),
+    row("staff/evaluations/new/", post(lambda w: "/staff/evaluations/new/", {SUP}, data=lambda w: {
+        "year": "2091", "units": [str(w.d1.pk)], "min_score": "80", "min_satisfaction": "70"})),
+    # Every unit's handlers have the list; only D1's holds D1's rectifications.
+    row("staff/evaluations/rectifications/", get(lambda w: "/staff/evaluations/rectifications/", {H, H2, SUP},
+                                                 reveals=((lambda w: f"/staff/evaluations/rectifications/"
+                                                                     f"{w.rectification.pk}/", {H, SUP}),))),
+    row("staff/evaluations/rectifications/<int:pk>/",
+        get(lambda w: f"/staff/evaluations/rectifications/{w.rectification.pk}/", {H, SUP}, demand_page())),
+    row("staff/evaluations/rectifications/<int:pk>/<action:action>/",
+        post(lambda w: f"/staff/evaluations/rectifications/{w.rectification.pk}/plan/", {H}, demand_page({SUP}),
+             data=_data({"plan-plan": "一个月内完成窗口服务整改。"}), label="plan"),
+        post(lambda w: f"/staff/evaluations/rectifications/{w.planned.pk}/interview/", {SUP}, demand_page({H}),
+             data=_data({"interview-held_on": "2089-03-01", "interview-held_by": "王明",
+                         "interview-notes": "要求限期整改"}), label="interview")),
+    row("staff/evaluations/<year:year>/", get(lambda w: "/staff/evaluations/2090/", {SUP})),
+    row("staff/evaluations/<year:year>/rate/",
+        get(lambda w: "/staff/evaluations/2090/rate/", DEPUTIES),
+        post(lambda w: "/staff/evaluations/2090/rate/", DEPUTIES, label="rate",
+             data=lambda w: {"unit": str(w.ev_sheet.pk), "rating": "satisfied"})),
+    row("staff/evaluations/<year:year>/export.csv", get(lambda w: "/staff/evaluations/2088/export.csv", {SUP})),
+    row("staff/evaluations/<year:year>/export.xlsx", get(lambda w: "/staff/evaluations/2088/export.xlsx", {SUP})),
+    row("staff/evaluations/<year:year>/<action:action>/", post(lambda w: "/staff/evaluations/2090/count/", {SUP})),
+    row("evaluations/", get(lambda w: "/evaluations/", ALL)),
+    row("evaluations/<year:year>/", get(lambda w: "/evaluations/2090/", ALL),
+        get(lambda w: "/evaluations/2088/", ALL, label="published")),
+    # Residents rate anonymously (an integration is anonymous on a page); staff accounts do not rate as residents.
+    row("evaluations/<year:year>/rate/", post(lambda w: "/evaluations/2090/rate/", ANON_LIKE | {RES}, everyone(403),
+                                              data=lambda w: {"unit": str(w.ev_sheet.pk), "rating": "satisfied"})),
     row("stats/", get(lambda w: "/stats/", ALL)),
     row("stats/<code:code>/", get(lambda w: f"/stats/{w.t_a.code}/", ALL)),
     # ---------------------------------------------------------------- public QR pages

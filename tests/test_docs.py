@@ -16,6 +16,7 @@ from demands.states import TRANSITIONS as DEMAND_TRANSITIONS
 from inquiries.states import TOPIC_TRANSITIONS
 from inquiries.states import TRANSITIONS as INQUIRY_TRANSITIONS
 from deputies.states import REPORT_TRANSITIONS
+from evaluations.states import RECTIFICATION_TRANSITIONS, ROUND_TRANSITIONS as EVALUATION_ROUND_TRANSITIONS
 from livelihood.states import PROPOSAL_TRANSITIONS, ROUND_ALLOWS
 from revisits.states import TRANSITIONS as REVISIT_TRANSITIONS
 from suggestions.states import TRANSITIONS as SUGGESTION_TRANSITIONS
@@ -133,7 +134,10 @@ def as_strings(table: dict) -> dict:
     ("topic-actions", TOPIC_TRANSITIONS),
     ("inquiry-actions", INQUIRY_TRANSITIONS),
     ("yearly-reports", REPORT_TRANSITIONS),
-], ids=["demands", "call-backs", "suggestions", "proposals", "topics", "inquiries", "yearly-reports"])
+    ("evaluation-round-actions", EVALUATION_ROUND_TRANSITIONS),
+    ("rectification-actions", RECTIFICATION_TRANSITIONS),
+], ids=["demands", "call-backs", "suggestions", "proposals", "topics", "inquiries", "yearly-reports",
+        "evaluation-rounds", "rectifications"])
 def test_lifecycle_table_in_the_docs_matches_the_code(anchor, table):
     assert documented_transitions(anchor) == as_strings(table)
 

@@ -44,6 +44,9 @@ from inquiries.states import Status as InquiryStatus
 from deputies.models import AnnualReport
 from deputies.selectors import groups_visible_to, receptions_visible_to, reports_visible_to
 from livelihood.models import Project, Round
+from evaluations.models import Rectification
+from evaluations.models import Round as EvaluationRound
+from evaluations.selectors import rectification_list
 from revisits.models import RevisitTask
 from revisits.selectors import revisit_list
 from revisits.states import Status as RevisitStatus
@@ -132,7 +135,23 @@ FILL = {
         f"/staff/deputy/reports/{pk}/" for pk in (reports_visible_to(u).values_list("pk", flat=True)[:1] if u else [])],
     "staff/deputy/groups/<int:pk>/": lambda w, u: [
         f"/staff/deputy/groups/{pk}/" for pk in (groups_visible_to(u).values_list("pk", flat=True)[:1] if u else [])],
+    "evaluations/<year:year>/": lambda w, u: [f"/evaluations/{y}/" for y in _evaluation_years()],
+    "staff/evaluations/<year:year>/": lambda w, u: [f"/staff/evaluations/{y}/" for y in _evaluation_years()],
+    "staff/evaluations/<year:year>/rate/": lambda w, u: [f"/staff/evaluations/{y}/rate/" for y in _evaluation_years()],
+    "staff/evaluations/rectifications/<int:pk>/": lambda w, u: [
+        f"/staff/evaluations/rectifications/{pk}/" for pk in _rectifications_for(u)],
 }
+
+
+def _evaluation_years() -> list[int]:
+    """The demo's published round (its results table) and the open one (its rating forms)."""
+    return list(EvaluationRound.objects.order_by("-year").values_list("year", flat=True)[:2])
+
+
+def _rectifications_for(user) -> list[int]:
+    if user is None:
+        return list(Rectification.objects.order_by("pk").values_list("pk", flat=True)[:1])
+    return list(rectification_list(viewer=user).values_list("pk", flat=True)[:1])
 
 
 def _demands_for(user) -> list[int]:

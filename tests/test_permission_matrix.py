@@ -27,6 +27,11 @@ from inquiries.models import Commitment, CommitmentUpdate, Inquiry, InquiryEvent
 from deputies import services as deputy_services
 from deputies.models import (AnnualReport, ConstituentContact, DeputyGroup, DutyRecord, GroupActivity, Reception,
                              ReportRating, ScoreRule, Station, Term)
+from evaluations import services as evaluation_services
+from evaluations.models import DeputyRating, Rectification, RectificationEvent, ResidentRating
+from evaluations.models import Round as EvaluationRound
+from evaluations.models import RoundEvent as EvaluationEvent
+from deputies.models import DutyRecord, Reception, Station, Term
 from integrations.models import ApiToken, Integration
 from livelihood import services as ballot_services
 from livelihood.models import (
@@ -270,6 +275,27 @@ def _build_inquiries(w):
     inquiry_services.inquiry_close(inquiry_id=w.i_closed.pk, actor=u[m.SUP])
 
 
+def _build_evaluations(w):
+    """Satisfaction evaluation: 2087 and 2088 published with D1 below the threshold (its rectification planned,
+    and open), 2090 open for rating."""
+    sup, dep = w.users[m.SUP], w.users[m.DEP]
+    for year in (2087, 2088):
+        past = evaluation_services.round_create(actor=sup, year=year, units=[w.d1])
+        evaluation_services.round_open(round_id=past.pk, actor=sup)
+        evaluation_services.rate_as_deputy(round_id=past.pk, actor=dep, sheet_id=past.sheets.get().pk,
+                                           rating="dissatisfied")
+        evaluation_services.round_count(round_id=past.pk, actor=sup)
+        evaluation_services.round_publish(round_id=past.pk, actor=sup)
+    w.rectification = Rectification.objects.get(sheet__round=past)
+    # 2087's: the unit has planned, the interview is due.
+    w.planned = evaluation_services.rectification_plan(
+        rectification_id=Rectification.objects.get(sheet__round__year=2087).pk, actor=w.users[m.H],
+        plan="一个月内完成窗口服务整改。")
+    w.ev_open = evaluation_services.round_create(actor=sup, year=2090, units=[w.d1, w.d2])
+    evaluation_services.round_open(round_id=w.ev_open.pk, actor=sup)
+    w.ev_sheet = w.ev_open.sheets.get(department=w.d1)
+
+
 def _sessions(w):
     keys = {}
     for actor, user in w.users.items():
@@ -287,6 +313,7 @@ def w(django_db_setup, django_db_blocker):
         with transaction.atomic():
             world = SimpleNamespace()
             _build(world)
+            _build_evaluations(world)
             world.sessions = _sessions(world)
             yield world
             transaction.set_rollback(True)
@@ -319,6 +346,9 @@ def fingerprint(w):
         tuple(Inquiry.objects.order_by("pk").values_list("pk", "status", "updated_at")), InquiryEvent.objects.count(),
         tuple(Question.objects.order_by("pk").values_list("pk", "answer")),
         tuple(Commitment.objects.order_by("pk").values_list("pk", "status")), CommitmentUpdate.objects.count(),
+        tuple(EvaluationRound.objects.order_by("pk").values_list("pk", "status")), EvaluationEvent.objects.count(),
+        DeputyRating.objects.count(), ResidentRating.objects.count(),
+        tuple(Rectification.objects.order_by("pk").values_list("pk", "status")), RectificationEvent.objects.count(),
     )
 
 

@@ -14,6 +14,7 @@ from inquiries import demo as inquiries_demo
 from deputies.seed import seed_deputies, seed_stations
 from grids.models import Grid, MicroGrid, Township
 from grids.seed import seed_places
+from evaluations import demo as evaluations_demo
 from livelihood import demo as livelihood_demo
 from revisits import demo as revisits_demo
 from suggestions import demo as suggestions_demo
@@ -59,5 +60,6 @@ class Command(BaseCommand):
                 inquiries_demo.seed_demo()
                 # 述职 reports quote last year's archive, so they come after everything that writes to it.
                 self.stdout.write(f"accountability: {deputies_demo.seed_accountability()}")
+                evaluations_demo.seed_demo()
             self.stdout.write(f"figure ledger: {rollup.FigureLedger.objects.count()} rows")
         self.stdout.write(self.style.SUCCESS(f"seed_bazhou done in {time.monotonic() - started:.1f} s"))
