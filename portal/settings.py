@@ -342,7 +342,9 @@ SPECTACULAR_SETTINGS = {
                             # Named once, so `check --deploy` (which builds the schema) stays warning-free.
                             "DemandTypeEnum": "demands.models.DemandType",
                             "RatingEnum": "demands.models.Rating",
-                            "RoundStatusEnum": "livelihood.states.RoundStatus"},
+                            "RoundStatusEnum": "livelihood.states.RoundStatus",
+                            "SuggestionKindEnum": "suggestions.models.Kind",
+                            "DutyRecordKindEnum": "deputies.models.DutyRecord.Kind"},
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.api.add_error_responses"],
 }
 
