@@ -50,7 +50,8 @@ def load(total: int, due: int, township_id: int, grid_id: int, department_id: in
                 rework_count, dissatisfied_count, flagged, dispatched_at, accept_deadline, resolve_deadline, warn_at,
                 supervise_at, escalation_level, accept_reminded, rating_reminders_sent, extension_used,
                 resolved_by_grid, outcome, reply, rating_token, rating, rating_comment, created_at, updated_at,
-                verified_at, closed_at, category_id, reply_flags, suggested_type, media_url, zipcode)
+                verified_at, closed_at, category_id, reply_flags, suggested_type, media_url, zipcode, answered_in_24h,
+                callback_due, callback_reached, callback_compared, callback_agrees)
             SELECT
                 'B' || lpad(g::text, 17, '0'), 'web', 'help', 'normal', '路灯不亮', '', %(t)s, %(g)s, '', '', false, '',
                 CASE WHEN g <= %(due)s THEN 'accepted' WHEN g %% 10 = 0 THEN 'accepted' ELSE 'closed' END,
@@ -62,7 +63,8 @@ def load(total: int, due: int, township_id: int, grid_id: int, department_id: in
                 now() + interval '31 days',
                 CASE WHEN g <= %(due)s OR g %% 10 = 0 THEN 0 ELSE 3 END,
                 true, 0, false, false, '', '', '', '', '',
-                now() - interval '10 days', now() - interval '10 days', NULL, NULL, NULL, '[]'::jsonb, '', '', ''
+                now() - interval '10 days', now() - interval '10 days', NULL, NULL, NULL, '[]'::jsonb, '', '', '', false,
+                false, false, false, false
             FROM generate_series(1, %(n)s) AS g
             """,
             {"n": total, "due": due, "t": township_id, "g": grid_id, "d": department_id},

@@ -12,7 +12,7 @@ from demands.demo_content import SURNAMES
 from demands.models import DemandEvent
 
 from .models import (AnnualReport, AnnualReportEvent, ConstituentContact, ContactLink, Deputy, DeputyGroup, DutyRecord,
-                     GroupActivity, Reception, ReportRating, Station, Term)
+                     GroupActivity, Reception, ReportRating, ScoreRule, Station, Term)
 from .receivers import TITLES, demand_detail, kind_of
 from .schedule import next_reception_dates
 from .states import ReportAction, ReportStatus
@@ -270,12 +270,24 @@ def _annual_reports(rng: random.Random, year: int) -> int:
     return written
 
 
+# The published rule's opening values, as deputies/migrations/0005_score_rule_defaults.py writes them; a database
+# emptied since (a flush) gets them back with the demo.
+SCORE_RULE_DEFAULTS = [("meeting", 2, None), ("inspection", 3, 30), ("suggestion", 5, 30), ("reception", 3, 36),
+                       ("demand", 1, 30), ("report", 1, 20), ("report_done", 1, 20), ("annual_report", 10, None)]
+
+
+def _score_rule_defaults() -> None:
+    for item, points, cap in SCORE_RULE_DEFAULTS:
+        ScoreRule.objects.get_or_create(item=item, defaults={"points": points, "yearly_cap": cap})
+
+
 @transaction.atomic
 def seed_accountability(*, seed: int = 2026) -> dict:
     """Last year's groups and their activities, links, contacts and yearly reports with ratings. Runs after the
     suggestions, so each report's figures are the archive's; idempotent (skipped once reports exist)."""
     if AnnualReport.objects.exists():
         return {}
+    _score_rule_defaults()
     rng = random.Random(seed)
     year = timezone.localdate().year - 1
     activities = _groups(rng, year)

@@ -117,7 +117,7 @@ def test_department_sheet_names_who_holds_the_demands_no_department_holds(held_e
 
     received = {row[0]: int(row[1]) for row in rows[1:] if len(row) > 1 and row[1].isdigit()}
     assert received == {"区综合执法局": 2, "网格办理（非部门）": 1, "代表办理（非部门）": 1,
-                        "未派单（待派单、不予受理或已合并）": 2}
+                        "未派单（待派、不予受理、合并或派单前撤回）": 2}
     assert "未设置" not in str(rows)
     assert any("只计该部门承办的诉求" in cell for row in rows for cell in row)  # the sheet says what it counts
     [figures_title] = [t for t in exported if t.startswith("指标")]
