@@ -155,7 +155,8 @@ def test_token_scope_and_category_changes_reach_both_web_processes_on_their_next
     world.category.save()
     for web in two_web_processes:
         status, body = web.call("POST", "/api/v1/demands/", token, intake_body(world))
-        assert status == 400 and "category" in body["fields"], (web.name, body)
+        # Well formed, naming a category no longer offered: 422 (docs/workflow.md#errors).
+        assert status == 422 and "category" in body["fields"], (web.name, body)
 
     # When the token is revoked, both refuse it
     record = ApiToken.objects.get(user=integration.user)
