@@ -76,8 +76,10 @@ def _actor_kind(actor) -> dict:
 
 
 def _announce(event, demand) -> None:
+    # The demand as committed rides along, so that intake's listeners need not read it back (bench/intake.py).
     signals.demand_event_committed.send(sender=Demand, event_id=event.pk, action=event.action,
-                                        submitted_by_id=demand.submitted_by_id)
+                                        submitted_by_id=demand.submitted_by_id, channel=demand.channel,
+                                        demand=demand)
 
 
 DEMANDS = Lifecycle(

@@ -2,7 +2,8 @@
 
 from django.dispatch import Signal
 
-# kwargs: event_id, action, submitted_by_id. Receivers (notifications, callbacks) must be quick or enqueue their own work.
+# kwargs: event_id, action, submitted_by_id, channel, demand (the row as committed; absent when a sweep sends it).
+# Receivers (notifications, callbacks) must be quick or enqueue their own work.
 demand_event_committed = Signal()
 # kwargs: escalations — [(demand, level)] applied in one transaction (1 warning, 2 overdue, 3 supervised)
 demands_escalated = Signal()

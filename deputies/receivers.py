@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from demands import signals
-from demands.models import DemandEvent
+from demands.models import Channel, DemandEvent
 from demands.states import Action
 
 from .models import DutyRecord
@@ -36,6 +36,9 @@ def demand_detail(demand) -> str:
 @receiver(signals.demand_event_committed, dispatch_uid="deputies.duty_from_demand")
 def on_demand_event(sender, *, event_id, action=None, **kwargs):
     if action is not None and action not in TITLES:
+        return
+    # Every intake is a receive; only a deputy's field report (channel "deputy") is theirs to record.
+    if action == Action.RECEIVE and kwargs.get("channel") not in (None, Channel.DEPUTY):
         return
     try:
         event = (DemandEvent.objects.select_related("actor__deputy", "demand__category")

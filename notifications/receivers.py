@@ -63,10 +63,20 @@ TOLD |= {Action.ADD_COHANDLER, Action.COHANDLER_OPINION}
 
 
 @receiver(signals.demand_event_committed, dispatch_uid="notifications.event")
-def on_event(sender, *, event_id, action=None, **kwargs):
+def on_event(sender, *, event_id, action=None, demand=None, **kwargs):
     # Filter before opening a transaction: sweeps send this for every escalation event.
-    if action is None or action in TOLD:
+    if action == Action.RECEIVE and demand is not None:
+        # Intake's hot path: the receipt needs only the committed row, not a read of it and a transaction.
+        _send_receipt(demand)
+    elif action is None or action in TOLD:
         _tell_about_event(sender, event_id=event_id, **kwargs)
+
+
+def _send_receipt(demand) -> None:
+    try:
+        _tell_resident(demand, Kind.RECEIPT, link=tracking_link(demand))
+    except Exception:
+        log.exception("receipt for demand %s not queued", demand.pk)
 
 
 @_guarded
