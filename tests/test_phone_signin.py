@@ -57,6 +57,7 @@ def test_the_resident_signs_in_with_the_code_and_sees_all_demands_given_with_the
     code = code_sent_to()
     response = client.post("/accounts/phone/code/", {"code": code})
     assert response.status_code == 302 and response["Location"] == "/my/"
+    assert "phone_signin" not in client.session  # the signed-in session keeps no pending number
     listing = client.get("/my/").content.decode()
     for demand in mine:
         assert f"/track/{demand.tracking_code}/" in listing
