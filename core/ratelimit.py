@@ -2,6 +2,7 @@
 (signed in) or per address (anonymous), for pages, page actions and the login forms."""
 
 import hashlib
+import hmac
 import logging
 import time
 
@@ -84,8 +85,14 @@ def over_limit(request, scope: str, limit: int, period: int) -> bool:
 def over_phone_limit(scope: str, phone: str, limit: int, period: int) -> bool:
     """Count one more message to (or code for) `phone`; True once it had more than `limit` in `period` seconds.
     Keyed by a digest: cache keys are listed in monitoring, and a phone number is personal data."""
-    count = _hit(f"{scope}:phone:{_username_digest(phone)}", period)
+    count = _hit(f"{scope}:phone:{_phone_digest(phone)}", period)
     return count is not None and count > limit
+
+
+def _phone_digest(phone: str) -> str:
+    # Keyed: there are only some billions of mobile numbers, so a plain hash of one is undone by trying them all.
+    return hmac.new(settings.SECRET_KEY.encode(), f"ratelimit-phone:{phone.strip()}".encode(),
+                    hashlib.sha256).hexdigest()[:16]
 
 
 def over_action_limit(request) -> bool:

@@ -106,7 +106,9 @@ def phone_code(request):
             return too_many(request)
         outcome = submit_form(form, lambda c: phone_code_verify(phone=phone, code=c["code"]))
         if outcome.ok:
-            # login() starts a new session: the pending phone goes with the old one.
+            # login() gives the session a new key but keeps its data: the pending number is dropped by hand, so the
+            # signed-in session holds no phone it does not need.
+            request.session.pop(SESSION_PHONE, None)
             login(request, outcome.value, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("demands:my")
         status = outcome.status

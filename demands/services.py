@@ -21,7 +21,7 @@ from .models import (
     Category, Channel, Demand, DemandAttachment, DemandEvent, DemandType, Outcome, Rating, SupervisionOrder, Urgency,
 )
 from core.actors import ResidentActor, SYSTEM, is_staff_user
-from .permissions import CAN, can_view, in_scope, is_reporting_grid_worker
+from .permissions import CAN, can_view, cohandling_states, in_scope, is_reporting_grid_worker
 from .quality import reply_flags_for
 from .states import OPEN_STATES, TRANSITIONS, Action, Status
 
@@ -117,8 +117,6 @@ MAX_COHANDLERS = 5
 
 
 def _add_cohandler_guard(actor, demand):
-    from .permissions import cohandling_states
-
     if len(cohandling_states(demand)) >= MAX_COHANDLERS:
         return _("At most %(n)s departments can co-handle one demand.") % {"n": MAX_COHANDLERS}
     return None
@@ -126,7 +124,6 @@ def _add_cohandler_guard(actor, demand):
 
 def _cohandler_opinion_guard(actor, demand):
     from .models import CoHandling
-    from .permissions import cohandling_states
 
     if cohandling_states(demand).get(getattr(actor, "department_id", None)) != CoHandling.State.PENDING:
         return _("Your department has already given its opinion on this demand.")
@@ -135,7 +132,6 @@ def _cohandler_opinion_guard(actor, demand):
 
 def _remove_cohandler_guard(actor, demand):
     from .models import CoHandling
-    from .permissions import cohandling_states
 
     if CoHandling.State.PENDING not in cohandling_states(demand).values():
         return _("No co-handling department is still waiting to give its opinion.")
@@ -887,7 +883,7 @@ def demand_add_cohandler(*, demand_id, actor, department, due_date: dt.date | No
         errors["department"] = [_("Choose the department that will co-handle the demand.")]
     elif department.pk == demand.unit_department_id:
         errors["department"] = [_("This department already leads the handling of this demand.")]
-    elif demand.cohandlings.filter(department=department).exclude(state=CoHandling.State.WITHDRAWN).exists():
+    elif department.pk in cohandling_states(demand):  # read by the guard, under the demand's lock
         errors["department"] = [_("This department already co-handles this demand.")]
     if len(note) > 500:
         errors["note"] = [_("At most 500 characters.")]

@@ -1,11 +1,14 @@
 """Options for the cascading place selects (htmx swaps them in; the form also works without it), and the two
 small JSON answers behind the place picker's map: the grids' outlines and the place of a point."""
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+
+from core.ratelimit import over_limit
 
 from .locate import OUTSIDE_MESSAGE, in_district, locate, parse_coordinate
 from .models import Community, Grid, MicroGrid
@@ -48,7 +51,12 @@ def outlines(request):
 @require_GET
 def locate_point(request):
     """The township, village and grid of a point (grids.locate, as the API's locate/ and the intake place it), with
-    the village and grid options to fill the selects in one answer."""
+    the village and grid options to fill the selects in one answer. Anyone may ask (the submit page is public), so
+    it is counted per address: each answer reads every grid."""
+    if over_limit(request, "locate", settings.PAGE_LOCATE_LIMIT, 3600):
+        request.audit_reason = "throttled"
+        # JSON, as the picker reads it: it shows `detail` and leaves the lists to the resident.
+        return JsonResponse({"detail": _("Too many requests. Please try again later.")}, status=429)
     lat = parse_coordinate(request.GET.get("lat"), 90)
     lng = parse_coordinate(request.GET.get("lng"), 180)
     if lat is None or lng is None:

@@ -180,6 +180,8 @@ def withdrawn(demand, *, reason=""):
     facts = _facts(demand)
     body = _("%(category)s, %(township)s. The resident withdrew it; there is nothing more to do.") % facts
     return _("Demand %(code)s was withdrawn by the resident") % facts, f"{body}\n{reason}".strip()
+
+
 def cohandling_requested(demand, *, deadline=None, lead="", note=""):
     facts = _facts(demand, deadline=_when(deadline), lead=lead or demand.unit or "—")
     body = _("%(category)s, %(township)s. %(lead)s leads it; please give your department's opinion on the demand "

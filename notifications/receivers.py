@@ -110,9 +110,10 @@ def _tell_about_event(*, event_id, **_kwargs):
         services.notify_staff(users=users, kind=Kind.CHASED, demand=demand, chases=event.data.get("chases", 1),
                               note=event.note)
     elif action == Action.WITHDRAW and event.data.get("unit"):
-        # A unit it was dispatched to stops; before dispatch it simply leaves the centre's queue.
-        services.notify_staff(users=recipients.unit_members(demand), kind=Kind.WITHDRAWN, demand=demand,
-                              reason=event.note)
+        # A unit it was dispatched to stops, and so do departments asked to co-handle it; before dispatch it simply
+        # leaves the centre's queue.
+        users = recipients.unit_members(demand) + recipients.pending_cohandling_members(demand)
+        services.notify_staff(users=users, kind=Kind.WITHDRAWN, demand=demand, reason=event.note)
     elif action == Action.RATE and demand.flagged:
         services.notify_staff(users=recipients.supervisors_for(demand), kind=Kind.FLAGGED, demand=demand)
     elif action == Action.ADD_COHANDLER:

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from accounts.models import Role
+from demands.models import CoHandling
 
 
 def _active() -> QuerySet:
@@ -29,6 +30,13 @@ def supervisors_for(demand) -> list:
 def department_members(department_id) -> list:
     """Handlers of one department: a co-handling department is told as the unit holding a demand is."""
     return list(_active().filter(role=Role.HANDLER, department_id=department_id)) if department_id else []
+
+
+def pending_cohandling_members(demand) -> list:
+    """Handlers of the departments still asked for an opinion on `demand` (协办), in one query: when the demand
+    ends under them they hear it as the lead does, or they would wait on a request nobody can answer any more."""
+    pending = CoHandling.objects.filter(demand_id=demand.pk, state=CoHandling.State.PENDING)
+    return list(_active().filter(role=Role.HANDLER, department_id__in=pending.values("department_id")))
 
 
 class RecipientIndex:

@@ -157,6 +157,9 @@ AUTO_CLASSIFY_CONFIDENCE = float(os.environ.get("AUTO_CLASSIFY_CONFIDENCE", "0.8
 CLASSIFIER_PATH = Path(os.environ.get("CLASSIFIER_PATH") or BASE_DIR / "var" / "classifier.joblib")
 PAGE_SUGGEST_LIMIT = int(os.environ.get("PAGE_SUGGEST_LIMIT", "600"))  # anonymous classifier calls per hour
 PAGE_SIMILAR_LIMIT = int(os.environ.get("PAGE_SIMILAR_LIMIT", "300"))  # anonymous "similar demands" hints per hour
+# The place picker's "which grid is this point in" per hour: each reads every grid's outline, so it is counted like
+# the hints above. A resident drops and drags a pin a few dozen times at most.
+PAGE_LOCATE_LIMIT = int(os.environ.get("PAGE_LOCATE_LIMIT", "600"))
 
 # Map tiles: empty means no tile server (closed networks); the grid shapes still draw on a plain background.
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")

@@ -57,6 +57,7 @@ def test_the_resident_signs_in_with_the_code_and_sees_all_demands_given_with_the
     code = code_sent_to()
     response = client.post("/accounts/phone/code/", {"code": code})
     assert response.status_code == 302 and response["Location"] == "/my/"
+    assert "phone_signin" not in client.session  # the signed-in session keeps no pending number
     listing = client.get("/my/").content.decode()
     for demand in mine:
         assert f"/track/{demand.tracking_code}/" in listing
@@ -183,3 +184,15 @@ def test_staff_are_sent_to_their_workbench_and_the_code_page_needs_a_number_firs
     assert client.get("/accounts/phone/code/")["Location"] == "/accounts/phone/"
     client.force_login(staff.dispatcher)
     assert client.get("/accounts/phone/")["Location"] == "/staff/"
+
+
+def test_the_per_number_counters_cannot_be_read_back_to_the_number(walk, django_capture_on_commit_callbacks):
+    import hashlib
+
+    walk(Status.RECEIVED)
+    ask(Client(), capture=django_capture_on_commit_callbacks)
+    keys = [key for key in cache._cache if ":phone:" in key]  # the test settings' local-memory cache
+    assert keys
+    # A plain hash of an 11-digit number is undone by hashing every number; the key must need the secret.
+    plain = hashlib.sha256(PHONE.encode()).hexdigest()[:16]
+    assert not [key for key in keys if PHONE in key or plain in key]

@@ -143,6 +143,19 @@ def test_locating_outside_the_district_or_nonsense_answers_a_message(mapped):
     assert nonsense.status_code == 400 and nonsense.json()["detail"]
 
 
+def test_locating_is_limited_per_address_and_the_picker_reads_why(mapped, settings):
+    settings.PAGE_LOCATE_LIMIT = 2
+    client = Client(**ZH)
+    point = {"lat": "31.85", "lng": "106.75"}
+
+    answers = [client.get(reverse("grids:locate"), point) for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert "请求过于频繁" in answers[-1].json()["detail"]
+    # Another address still has its own budget.
+    assert Client(REMOTE_ADDR="198.51.100.7").get(reverse("grids:locate"), point).status_code == 200
+
+
 def test_the_outlines_are_every_grid_with_its_name_and_no_load(mapped):
     data = Client().get(reverse("grids:outlines")).json()
 

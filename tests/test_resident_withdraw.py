@@ -52,6 +52,15 @@ def test_a_dispatched_demand_is_withdrawn_and_its_unit_is_told(walk, staff, djan
         services.demand_accept(demand_id=demand.pk, actor=staff.handler)
 
 
+def test_a_department_asked_to_co_handle_it_is_told_too(walk, staff, world, django_capture_on_commit_callbacks):
+    demand = walk(Status.DISPATCHED)
+    services.demand_add_cohandler(demand_id=demand.pk, actor=staff.dispatcher, department=world.other_department)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert withdraw(demand).status_code == 302
+    notice = Notification.objects.get(recipient=staff.other_handler, kind="withdrawn")
+    assert demand.public_no in notice.title and WHY in notice.body
+
+
 def test_before_dispatch_nobody_is_told_and_the_reason_may_be_left_out(walk, django_capture_on_commit_callbacks):
     demand = walk(Status.RECEIVED)
     with django_capture_on_commit_callbacks(execute=True):
