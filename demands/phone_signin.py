@@ -36,7 +36,8 @@ def _digest(phone: str, code: str) -> str:
 
 
 def has_demands(phone: str) -> bool:
-    return Demand.objects.filter(contact_phone=phone).exists()
+    # The excluded blank matches the partial index's condition, so PostgreSQL reads the index (demand_contact_phone).
+    return Demand.objects.filter(contact_phone=phone).exclude(contact_phone="").exists()
 
 
 def phone_code_request(*, phone: str) -> bool:

@@ -38,7 +38,7 @@ def owned_by_resident_q(viewer) -> Q:
     phone by an SMS code (demands.phone_signin), every demand given with that number."""
     mine = Q(submitted_by=viewer)
     if viewer.phone_verified_at and viewer.phone:
-        mine |= Q(contact_phone=viewer.phone)
+        mine |= Q(contact_phone=viewer.phone) & ~Q(contact_phone="")  # as the partial index demand_contact_phone
     return mine
 
 
