@@ -164,8 +164,9 @@ def test_the_list_shows_open_tasks_oldest_first_and_never_the_number(due, townsh
 
 def test_the_workbench_counts_the_call_backs_to_make(due, township_dispatcher, handler):
     due(DemandStatus.RESOLVED)
-
-    assert "回访" in client_for(township_dispatcher).get("/staff/").content.decode()
+    assert "待回访 1" in client_for(township_dispatcher).get("/staff/").content.decode()
+    due(DemandStatus.RESOLVED)
+    assert "待回访 2" in client_for(township_dispatcher).get("/staff/").content.decode()
     assert "/staff/revisits/" not in client_for(handler).get("/staff/").content.decode()
 
 
