@@ -18,8 +18,9 @@ log = logging.getLogger(__name__)
 
 DUE_AFTER = {Action.RESOLVE, Action.RATE}
 # The events that set or clear the rating or start a new round: the only demand changes the flags read (the phone
-# number never changes after receipt).
-FLAGS_AFTER = {Action.RATE, Action.REOPEN, Action.EXPIRE_RATING}
+# number never changes after receipt). Closing unrated leaves the rating empty and the round as it was, so the
+# rating sweep's events are ignored here like the escalation sweep's.
+FLAGS_AFTER = {Action.RATE, Action.REOPEN}
 
 
 @receiver(signals.demand_event_committed, dispatch_uid="revisits.event")

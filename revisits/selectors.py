@@ -29,7 +29,8 @@ def centre_q(viewer) -> Q:
 def revisit_list(*, viewer) -> QuerySet:
     """Open tasks first, the oldest first (they have waited longest); then the closed ones, latest first."""
     return (RevisitTask.objects.filter(centre_q(viewer))
-            .select_related("demand", "demand__township", "demand__category")
+            # The category's parent too: a sub-category prints as "parent / name" on every card.
+            .select_related("demand", "demand__township", "demand__category__parent")
             .annotate(closed_rank=Case(When(status=Status.OPEN, then=Value(0)), default=Value(1),
                                        output_field=IntegerField()))
             .order_by("closed_rank", F("closed_at").desc(nulls_first=True), "created_at", "id"))

@@ -164,8 +164,9 @@ def test_the_list_shows_open_tasks_oldest_first_and_never_the_number(due, townsh
 
 def test_the_workbench_counts_the_call_backs_to_make(due, township_dispatcher, handler):
     due(DemandStatus.RESOLVED)
-
-    assert "回访" in client_for(township_dispatcher).get("/staff/").content.decode()
+    assert "待回访 1" in client_for(township_dispatcher).get("/staff/").content.decode()
+    due(DemandStatus.RESOLVED)
+    assert "待回访 2" in client_for(township_dispatcher).get("/staff/").content.decode()
     assert "/staff/revisits/" not in client_for(handler).get("/staff/").content.decode()
 
 
@@ -190,6 +191,7 @@ def test_show_number_reveals_it_for_this_call_only_and_is_audited(due, township_
 
     assert response.status_code == 200
     assert f'href="tel:{PHONE}"' in response.content.decode()
+    assert "no-store" in response["Cache-Control"]  # no browser or proxy keeps the page with the number
     reveal = RevisitEvent.objects.get(task=task, action=Action.REVEAL)
     assert reveal.actor == township_dispatcher and PHONE not in str(reveal.data) + reveal.note
     lines = [r.getMessage() for r in caplog.records if r.name == "core.audit" and "phone_revealed" in r.getMessage()]
@@ -580,15 +582,53 @@ def test_the_backfill_sets_the_flags_a_failed_receiver_left_out(due, township_di
     assert flags(demand) == (True, False, False, False)
 
 
-def test_the_list_reads_a_page_in_a_few_queries(due, township_dispatcher):
-    for _ in range(5):
-        due(DemandStatus.RESOLVED)
+def test_the_list_reads_a_page_in_the_same_queries_however_many_tasks_it_shows(due, township_dispatcher):
     client = client_for(township_dispatcher)
+
+    def queries_for_the_list() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/staff/revisits/").status_code == 200
+        return len(queries)
+
+    due(DemandStatus.RESOLVED)
     client.get("/staff/revisits/")
+    few = queries_for_the_list()
+    # More tasks, in each of the list's branches: callable, anonymous, reached.
+    for _ in range(3):
+        due(DemandStatus.RESOLVED)
+    due(DemandStatus.RESOLVED, contact_name="", contact_phone="")
+    services.revisit_reach(task_id=reply_task(due(DemandStatus.RESOLVED)).pk, actor=township_dispatcher,
+                           said="已清运", view=Rating.SATISFIED)
+
+    assert queries_for_the_list() == few < 15
+
+
+def test_the_flags_are_refreshed_in_one_statement_that_writes_only_what_changed(due):
+    demands = [due(DemandStatus.RESOLVED) for _ in range(3)]
+    ids = [d.pk for d in demands]
+    Demand.objects.filter(pk__in=ids).update(callback_due=False)
 
     with CaptureQueriesContext(connection) as queries:
-        assert client.get("/staff/revisits/").status_code == 200
-    assert len(queries) < 15
+        changed = services.refresh_callback_flags(ids)
+
+    assert changed == 3 and len(queries) == 1
+    assert all(flags(d) == (True, False, False, False) for d in demands)
+    assert services.refresh_callback_flags(ids) == 0  # nothing to change: no row written, no ledger move
+
+
+def test_the_receiver_reads_nothing_for_a_demand_event_that_changes_no_call_back(due, committed, staff):
+    from revisits.receivers import on_event
+
+    demand = due(DemandStatus.VERIFIED)
+    event = demand.events.latest("id")
+    for action in (DemandAction.ESCALATE, DemandAction.URGE, DemandAction.NOTE, DemandAction.EXPIRE_RATING):
+        with CaptureQueriesContext(connection) as queries:
+            on_event(sender=Demand, event_id=event.pk, action=action)
+        assert len(queries) == 0, action
+    # Closing unrated indeed changes no flag: the rating stays empty and the round the same.
+    before = flags(demand)
+    committed(demand_services.demand_expire_rating, demand_id=demand.pk)
+    assert flags(demand) == before == (True, False, False, False)
 
 
 # ---------------------------------------------------------------- the demo
