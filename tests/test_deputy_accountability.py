@@ -405,3 +405,17 @@ def test_contacts_refuse_bad_numbers_and_other_grids(deputy, world):
     with pytest.raises(NotFound):
         services.contacts_set(actor=deputy, households={world.other_grid.pk: 3})
     assert not world.deputy_record.constituent_contacts.exists()
+
+
+def test_the_admin_neither_adds_a_report_nor_rewrites_a_published_one(deputy, supervisor):
+    report = published(deputy)
+    supervisor.is_staff = supervisor.is_superuser = True
+    supervisor.save()
+    admin = signed_in(supervisor)
+    assert admin.get(reverse("admin:deputies_annualreport_add")).status_code == 403
+    url = reverse("admin:deputies_annualreport_change", args=[report.pk])
+    page = admin.get(url)
+    assert page.status_code == 200 and 'name="body"' not in page.content.decode()
+    admin.post(url, {"deputy": report.deputy_id, "year": report.year, "body": "改写过的述职报告" * 10})
+    report.refresh_from_db()
+    assert report.body == BODY
