@@ -419,3 +419,24 @@ def test_the_admin_neither_adds_a_report_nor_rewrites_a_published_one(deputy, su
     admin.post(url, {"deputy": report.deputy_id, "year": report.year, "body": "改写过的述职报告" * 10})
     report.refresh_from_db()
     assert report.body == BODY
+
+
+def test_the_score_ranking_and_the_participation_page_cost_the_same_queries_for_more_deputies(supervisor, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .factories import DeputyFactory
+    page = signed_in(supervisor)
+
+    def queries(url):
+        page.get(url)  # warm the session and the per-process caches
+        with CaptureQueriesContext(connection) as captured:
+            assert page.get(url).status_code == 200
+        return len(captured)
+
+    urls = [reverse("deputies:scores"), reverse("deputies:participation")]
+    before = [queries(url) for url in urls]
+    for n in range(6):
+        d = DeputyFactory(township=world.township)
+        services.duty_record_add(deputy=d, kind="meeting", occurred_on=timezone.localdate(), title=f"会议{n}")
+    assert [queries(url) for url in urls] == before
