@@ -1,12 +1,13 @@
 """Every change to an evaluation round and to a rectification: one function per action, each one transaction with
 the row locked, on the shared workflow engine (docs/lifecycles.md#evaluations)."""
 
+import hashlib
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core import browser
 from core.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from core.models import Department
 from core.validators import valid_pk
@@ -234,7 +235,7 @@ def rate_as_deputy(*, round_id, actor, sheet_id, rating: str, comment: str = "")
 
 def voter_digest(browser_key: str, round_) -> str:
     """What is stored for a resident's browser: a digest of its random cookie and the round, never the cookie."""
-    return browser.voter_digest(browser_key, round_.pk)
+    return hashlib.sha256(f"{round_.pk}:{browser_key}".encode()).hexdigest()
 
 
 @transaction.atomic

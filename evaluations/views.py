@@ -1,17 +1,19 @@
 """Evaluation pages: the public round (residents rate; results once published), the deputy's rating page, the
 staff's rounds and exports, and the rectification pages. Thin: each validates a form and calls one service."""
 
+import secrets
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
-from core.browser import browser_key, keep_browser_key, new_browser_key
 from core.errors import ApplicationError, NotFound
 from core.pages import submit_action, submit_form
 from core.ratelimit import over_limit, too_many
@@ -23,6 +25,7 @@ from .permissions import is_evaluation_staff, may_view_rounds, rating_deputy
 from .states import RectificationAction, RoundAction, RoundStatus
 
 BROWSER_COOKIE = "evaluation_browser"
+BROWSER_COOKIE_AGE = 400 * 24 * 3600
 
 
 def _round(year, *, public=False):
@@ -36,11 +39,16 @@ def _round(year, *, public=False):
 
 
 def _browser_key(request) -> str:
-    return browser_key(request, BROWSER_COOKIE)
+    key = request.COOKIES.get(BROWSER_COOKIE, "")
+    return key if 20 <= len(key) <= 64 and key.replace("-", "").replace("_", "").isalnum() else ""
 
 
 def _keep_browser_key(response, key: str):
-    return keep_browser_key(response, BROWSER_COOKIE, key)
+    response.set_cookie(BROWSER_COOKIE, key, max_age=BROWSER_COOKIE_AGE, httponly=True, samesite="Lax",
+                        secure=settings.SESSION_COOKIE_SECURE)
+    # The key and "you have rated this unit" belong to this browser: a shared cache must never hand them on.
+    patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 def _public_context(request, round_, *, failed=None):
@@ -69,7 +77,7 @@ def public_round(request, year):
     round_ = _round(year, public=True)
     response = render(request, "evaluations/public.html", _public_context(request, round_))
     if round_.status == RoundStatus.OPEN:
-        _keep_browser_key(response, _browser_key(request) or new_browser_key())
+        _keep_browser_key(response, _browser_key(request) or secrets.token_urlsafe(24))
     return response
 
 
@@ -78,7 +86,7 @@ def public_rate(request, year):
     round_ = _round(year, public=True)
     if over_limit(request, "evaluation_rate", settings.EVALUATION_RATE_LIMIT, 3600):
         return too_many(request)
-    key = _browser_key(request) or new_browser_key()
+    key = _browser_key(request) or secrets.token_urlsafe(24)
     form = RatingForm(request.POST)
     outcome = submit_form(form, lambda c: services.rate_as_resident(
         round_id=round_.pk, actor=request.user, sheet_id=c["unit"], rating=c["rating"], comment=c["comment"],
