@@ -65,6 +65,15 @@ class AnnualReportAdmin(admin.ModelAdmin):
     # The lifecycle moves through its services (the staff pages), not through this form.
     readonly_fields = ["status", "published_at"]
 
+    def has_add_permission(self, request):
+        return False  # a deputy writes their own, and the service records it in the report's history
+
+    def get_readonly_fields(self, request, obj=None):
+        # Once published the text is what residents rated (docs/lifecycles.md): not even the admin rewrites it.
+        if obj is not None and obj.status != AnnualReport.Status.DRAFT:
+            return ["deputy", "year", "body", "status", "published_at", "created_at", "updated_at"]
+        return self.readonly_fields
+
 
 @admin.register(ContactLink)
 class ContactLinkAdmin(admin.ModelAdmin):

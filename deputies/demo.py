@@ -271,12 +271,12 @@ def _annual_reports(rng: random.Random, year: int) -> int:
 
 
 # The published rule's opening values, as deputies/migrations/0005_score_rule_defaults.py writes them; a database
-# emptied since (a flush) gets them back with the demo.
+# emptied since (a flush) gets them back with the demo's reference data, demands or not.
 SCORE_RULE_DEFAULTS = [("meeting", 2, None), ("inspection", 3, 30), ("suggestion", 5, 30), ("reception", 3, 36),
                        ("demand", 1, 30), ("report", 1, 20), ("report_done", 1, 20), ("annual_report", 10, None)]
 
 
-def _score_rule_defaults() -> None:
+def seed_score_rule() -> None:
     for item, points, cap in SCORE_RULE_DEFAULTS:
         ScoreRule.objects.get_or_create(item=item, defaults={"points": points, "yearly_cap": cap})
 
@@ -287,7 +287,7 @@ def seed_accountability(*, seed: int = 2026) -> dict:
     suggestions, so each report's figures are the archive's; idempotent (skipped once reports exist)."""
     if AnnualReport.objects.exists():
         return {}
-    _score_rule_defaults()
+    seed_score_rule()
     rng = random.Random(seed)
     year = timezone.localdate().year - 1
     activities = _groups(rng, year)

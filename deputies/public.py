@@ -1,9 +1,6 @@
 """Public pages opened by QR codes (代表码上见): a deputy's, a station's and a grid's landing page with the
 submit form, their codes as images, printable posters, and the list of liaison stations. No personal data."""
 
-import hashlib
-import secrets
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -15,14 +12,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.browser import browser_key, keep_browser_key, new_browser_key, voter_digest
 from core.pages import submit_form
-from core.ratelimit import client_ip, over_limit, too_many
+from core.ratelimit import over_limit, too_many
 from demands.views import submit_page
 from grids.models import Grid, Township
 
 from . import qr, selectors, services
 from .models import AnnualReport, Deputy, ReportRating, Station
-from .states import ReportStatus
+from .states import ReportAction, ReportStatus
 from .schedule import next_reception_dates, schedule_text
 
 LEVEL_RANK = {level: rank for rank, level in enumerate(Deputy.Level.values)}  # national first
@@ -218,21 +216,6 @@ class RatingForm(forms.Form):
                                           "Do not write your name or phone number."))
 
 
-def _voter(request) -> str:
-    """One rating per address and browser: a digest, so neither the address nor the cookie is stored."""
-    cookie = request.COOKIES.get(RATER_COOKIE, "")
-    if not cookie or len(cookie) > 64:
-        return ""
-    return hashlib.sha256(f"{client_ip(request)}|{cookie}".encode()).hexdigest()
-
-
-def _with_rater_cookie(request, response):
-    if not request.COOKIES.get(RATER_COOKIE):
-        response.set_cookie(RATER_COOKIE, secrets.token_urlsafe(24), max_age=400 * 86400, httponly=True,
-                            samesite="Lax", secure=request.is_secure())
-    return response
-
-
 @require_http_methods(["GET", "POST"])
 def annual_report(request, code, year):
     deputy = deputy_get_public(code)
@@ -241,22 +224,28 @@ def annual_report(request, code, year):
     if report is None:
         raise Http404
     form = RatingForm(request.POST if request.method == "POST" else None)
+    # One rating per browser and report: the digest names neither the address nor the cookie, and differs from
+    # report to report, so one browser's ratings cannot be linked. Without the cookie the service refuses (400).
+    key = browser_key(request, RATER_COOKIE)
     status = 200
     if request.method == "POST":
         if over_limit(request, "report_rate", settings.PAGE_SUBMIT_LIMIT, 3600):
             return too_many(request)
         outcome = submit_form(form, lambda c: services.report_rate(
-            report_id=report.pk, actor=request.user, voter=_voter(request), verdict=c["verdict"],
-            comment=c["comment"]))
+            report_id=report.pk, actor=request.user, voter=voter_digest(key, "annual_report", report.pk) if key else "",
+            verdict=c["verdict"], comment=c["comment"]))
         if outcome.ok:
             messages.success(request, gettext("Thank you: your rating was counted."))
             return redirect("deputies_public:annual_report", code=deputy.code, year=report.year)
         status = outcome.status
+    is_open = report.status == ReportStatus.PUBLISHED
+    # A staff account is told before it fills the form in, not after (the service refuses it all the same).
+    refusal = services.REPORTS.refusal(request.user, report, ReportAction.RATE) if is_open else None
     results = selectors.rating_results([report.pk])[report.pk]
     response = render(request, "deputies/public/annual_report.html", {
         "deputy": deputy, "report": report, "results": results, "form": form,
-        "open": report.status == ReportStatus.PUBLISHED}, status=status)
-    return _with_rater_cookie(request, response)
+        "open": is_open and refusal is None, "refusal": refusal}, status=status)
+    return keep_browser_key(response, RATER_COOKIE, key or new_browser_key()) if is_open else response
 
 
 @require_GET

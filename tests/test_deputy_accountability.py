@@ -244,6 +244,47 @@ def test_one_rating_per_browser_and_address(deputy):
     assert list(ReportRating.objects.values_list("verdict", flat=True)) == ["satisfied"]
 
 
+def test_one_browser_rates_once_even_from_another_address(deputy):
+    report = published(deputy)
+    url = reverse("deputies_public:annual_report", args=[report.deputy.code, report.year])
+    browser = Client(REMOTE_ADDR="198.51.100.7")
+    browser.get(url)
+    assert browser.post(url, {"verdict": "satisfied"}).status_code == 302
+    # The same phone on its mobile network: still the same browser.
+    again = browser.post(url, {"verdict": "dissatisfied"}, REMOTE_ADDR="203.0.113.80")
+    assert again.status_code == 409 and ReportRating.objects.count() == 1
+
+
+def test_a_browsers_ratings_of_two_reports_cannot_be_linked_and_keep_neither_cookie_nor_address(deputy, world):
+    from accounts.models import Role
+
+    from .factories import DeputyFactory, UserFactory
+    other = UserFactory(username="other_deputy", role=Role.DEPUTY, deputy=DeputyFactory(township=world.township))
+    browser = Client(REMOTE_ADDR="198.51.100.7")
+    assert rate(browser, published(deputy)).status_code == 302
+    assert rate(browser, published(other)).status_code == 302
+    key = browser.cookies["rater"].value
+    voters = list(ReportRating.objects.values_list("voter", flat=True))
+    assert len(set(voters)) == 2
+    assert not any(key in v or "198.51.100.7" in v for v in voters)
+
+
+def test_the_rating_page_is_never_stored_by_a_shared_cache(deputy):
+    report = published(deputy)
+    response = Client().get(reverse("deputies_public:annual_report", args=[report.deputy.code, report.year]))
+    # It hands this browser its own rater cookie: a proxy replaying it would make every visitor one rater.
+    assert "rater" in response.cookies
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_a_staff_account_is_told_before_filling_the_form_in(deputy, supervisor):
+    report = published(deputy)
+    url = reverse("deputies_public:annual_report", args=[report.deputy.code, report.year])
+    html = signed_in(supervisor).get(url).content.decode()
+    assert "工作人员账号不参与评议" in html and 'name="verdict"' not in html
+    assert 'name="verdict"' in Client().get(url).content.decode()
+
+
 def test_a_rating_without_the_cookie_is_refused(deputy):
     report = published(deputy)
     url = reverse("deputies_public:annual_report", args=[report.deputy.code, report.year])
@@ -364,3 +405,38 @@ def test_contacts_refuse_bad_numbers_and_other_grids(deputy, world):
     with pytest.raises(NotFound):
         services.contacts_set(actor=deputy, households={world.other_grid.pk: 3})
     assert not world.deputy_record.constituent_contacts.exists()
+
+
+def test_the_admin_neither_adds_a_report_nor_rewrites_a_published_one(deputy, supervisor):
+    report = published(deputy)
+    supervisor.is_staff = supervisor.is_superuser = True
+    supervisor.save()
+    admin = signed_in(supervisor)
+    assert admin.get(reverse("admin:deputies_annualreport_add")).status_code == 403
+    url = reverse("admin:deputies_annualreport_change", args=[report.pk])
+    page = admin.get(url)
+    assert page.status_code == 200 and 'name="body"' not in page.content.decode()
+    admin.post(url, {"deputy": report.deputy_id, "year": report.year, "body": "改写过的述职报告" * 10})
+    report.refresh_from_db()
+    assert report.body == BODY
+
+
+def test_the_score_ranking_and_the_participation_page_cost_the_same_queries_for_more_deputies(supervisor, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .factories import DeputyFactory
+    page = signed_in(supervisor)
+
+    def queries(url):
+        page.get(url)  # warm the session and the per-process caches
+        with CaptureQueriesContext(connection) as captured:
+            assert page.get(url).status_code == 200
+        return len(captured)
+
+    urls = [reverse("deputies:scores"), reverse("deputies:participation")]
+    before = [queries(url) for url in urls]
+    for n in range(6):
+        d = DeputyFactory(township=world.township)
+        services.duty_record_add(deputy=d, kind="meeting", occurred_on=timezone.localdate(), title=f"会议{n}")
+    assert [queries(url) for url in urls] == before

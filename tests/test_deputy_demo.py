@@ -39,3 +39,17 @@ def test_the_full_demo_fills_the_deputies_side_and_counts_its_demands_exactly():
     assert 0 < coverage.covered < coverage.deputies
     profile = Client().get(f"/d/{report.deputy.code}/").content.decode()
     assert "人评价" in profile and "代表小组" in profile
+
+
+def test_the_demo_restores_the_published_score_rule_after_a_flush_even_without_demands():
+    import importlib
+
+    migration = importlib.import_module("deputies.migrations.0005_score_rule_defaults")
+    ScoreRule.objects.all().delete()  # what a flush leaves
+
+    call_command("seed_bazhou", password="pw-demo")
+
+    rule = {(r.item, r.points, r.yearly_cap) for r in ScoreRule.objects.all()}
+    assert rule == set(migration.DEFAULTS)
+    html = Client().get(reverse("deputies_public:score_rule")).content.decode()
+    assert "<td>5</td><td>30</td>" in html  # suggestions: 5 points each, at most 30 a year

@@ -39,6 +39,7 @@ class Command(BaseCommand):
             seed_deputies()
             seed_stations()
             deputies_demo.seed_terms()
+            deputies_demo.seed_score_rule()
             new_users = seed_users(password)
         self.stdout.write(
             f"places: {Township.objects.count()} townships, {Grid.objects.count()} grids, "
