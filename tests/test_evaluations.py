@@ -9,7 +9,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Role
@@ -219,6 +221,29 @@ def test_the_sheet_equals_the_dashboard_for_the_department_and_the_year(year_of_
     assert sheet["closed"] == dashboard["closed"]["value"]
     for name in selectors.DEMAND_RATES:
         assert sheet[name] == [dashboard[name]["numerator"], dashboard[name]["denominator"]], name
+
+
+def test_a_round_of_many_units_shows_each_units_own_figures_in_a_constant_number_of_queries(
+        year_of_figures, staff, world):
+    round_ = walk_round(RoundStatus.OPEN, staff.supervisor, world.department, world.other_department)
+    services.rate_as_deputy(round_id=round_.pk, actor=staff.deputy, sheet_id=sheet_of(round_, world.department).pk,
+                            rating=Rating.BASICALLY)
+    views = {view.sheet.department_id: view for view in selectors.round_sheets(round_)}
+    for department in (world.department, world.other_department):
+        assert views[department.pk].figures == selectors.sheet_figures(department, YEAR)
+    assert views[world.department.pk].figures["received"] == 4
+    assert views[world.department.pk].deputies == {"satisfied": 0, "basically": 1, "dissatisfied": 0}
+    assert views[world.other_department.pk].deputy_total == 0
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            selectors.round_sheets(Round.objects.get(pk=round_.pk))
+        return len(captured)
+
+    two_units = queries()
+    for _ in range(4):
+        Sheet.objects.create(round=round_, department=DepartmentFactory())
+    assert queries() == two_units
 
 
 def test_a_counted_sheet_keeps_the_figures_of_its_year(year_of_figures, staff, world, walk):
