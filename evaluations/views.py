@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
 from core.errors import ApplicationError, NotFound
 from core.pages import submit_action, submit_form
 from core.ratelimit import over_limit, too_many
@@ -21,7 +20,12 @@ from core.ratelimit import over_limit, too_many
 from . import export, selectors, services
 from .forms import InterviewForm, PlanForm, RatingForm, RoundForm, VerifyForm
 from .models import Rating
-from .permissions import is_evaluation_staff, may_view_rounds, rating_deputy
+from .permissions import (
+    is_evaluation_staff,
+    may_view_rectifications,
+    may_view_rounds,
+    rating_deputy,
+)
 from .states import RectificationAction, RoundAction, RoundStatus
 
 BROWSER_COOKIE = "evaluation_browser"
@@ -248,7 +252,7 @@ def _rectification(request, pk):
 
 @login_required
 def rectification_list(request):
-    if not (may_view_rounds(request.user) or request.user.role == Role.HANDLER):
+    if not may_view_rectifications(request.user):
         raise Http404
     rectifications = selectors.rectification_list(viewer=request.user)
     return render(request, "evaluations/rectification_list.html", {"rectifications": rectifications})
