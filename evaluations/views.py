@@ -90,7 +90,9 @@ def public_rate(request, year):
     round_ = _round(year, public=True)
     if over_limit(request, "evaluation_rate", settings.EVALUATION_RATE_LIMIT, 3600):
         return too_many(request)
-    key = _browser_key(request) or secrets.token_urlsafe(24)
+    # The page gave this browser its key; a post without one is refused (the service says so), never given a fresh
+    # key, or a client that drops cookies would rate the same unit again with every post.
+    key = _browser_key(request)
     form = RatingForm(request.POST)
     outcome = submit_form(form, lambda c: services.rate_as_resident(
         round_id=round_.pk, actor=request.user, sheet_id=c["unit"], rating=c["rating"], comment=c["comment"],
@@ -103,7 +105,7 @@ def public_rate(request, year):
         failed = {"unit": request.POST.get("unit", ""), "form": form}
         response = render(request, "evaluations/public.html", _public_context(request, round_, failed=failed),
                           status=outcome.status)
-    return _keep_browser_key(response, key)
+    return _keep_browser_key(response, key or secrets.token_urlsafe(24))
 
 
 # ---------------------------------------------------------------- deputies

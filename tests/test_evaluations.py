@@ -375,10 +375,25 @@ def test_the_public_form_is_throttled_per_address(client, staff, world, settings
     answers = []
     for unit in units:  # a fresh browser each time: the address limit still holds
         client.cookies.clear()
+        client.get(f"/evaluations/{YEAR}/")
         answers.append(client.post(f"/evaluations/{YEAR}/rate/", {"unit": sheet_of(round_, unit).pk,
                                                                   "rating": "satisfied"}).status_code)
     assert answers == [302, 302, 429]
     assert ResidentRating.objects.count() == 2
+
+
+def test_a_post_without_the_browsers_cookie_is_refused_and_a_second_post_cannot_rate_again(client, staff, world):
+    round_ = walk_round(RoundStatus.OPEN, staff.supervisor, world.department)
+    data = {"unit": sheet_of(round_, world.department).pk, "rating": "satisfied"}
+    for _ in range(2):  # a client that drops cookies never gets a rating in, let alone two
+        client.cookies.clear()
+        refused = client.post(f"/evaluations/{YEAR}/rate/", data)
+        assert refused.status_code == 400 and "请允许本网站使用 Cookie 后再评价" in refused.content.decode()
+    assert not ResidentRating.objects.exists()
+    # The refusal hands the browser its key, so a real browser's retry goes through, once.
+    assert client.post(f"/evaluations/{YEAR}/rate/", data).status_code == 302
+    assert client.post(f"/evaluations/{YEAR}/rate/", data).status_code == 409
+    assert ResidentRating.objects.count() == 1
 
 
 def test_staff_accounts_do_not_rate_as_residents(staff, world):
