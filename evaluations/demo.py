@@ -55,8 +55,8 @@ def _pick(rng, satisfied: float, dissatisfied: float) -> str:
 def _rate(rng, round_, deputies, *, share: float = 1.0, residents=(40, 120)) -> None:
     """Ratings consistent with the figures: units ranked by the figures' part of the composite score."""
     sheets = list(round_.sheets.select_related("department"))
-    points = {s.pk: selectors.composite(selectors.sheet_figures(s.department, round_.year), {}, {}).score
-              for s in sheets}
+    figures = selectors.units_figures(round_.year)
+    points = {s.pk: selectors.composite(figures.get(s.department_id, {}), {}, {}).score for s in sheets}
     known = [p for p in points.values() if p is not None]
     # A unit with nothing to count ranks in the middle: no figures are neither good nor bad ones.
     middle = sorted(known)[len(known) // 2] if known else 0

@@ -59,6 +59,11 @@ def can_view_rectification(actor, rectification) -> bool:
     return may_view_rounds(actor) or is_unit_handler(actor, rectification)
 
 
+def may_view_rectifications(actor) -> bool:
+    """The rectification list: the supervisors, and handlers (who see their own unit's)."""
+    return may_view_rounds(actor) or (is_staff_user(actor) and actor.role == Role.HANDLER)
+
+
 RECTIFICATION_CAN = {
     RectificationAction.PLAN: is_unit_handler,
     RectificationAction.INTERVIEW: lambda actor, rectification: is_evaluation_staff(actor),

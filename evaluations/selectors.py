@@ -48,21 +48,37 @@ def year_filters(year: int, department) -> DashboardFilters:
     return DashboardFilters(date_from=dt.date(year, 1, 1), date_to=dt.date(year, 12, 31), department=department)
 
 
-def sheet_figures(department, year: int) -> dict:
-    """The unit's own figures for `year`: {"received", "closed", rate name: [numerator, denominator]}. The demand
-    counts are the dashboard's (supervise.figures.totals over the demands it counts for department=unit and the
-    year), the suggestion rates those of the suggestion figures for the unit as lead department."""
-    filters = year_filters(year, department)
-    counts = demand_figures.totals(Demand.objects.filter(filters.period_q()).filter(filters.place_q()))
+def _figures_of(counts: demand_figures.Counts, suggestions: suggestion_figures.FigureRow) -> dict:
     result = {"received": counts.received, "closed": counts.closed}
     for name in DEMAND_RATES:
         rate = getattr(counts, name)
         result[name] = [rate.numerator, rate.denominator]
-    suggestions = suggestion_figures.total(year=year, department=department.pk)
     for name in SUGGESTION_RATES:
         rate = getattr(suggestions, name)
         result[name] = [rate.numerator, rate.denominator]
     return result
+
+
+def _year_demands(filters: DashboardFilters):
+    return Demand.objects.filter(filters.period_q()).filter(filters.place_q())
+
+
+def sheet_figures(department, year: int) -> dict:
+    """The unit's own figures for `year`: {"received", "closed", rate name: [numerator, denominator]}. The demand
+    counts are the dashboard's (supervise.figures.totals over the demands it counts for department=unit and the
+    year), the suggestion rates those of the suggestion figures for the unit as lead department."""
+    counts = demand_figures.totals(_year_demands(year_filters(year, department)))
+    return _figures_of(counts, suggestion_figures.total(year=year, department=department.pk))
+
+
+def units_figures(year: int) -> dict:
+    """sheet_figures for every unit at once, {department id: figures}, from the dashboard's department breakdown and
+    the suggestion figures by lead department: a page of many sheets costs the same few queries as one."""
+    by_unit = demand_figures.breakdown(_year_demands(year_filters(year, None)), by="department")
+    suggestions = {row.key: row for row in suggestion_figures.by_department(year=year)}
+    keys = {k for k in by_unit if isinstance(k, int)} | set(suggestions)
+    return {k: _figures_of(by_unit.get(k) or demand_figures.Counts(),
+                           suggestions.get(k) or suggestion_figures.FigureRow(label="", key=k)) for k in keys}
 
 
 def rating_counts(queryset) -> dict:
@@ -149,20 +165,47 @@ class SheetView:
         return sum(self.residents.values())
 
 
-def sheet_view(sheet: Sheet) -> SheetView:
-    round_ = sheet.round
-    if round_.status in (RoundStatus.DRAFT, RoundStatus.OPEN):
-        figures = sheet_figures(sheet.department, round_.year)
-        deputies, residents = rating_counts(sheet.deputy_ratings.all()), rating_counts(sheet.resident_ratings.all())
-        result = composite(figures, deputies, residents)
-        return SheetView(sheet, figures, deputies, residents, result, is_below(round_, result))
+def _is_live(round_) -> bool:
+    return round_.status in (RoundStatus.DRAFT, RoundStatus.OPEN)
+
+
+def _live_view(sheet: Sheet, figures: dict, deputies: dict, residents: dict) -> SheetView:
+    result = composite(figures, deputies, residents)
+    return SheetView(sheet, figures, deputies, residents, result, is_below(sheet.round, result))
+
+
+def _frozen_view(sheet: Sheet) -> SheetView:
     return SheetView(sheet, sheet.figures, sheet.deputy_counts, sheet.resident_counts,
                      Result(sheet.score, sheet.rated_satisfaction), sheet.below_threshold)
 
 
+def sheet_view(sheet: Sheet) -> SheetView:
+    if not _is_live(sheet.round):
+        return _frozen_view(sheet)
+    return _live_view(sheet, sheet_figures(sheet.department, sheet.round.year),
+                      rating_counts(sheet.deputy_ratings.all()), rating_counts(sheet.resident_ratings.all()))
+
+
+def _counts_by_sheet(model, round_) -> dict:
+    rows = (model.objects.filter(sheet__round=round_).order_by().values("sheet_id", "rating").annotate(n=Count("pk"))
+            .values_list("sheet_id", "rating", "n"))
+    result: dict = {}
+    for sheet_id, rating, n in rows:
+        result.setdefault(sheet_id, dict.fromkeys(Rating.values, 0))[rating] = n
+    return result
+
+
 def round_sheets(round_) -> list[SheetView]:
-    sheets = round_.sheets.select_related("department", "round").order_by("kind", "department__code")
-    return [sheet_view(s) for s in sheets]
+    """Every sheet of the round as sheet_view shows it, in a constant number of queries."""
+    sheets = list(round_.sheets.select_related("department", "round").order_by("kind", "department__code"))
+    if not _is_live(round_):
+        return [_frozen_view(s) for s in sheets]
+    figures = units_figures(round_.year)
+    deputies, residents = _counts_by_sheet(DeputyRating, round_), _counts_by_sheet(ResidentRating, round_)
+    none = dict.fromkeys(Rating.values, 0)
+    return [_live_view(s, figures.get(s.department_id) or _figures_of(demand_figures.Counts(),
+                                                                      suggestion_figures.FigureRow(label="", key=None)),
+                       deputies.get(s.pk, none), residents.get(s.pk, none)) for s in sheets]
 
 
 def _missing():

@@ -173,10 +173,11 @@ def round_count(*, round_id, actor) -> Round:
     """Rating ends: each sheet's figures and ratings are frozen with its score, and whether it is below the
     threshold. The round row is locked, so no rating slips in between the count and the state change."""
     round_ = ROUNDS.begin(round_id, actor, RoundAction.COUNT)
-    sheets = list(round_.sheets.select_related("department", "round"))
+    views = selectors.round_sheets(round_)  # live: the round is still open here
+    sheets = [view.sheet for view in views]
     below = 0
-    for sheet in sheets:
-        view = selectors.sheet_view(sheet)  # live: the round is still open here
+    for view in views:
+        sheet = view.sheet
         sheet.figures, sheet.deputy_counts, sheet.resident_counts = view.figures, view.deputies, view.residents
         sheet.score, sheet.rated_satisfaction = view.result.score, view.result.rated_satisfaction
         sheet.below_threshold = view.below

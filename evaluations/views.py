@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
 from core.errors import ApplicationError, NotFound
 from core.pages import submit_action, submit_form
 from core.ratelimit import over_limit, too_many
@@ -21,7 +20,12 @@ from core.ratelimit import over_limit, too_many
 from . import export, selectors, services
 from .forms import InterviewForm, PlanForm, RatingForm, RoundForm, VerifyForm
 from .models import Rating
-from .permissions import is_evaluation_staff, may_view_rounds, rating_deputy
+from .permissions import (
+    is_evaluation_staff,
+    may_view_rectifications,
+    may_view_rounds,
+    rating_deputy,
+)
 from .states import RectificationAction, RoundAction, RoundStatus
 
 BROWSER_COOKIE = "evaluation_browser"
@@ -86,7 +90,9 @@ def public_rate(request, year):
     round_ = _round(year, public=True)
     if over_limit(request, "evaluation_rate", settings.EVALUATION_RATE_LIMIT, 3600):
         return too_many(request)
-    key = _browser_key(request) or secrets.token_urlsafe(24)
+    # The page gave this browser its key; a post without one is refused (the service says so), never given a fresh
+    # key, or a client that drops cookies would rate the same unit again with every post.
+    key = _browser_key(request)
     form = RatingForm(request.POST)
     outcome = submit_form(form, lambda c: services.rate_as_resident(
         round_id=round_.pk, actor=request.user, sheet_id=c["unit"], rating=c["rating"], comment=c["comment"],
@@ -99,7 +105,7 @@ def public_rate(request, year):
         failed = {"unit": request.POST.get("unit", ""), "form": form}
         response = render(request, "evaluations/public.html", _public_context(request, round_, failed=failed),
                           status=outcome.status)
-    return _keep_browser_key(response, key)
+    return _keep_browser_key(response, key or secrets.token_urlsafe(24))
 
 
 # ---------------------------------------------------------------- deputies
@@ -248,7 +254,7 @@ def _rectification(request, pk):
 
 @login_required
 def rectification_list(request):
-    if not (may_view_rounds(request.user) or request.user.role == Role.HANDLER):
+    if not may_view_rectifications(request.user):
         raise Http404
     rectifications = selectors.rectification_list(viewer=request.user)
     return render(request, "evaluations/rectification_list.html", {"rectifications": rectifications})

@@ -9,6 +9,7 @@ from deputies.models import Deputy
 from grids.models import Township
 
 from .models import TEXT_LENGTH, TITLE_LENGTH, Topic
+from .permissions import is_participant
 from .states import CommitmentStatus
 
 
@@ -107,8 +108,8 @@ class AskForm(_InquiryForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = self.inquiry.departments.all()
-        if getattr(self.user, "deputy_id", None) and self.inquiry.deputies.filter(pk=self.user.deputy_id).exists():
-            del self.fields["deputy"]  # a deputy asks in their own name
+        if is_participant(self.user, self.inquiry):
+            del self.fields["deputy"]  # a deputy asks in their own name (the service's own test)
         else:
             self.fields["deputy"].queryset = self.inquiry.deputies.all()
 

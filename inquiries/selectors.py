@@ -1,6 +1,7 @@
 """Reading topics and inquiries: for a viewer's staff pages, and the public record."""
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import Role
 from core.actors import is_staff_user
@@ -36,8 +37,11 @@ def _with_counts(qs: QuerySet) -> QuerySet:
 
 
 def inquiry_list(*, viewer) -> QuerySet:
+    """The viewer's inquiries with their counts; `overdue_commitments` as Commitment.is_overdue counts them."""
     ids = Inquiry.objects.filter(inquiry_scope_q(viewer)).values("pk")
-    return _with_counts(Inquiry.objects.filter(pk__in=ids).select_related("township", "topic"))
+    overdue = Q(commitments__status=CommitmentStatus.OPEN, commitments__due_on__lt=timezone.localdate())
+    return _with_counts(Inquiry.objects.filter(pk__in=ids).select_related("township", "topic")).annotate(
+        overdue_commitments=Count("commitments", filter=overdue, distinct=True))
 
 
 def inquiry_get_for(*, viewer, pk) -> Inquiry:

@@ -230,12 +230,12 @@ def topic_propose(*, actor, title, description="", township=None, contact_phone=
     topic = Topic.objects.create(title=title, description=description, township=township, source=source,
                                  source_note=source_note, contact_phone=phone,
                                  created_by=actor if staff else None, created_at=now, updated_at=now)
-    # A supervisor's own topic needs no moderation by another: it is accepted at once.
-    if staff:
-        topic.status = TopicStatus.ACCEPTED
-        topic.decided_at = now
-        topic.save(update_fields=["status", "decided_at"])
     TOPICS.record(topic, actor=actor, action=TopicAction.PROPOSE, from_status="", data={"source": source})
+    # A supervisor's own topic needs no moderation by another: it is accepted at once, through the engine like any
+    # acceptance, so that its history shows who accepted it.
+    if staff:
+        TOPICS.check(actor, topic, TopicAction.ACCEPT)
+        TOPICS.apply(topic, actor=actor, action=TopicAction.ACCEPT, changes={"decided_at": now})
     return topic
 
 

@@ -18,8 +18,8 @@ from core.validators import valid_pk
 from . import permissions, selectors, services
 from .actions import ACTIONS
 from .forms import NoteForm, PlanForm, ProposeForm, ReasonForm, TopicForm
-from .models import Commitment, Topic
-from .states import Action, CommitmentStatus, Status, TopicAction, TopicStatus
+from .models import Topic
+from .states import Action, Status, TopicAction, TopicStatus
 
 
 def _found(read, *args, **kwargs):
@@ -80,14 +80,8 @@ def _staff_only(request):
 @login_required
 def staff_list(request):
     _staff_only(request)
-    inquiries = list(selectors.inquiry_list(viewer=request.user))
-    today = timezone.localdate()
-    overdue = {c.inquiry_id for c in Commitment.objects.filter(
-        inquiry__in=inquiries, status=CommitmentStatus.OPEN, due_on__lt=today)}
-    for inquiry in inquiries:
-        inquiry.has_overdue = inquiry.pk in overdue
     return render(request, "inquiries/staff_list.html", {
-        "inquiries": inquiries,
+        "inquiries": selectors.inquiry_list(viewer=request.user),
         "pending": selectors.topic_list(viewer=request.user, status=TopicStatus.PROPOSED),
         "to_plan": selectors.topics_to_plan(viewer=request.user),
         "is_supervisor": permissions.is_supervisor(request.user),

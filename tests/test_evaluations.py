@@ -9,7 +9,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Role
@@ -221,6 +223,29 @@ def test_the_sheet_equals_the_dashboard_for_the_department_and_the_year(year_of_
         assert sheet[name] == [dashboard[name]["numerator"], dashboard[name]["denominator"]], name
 
 
+def test_a_round_of_many_units_shows_each_units_own_figures_in_a_constant_number_of_queries(
+        year_of_figures, staff, world):
+    round_ = walk_round(RoundStatus.OPEN, staff.supervisor, world.department, world.other_department)
+    services.rate_as_deputy(round_id=round_.pk, actor=staff.deputy, sheet_id=sheet_of(round_, world.department).pk,
+                            rating=Rating.BASICALLY)
+    views = {view.sheet.department_id: view for view in selectors.round_sheets(round_)}
+    for department in (world.department, world.other_department):
+        assert views[department.pk].figures == selectors.sheet_figures(department, YEAR)
+    assert views[world.department.pk].figures["received"] == 4
+    assert views[world.department.pk].deputies == {"satisfied": 0, "basically": 1, "dissatisfied": 0}
+    assert views[world.other_department.pk].deputy_total == 0
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            selectors.round_sheets(Round.objects.get(pk=round_.pk))
+        return len(captured)
+
+    two_units = queries()
+    for _ in range(4):
+        Sheet.objects.create(round=round_, department=DepartmentFactory())
+    assert queries() == two_units
+
+
 def test_a_counted_sheet_keeps_the_figures_of_its_year(year_of_figures, staff, world, walk):
     round_ = walk_round(RoundStatus.COUNTED, staff.supervisor, world.department)
     walk(Status.CLOSED)  # later demands of the same year do not move a counted sheet
@@ -350,10 +375,25 @@ def test_the_public_form_is_throttled_per_address(client, staff, world, settings
     answers = []
     for unit in units:  # a fresh browser each time: the address limit still holds
         client.cookies.clear()
+        client.get(f"/evaluations/{YEAR}/")
         answers.append(client.post(f"/evaluations/{YEAR}/rate/", {"unit": sheet_of(round_, unit).pk,
                                                                   "rating": "satisfied"}).status_code)
     assert answers == [302, 302, 429]
     assert ResidentRating.objects.count() == 2
+
+
+def test_a_post_without_the_browsers_cookie_is_refused_and_a_second_post_cannot_rate_again(client, staff, world):
+    round_ = walk_round(RoundStatus.OPEN, staff.supervisor, world.department)
+    data = {"unit": sheet_of(round_, world.department).pk, "rating": "satisfied"}
+    for _ in range(2):  # a client that drops cookies never gets a rating in, let alone two
+        client.cookies.clear()
+        refused = client.post(f"/evaluations/{YEAR}/rate/", data)
+        assert refused.status_code == 400 and "请允许本网站使用 Cookie 后再评价" in refused.content.decode()
+    assert not ResidentRating.objects.exists()
+    # The refusal hands the browser its key, so a real browser's retry goes through, once.
+    assert client.post(f"/evaluations/{YEAR}/rate/", data).status_code == 302
+    assert client.post(f"/evaluations/{YEAR}/rate/", data).status_code == 409
+    assert ResidentRating.objects.count() == 1
 
 
 def test_staff_accounts_do_not_rate_as_residents(staff, world):

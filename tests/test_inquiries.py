@@ -271,6 +271,10 @@ def test_a_topic_from_the_figures_keeps_its_source_and_is_accepted_at_once(world
     topic = Topic.objects.get()
     assert (topic.source, topic.status, topic.source_note) == (
         Topic.Source.HOTSPOT, TopicStatus.ACCEPTED, "热点词：停车（近30天 42 件）")
+    # Accepted through the lifecycle, not by writing the status: the history shows the proposal, then the acceptance.
+    assert list(topic.events.order_by("id").values_list("action", "from_status", "to_status", "actor")) == [
+        (TopicAction.PROPOSE, "", TopicStatus.PROPOSED, staff.supervisor.pk),
+        (TopicAction.ACCEPT, TopicStatus.PROPOSED, TopicStatus.ACCEPTED, staff.supervisor.pk)]
 
 
 # ---------------------------------------------------------------- the inquiry through its pages
@@ -433,6 +437,7 @@ def test_an_overdue_commitment_is_shown_on_the_staff_pages(world, staff):
     client = login(staff.supervisor)
     detail = reverse("inquiries:detail", args=[inquiry.pk])
     assert zh("overdue") not in client.get(detail).content.decode()
+    assert escape(zh("overdue commitments")) not in client.get(reverse("inquiries:list")).content.decode()
     # The due date passes with the commitment still open.
     Commitment.objects.filter(inquiry=inquiry).update(due_on=today() - dt.timedelta(days=1))
     html = client.get(detail).content.decode()
